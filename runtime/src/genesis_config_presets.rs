@@ -1,0 +1,241 @@
+//! Genesis presets: `development` (one validator), `local_testnet` (three validators) and
+//! `testnet` (three validators, no sudo).
+//!
+//! Every preset mints exactly [`TOTAL_SUPPLY`] and allocates it as DESIGN.md says: the treasury,
+//! investors and team buckets in full, and the accounts a preset endows (dev accounts, validator
+//! stashes) out of the Community Sale bucket, not on top of it. The Testnet Rewards bucket pays
+//! the existential deposits of the two staking reward accounts.
+
+use crate::{
+	configs::TreasuryPalletId, AccountId, Balance, BalancesConfig, RuntimeGenesisConfig,
+	SessionConfig, SessionKeys, StakingConfig, SudoConfig, VestingConfig, AI,
+	BABE_GENESIS_EPOCH_CONFIG, COMMUNITY_SALE_ALLOCATION, EXISTENTIAL_DEPOSIT,
+	INVESTORS_ALLOCATION, INVESTORS_CLIFF, INVESTORS_VESTING, TEAM_ALLOCATION, TEAM_CLIFF,
+	TEAM_VESTING, TESTNET_REWARDS_ALLOCATION, TREASURY_ALLOCATION,
+};
+use alloc::{vec, vec::Vec};
+use frame_support::{build_struct_json_patch, PalletId};
+use serde_json::Value;
+use sp_consensus_babe::AuthorityId as BabeId;
+use sp_consensus_grandpa::AuthorityId as GrandpaId;
+use sp_core::crypto::UncheckedFrom;
+use sp_genesis_builder::{self, PresetId};
+use sp_keyring::{Ed25519Keyring, Sr25519Keyring};
+use sp_runtime::{traits::AccountIdConversion, Perbill};
+
+/// The public testnet preset's id.
+pub const TESTNET_RUNTIME_PRESET: &str = "testnet";
+
+/// What each endowed account (dev accounts, validator stashes) receives from the Community Sale.
+pub const ENDOWMENT: Balance = 1_000_000 * AI;
+/// What each genesis validator bonds out of its endowment.
+pub const VALIDATOR_BOND: Balance = 100_000 * AI;
+/// The smallest bond a validator may have.
+pub const MIN_VALIDATOR_BOND: Balance = 10_000 * AI;
+/// The smallest bond a nominator may have.
+pub const MIN_NOMINATOR_BOND: Balance = 100 * AI;
+
+/// Keyless account of a genesis bucket, derived like a pallet account from an 8-byte tag.
+fn bucket_account(tag: &[u8; 8]) -> AccountId {
+	PalletId(*tag).into_account_truncating()
+}
+
+/// The investors' bucket: vested, 12-month cliff then 24 months linear.
+pub fn investors_account() -> AccountId {
+	bucket_account(b"ai/invst")
+}
+/// The team's bucket: vested, 12-month cliff then 36 months linear.
+pub fn team_account() -> AccountId {
+	bucket_account(b"ai/team_")
+}
+/// What is left of the Community Sale after the preset's endowments: liquid.
+pub fn community_sale_account() -> AccountId {
+	bucket_account(b"ai/csale")
+}
+/// The Testnet Rewards distribution account: liquid.
+pub fn testnet_rewards_account() -> AccountId {
+	bucket_account(b"ai/tnrwd")
+}
+/// The Community Treasury: pallet-treasury's account.
+pub fn treasury_account() -> AccountId {
+	TreasuryPalletId::get().into_account_truncating()
+}
+
+/// A genesis validator: its stash account and session keys.
+pub struct GenesisValidator {
+	/// Stash (and controller) account; it bonds [`VALIDATOR_BOND`].
+	pub stash: AccountId,
+	/// BABE key.
+	pub babe: BabeId,
+	/// GRANDPA key.
+	pub grandpa: GrandpaId,
+}
+
+fn dev_validator(sr: Sr25519Keyring, ed: Ed25519Keyring) -> GenesisValidator {
+	GenesisValidator { stash: sr.to_account_id(), babe: sr.public().into(), grandpa: ed.public().into() }
+}
+
+/// The genesis balances of a preset: every bucket, summing to exactly `TOTAL_SUPPLY`.
+///
+/// `endowed` accounts get [`ENDOWMENT`] each out of the Community Sale bucket.
+pub fn genesis_balances(endowed: &[AccountId]) -> Vec<(AccountId, Balance)> {
+	let endowments = ENDOWMENT.saturating_mul(endowed.len() as Balance);
+	assert!(endowments < COMMUNITY_SALE_ALLOCATION, "endowments exceed the Community Sale bucket");
+	let reward_accounts =
+		[pallet_supply::Pallet::<crate::Runtime>::reward_pot_account(), pallet_supply::Pallet::<crate::Runtime>::payout_reserve_account()];
+
+	let mut balances = vec![
+		(treasury_account(), TREASURY_ALLOCATION),
+		(investors_account(), INVESTORS_ALLOCATION),
+		(team_account(), TEAM_ALLOCATION),
+		(community_sale_account(), COMMUNITY_SALE_ALLOCATION - endowments),
+		(
+			testnet_rewards_account(),
+			TESTNET_REWARDS_ALLOCATION - EXISTENTIAL_DEPOSIT * reward_accounts.len() as Balance,
+		),
+	];
+	balances.extend(reward_accounts.into_iter().map(|a| (a, EXISTENTIAL_DEPOSIT)));
+	balances.extend(endowed.iter().cloned().map(|a| (a, ENDOWMENT)));
+	balances
+}
+
+/// The genesis state of a preset.
+fn genesis(
+	validators: Vec<GenesisValidator>,
+	endowed: Vec<AccountId>,
+	sudo: Option<AccountId>,
+) -> Value {
+	let mut all_endowed = endowed;
+	for v in &validators {
+		if !all_endowed.contains(&v.stash) {
+			all_endowed.push(v.stash.clone());
+		}
+	}
+	let validator_count = validators.len() as u32;
+
+	build_struct_json_patch!(RuntimeGenesisConfig {
+		balances: BalancesConfig { balances: genesis_balances(&all_endowed) },
+		vesting: VestingConfig {
+			vesting: vec![
+				(investors_account(), INVESTORS_CLIFF, INVESTORS_VESTING, 0),
+				(team_account(), TEAM_CLIFF, TEAM_VESTING, 0),
+			],
+		},
+		babe: pallet_babe::GenesisConfig { epoch_config: BABE_GENESIS_EPOCH_CONFIG },
+		session: SessionConfig {
+			keys: validators
+				.iter()
+				.map(|v| {
+					(
+						v.stash.clone(),
+						v.stash.clone(),
+						SessionKeys { babe: v.babe.clone(), grandpa: v.grandpa.clone() },
+					)
+				})
+				.collect::<Vec<_>>(),
+		},
+		staking: StakingConfig {
+			validator_count: validator_count.saturating_mul(2),
+			minimum_validator_count: 1,
+			invulnerables: validators.iter().map(|v| v.stash.clone()).collect::<Vec<_>>(),
+			slash_reward_fraction: Perbill::from_percent(10),
+			stakers: validators
+				.iter()
+				.map(|v| {
+					(
+						v.stash.clone(),
+						v.stash.clone(),
+						VALIDATOR_BOND,
+						pallet_staking::StakerStatus::<AccountId>::Validator,
+					)
+				})
+				.collect::<Vec<_>>(),
+			min_validator_bond: MIN_VALIDATOR_BOND,
+			min_nominator_bond: MIN_NOMINATOR_BOND,
+		},
+		sudo: SudoConfig { key: sudo },
+	})
+}
+
+/// The well-known dev accounts, endowed in dev and local presets.
+fn dev_accounts() -> Vec<AccountId> {
+	Sr25519Keyring::well_known().map(|k| k.to_account_id()).collect()
+}
+
+/// `development`: Alice validates alone and holds sudo.
+fn development_config_genesis() -> Value {
+	genesis(
+		vec![dev_validator(Sr25519Keyring::Alice, Ed25519Keyring::Alice)],
+		dev_accounts(),
+		Some(Sr25519Keyring::Alice.to_account_id()),
+	)
+}
+
+/// `local_testnet`: Alice, Bob and Charlie validate; Alice holds sudo.
+fn local_config_genesis() -> Value {
+	genesis(
+		vec![
+			dev_validator(Sr25519Keyring::Alice, Ed25519Keyring::Alice),
+			dev_validator(Sr25519Keyring::Bob, Ed25519Keyring::Bob),
+			dev_validator(Sr25519Keyring::Charlie, Ed25519Keyring::Charlie),
+		],
+		dev_accounts(),
+		Some(Sr25519Keyring::Alice.to_account_id()),
+	)
+}
+
+/// Public keys of the testnet validators, derived from the published seeds
+/// `//aichain//testnet//validator//{1,2,3}` (sr25519 for the stash and BABE, ed25519 for
+/// GRANDPA). Operators insert them with `aichain-node key insert`; a network that must not be
+/// taken over replaces them with keys whose seeds are secret.
+const TESTNET_VALIDATORS: [([u8; 32], [u8; 32]); 3] = [
+	(
+		sp_core::hex2array!("TESTNET_SR_1"),
+		sp_core::hex2array!("TESTNET_ED_1"),
+	),
+	(
+		sp_core::hex2array!("TESTNET_SR_2"),
+		sp_core::hex2array!("TESTNET_ED_2"),
+	),
+	(
+		sp_core::hex2array!("TESTNET_SR_3"),
+		sp_core::hex2array!("TESTNET_ED_3"),
+	),
+];
+
+/// `testnet`: three validators with published test keys, no sudo, no dev accounts.
+fn testnet_config_genesis() -> Value {
+	let validators = TESTNET_VALIDATORS
+		.iter()
+		.map(|(sr, ed)| GenesisValidator {
+			stash: AccountId::from(*sr),
+			babe: BabeId::unchecked_from(*sr),
+			grandpa: GrandpaId::unchecked_from(*ed),
+		})
+		.collect();
+	genesis(validators, Vec::new(), None)
+}
+
+/// The genesis config of preset `id`, as JSON, if `id` names one.
+pub fn get_preset(id: &PresetId) -> Option<Vec<u8>> {
+	let patch = match id.as_ref() {
+		sp_genesis_builder::DEV_RUNTIME_PRESET => development_config_genesis(),
+		sp_genesis_builder::LOCAL_TESTNET_RUNTIME_PRESET => local_config_genesis(),
+		TESTNET_RUNTIME_PRESET => testnet_config_genesis(),
+		_ => return None,
+	};
+	Some(
+		serde_json::to_string(&patch)
+			.expect("serialization to json is expected to work. qed.")
+			.into_bytes(),
+	)
+}
+
+/// The ids of the presets this runtime offers.
+pub fn preset_names() -> Vec<PresetId> {
+	vec![
+		PresetId::from(sp_genesis_builder::DEV_RUNTIME_PRESET),
+		PresetId::from(sp_genesis_builder::LOCAL_TESTNET_RUNTIME_PRESET),
+		PresetId::from(TESTNET_RUNTIME_PRESET),
+	]
+}

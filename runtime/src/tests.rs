@@ -1,0 +1,303 @@
+//! Runtime tests against the real runtime and its genesis presets: exact tokenomics, vesting on
+//! schedule, and validators paid across eras without any change in total issuance.
+
+use crate::{
+	genesis_config_presets::*, AccountId, AllPalletsWithSystem, Balance, Balances,
+	BlockNumber, Runtime, RuntimeCall, RuntimeEvent, RuntimeGenesisConfig, RuntimeOrigin, Session,
+	Staking, Supply, System, Timestamp, TransactionPayment, Vesting, AI, COMMUNITY_SALE_ALLOCATION,
+	EPOCH_DURATION_IN_BLOCKS, EXISTENTIAL_DEPOSIT, INVESTORS_ALLOCATION, INVESTORS_CLIFF,
+	INVESTORS_VESTING, SESSIONS_PER_ERA, SLOT_DURATION, TEAM_ALLOCATION, TEAM_CLIFF, TEAM_VESTING,
+	TESTNET_REWARDS_ALLOCATION, TOTAL_SUPPLY, TREASURY_ALLOCATION,
+};
+use codec::Encode;
+use frame_support::{
+	assert_noop, assert_ok,
+	dispatch::{GetDispatchInfo, PostDispatchInfo},
+	genesis_builder_helper::build_state,
+	traits::{
+		fungible::{Inspect, InspectHold},
+		OnFinalize, OnInitialize,
+	},
+};
+use pallet_transaction_payment::OnChargeTransaction;
+use sp_consensus_babe::{
+	digests::{PreDigest, SecondaryPlainPreDigest},
+	Slot, BABE_ENGINE_ID,
+};
+use sp_genesis_builder::{DEV_RUNTIME_PRESET, LOCAL_TESTNET_RUNTIME_PRESET};
+use sp_keyring::Sr25519Keyring;
+use sp_runtime::{BuildStorage, Digest, DigestItem};
+
+const PRESETS: [&str; 3] = [DEV_RUNTIME_PRESET, LOCAL_TESTNET_RUNTIME_PRESET, TESTNET_RUNTIME_PRESET];
+
+/// Merge a JSON patch into a JSON value, as the node does with a preset.
+fn merge(base: &mut serde_json::Value, patch: serde_json::Value) {
+	match (base, patch) {
+		(serde_json::Value::Object(base), serde_json::Value::Object(patch)) =>
+			for (k, v) in patch {
+				merge(base.entry(k).or_insert(serde_json::Value::Null), v);
+			},
+		(base, patch) => *base = patch,
+	}
+}
+
+/// Storage of the genesis block of preset `id`, built the way the node builds it.
+fn preset_ext(id: &str) -> sp_io::TestExternalities {
+	let patch: serde_json::Value =
+		serde_json::from_slice(&get_preset(&id.into()).expect("preset exists")).unwrap();
+	let mut config = serde_json::to_value(RuntimeGenesisConfig::default()).unwrap();
+	merge(&mut config, patch);
+	let mut ext = sp_io::TestExternalities::new(
+		frame_system::GenesisConfig::<Runtime>::default().build_storage().unwrap(),
+	);
+	ext.execute_with(|| build_state::<RuntimeGenesisConfig>(serde_json::to_vec(&config).unwrap()))
+		.expect("genesis builds");
+	ext
+}
+
+fn balance(who: &AccountId) -> Balance {
+	Balances::total_balance(who)
+}
+
+fn supply_invariant_holds() {
+	Supply::do_try_state().expect("total issuance + burned == 10 billion AI");
+}
+
+/// Produce blocks up to `n` as a BABE validator would: secondary slot claims, timestamps on the
+/// slot, all hooks.
+fn run_to_block(n: BlockNumber) {
+	while System::block_number() < n {
+		let number = System::block_number() + 1;
+		if number > 1 {
+			AllPalletsWithSystem::on_finalize(System::block_number());
+		}
+		let slot = Slot::from(number as u64);
+		let pre_digest = PreDigest::SecondaryPlain(SecondaryPlainPreDigest {
+			authority_index: 0,
+			slot,
+		});
+		let digest =
+			Digest { logs: vec![DigestItem::PreRuntime(BABE_ENGINE_ID, pre_digest.encode())] };
+		let parent = System::parent_hash();
+		System::reset_events();
+		System::initialize(&number, &parent, &digest);
+		AllPalletsWithSystem::on_initialize(number);
+		assert_ok!(Timestamp::set(RuntimeOrigin::none(), number as u64 * SLOT_DURATION));
+	}
+}
+
+/// Charge `who` the fee of `call`, exactly as `ChargeTransactionPayment` does for a transaction.
+fn pay_fee(who: &AccountId, call: &RuntimeCall) -> Balance {
+	let info = call.get_dispatch_info();
+	let len = call.encoded_size() as u32;
+	let fee = TransactionPayment::compute_fee(len, &info, 0);
+	let liquidity = <<Runtime as pallet_transaction_payment::Config>::OnChargeTransaction as
+		OnChargeTransaction<Runtime>>::withdraw_fee(who, call, &info, fee, 0)
+	.expect("can pay");
+	assert_ok!(<<Runtime as pallet_transaction_payment::Config>::OnChargeTransaction as
+		OnChargeTransaction<Runtime>>::correct_and_deposit_fee(
+		who,
+		&info,
+		&PostDispatchInfo::default(),
+		fee,
+		0,
+		liquidity,
+	));
+	fee
+}
+
+#[test]
+fn every_preset_allocates_exactly_ten_billion() {
+	for id in PRESETS {
+		preset_ext(id).execute_with(|| {
+			assert_eq!(Balances::total_issuance(), TOTAL_SUPPLY, "{id}: total issuance");
+			assert_eq!(balance(&treasury_account()), TREASURY_ALLOCATION, "{id}: treasury");
+			assert_eq!(balance(&investors_account()), INVESTORS_ALLOCATION, "{id}: investors");
+			assert_eq!(balance(&team_account()), TEAM_ALLOCATION, "{id}: team");
+
+			// Dev accounts and validator stashes are paid out of the Community Sale.
+			let endowed: Vec<AccountId> = frame_system::Account::<Runtime>::iter_keys()
+				.filter(|a| balance(a) == ENDOWMENT)
+				.collect();
+			assert_eq!(
+				balance(&community_sale_account()) + ENDOWMENT * endowed.len() as Balance,
+				COMMUNITY_SALE_ALLOCATION,
+				"{id}: community sale"
+			);
+			// Testnet Rewards pay the existential deposits of the staking reward accounts.
+			assert_eq!(
+				balance(&testnet_rewards_account()) +
+					balance(&Supply::reward_pot_account()) +
+					balance(&Supply::payout_reserve_account()),
+				TESTNET_REWARDS_ALLOCATION,
+				"{id}: testnet rewards"
+			);
+			assert_eq!(balance(&Supply::reward_pot_account()), EXISTENTIAL_DEPOSIT);
+			// Nothing else holds any AI.
+			assert_eq!(frame_system::Account::<Runtime>::iter_keys().count(), 7 + endowed.len());
+			supply_invariant_holds();
+		});
+	}
+}
+
+#[test]
+fn sudo_exists_only_in_dev_and_local() {
+	for (id, has_sudo) in
+		[(DEV_RUNTIME_PRESET, true), (LOCAL_TESTNET_RUNTIME_PRESET, true), (TESTNET_RUNTIME_PRESET, false)]
+	{
+		preset_ext(id).execute_with(|| {
+			assert_eq!(pallet_sudo::Key::<Runtime>::get().is_some(), has_sudo, "{id}");
+		});
+	}
+}
+
+#[test]
+fn presets_have_their_validators() {
+	for (id, n) in [(DEV_RUNTIME_PRESET, 1), (LOCAL_TESTNET_RUNTIME_PRESET, 3), (TESTNET_RUNTIME_PRESET, 3)] {
+		preset_ext(id).execute_with(|| {
+			assert_eq!(Session::validators().len(), n, "{id}");
+			assert_eq!(pallet_staking::Validators::<Runtime>::count() as usize, n, "{id}");
+			for v in Session::validators() {
+				assert_eq!(
+					Balances::balance_on_hold(&pallet_staking::HoldReason::Staking.into(), &v),
+					VALIDATOR_BOND
+				);
+			}
+		});
+	}
+}
+
+#[test]
+fn vesting_releases_on_schedule() {
+	preset_ext(DEV_RUNTIME_PRESET).execute_with(|| {
+		let investors = investors_account();
+		let team = team_account();
+		let locked = |who: &AccountId| Vesting::vesting_balance(who).unwrap_or(0);
+
+		// Nothing vests before the cliff.
+		System::set_block_number(INVESTORS_CLIFF);
+		assert_eq!(locked(&investors), INVESTORS_ALLOCATION);
+		assert_eq!(locked(&team), TEAM_ALLOCATION);
+		assert_noop!(
+			Balances::transfer_allow_death(
+				RuntimeOrigin::signed(investors.clone()),
+				Sr25519Keyring::Bob.to_account_id().into(),
+				AI,
+			),
+			sp_runtime::TokenError::Frozen
+		);
+
+		// Halfway through the linear release, half is free (up to rounding of the per-block rate).
+		System::set_block_number(INVESTORS_CLIFF + INVESTORS_VESTING / 2);
+		let half = INVESTORS_ALLOCATION / 2;
+		assert!(locked(&investors).abs_diff(half) <= INVESTORS_VESTING as Balance);
+		System::set_block_number(TEAM_CLIFF + TEAM_VESTING / 2);
+		assert!(locked(&team).abs_diff(TEAM_ALLOCATION / 2) <= TEAM_VESTING as Balance);
+
+		// Everything is free once the schedule ends (the per-block rate rounds down, so allow the
+		// one extra block it takes to release the remainder).
+		System::set_block_number(INVESTORS_CLIFF + INVESTORS_VESTING + 1);
+		assert_eq!(locked(&investors), 0);
+		System::set_block_number(TEAM_CLIFF + TEAM_VESTING + 1);
+		assert_eq!(locked(&team), 0);
+		assert_ok!(Vesting::vest(RuntimeOrigin::signed(team.clone())));
+		assert_ok!(Balances::transfer_allow_death(
+			RuntimeOrigin::signed(team),
+			Sr25519Keyring::Bob.to_account_id().into(),
+			AI,
+		));
+		supply_invariant_holds();
+	});
+}
+
+#[test]
+fn validators_are_paid_from_fees_and_issuance_never_changes() {
+	preset_ext(LOCAL_TESTNET_RUNTIME_PRESET).execute_with(|| {
+		let alice = Sr25519Keyring::Alice.to_account_id();
+		let dave = Sr25519Keyring::Dave.to_account_id();
+		let blocks_per_era = EPOCH_DURATION_IN_BLOCKS * SESSIONS_PER_ERA;
+		run_to_block(1);
+
+		// Era 0: users pay fees, which land in the reward pot.
+		let call = RuntimeCall::Balances(pallet_balances::Call::transfer_keep_alive {
+			dest: alice.clone().into(),
+			value: 10 * AI,
+		});
+		let mut fees = 0;
+		for _ in 0..50 {
+			fees += pay_fee(&dave, &call);
+		}
+		assert!(fees > 0);
+		assert_eq!(balance(&Supply::reward_pot_account()), EXISTENTIAL_DEPOSIT + fees);
+		assert_eq!(Balances::total_issuance(), TOTAL_SUPPLY);
+
+		// Run past the end of era 0: the era pays out exactly what the pot collected.
+		let mut era_paid = None;
+		for n in 2..=blocks_per_era + 2 {
+			run_to_block(n);
+			supply_invariant_holds();
+			for record in System::events() {
+				if let RuntimeEvent::Staking(pallet_staking::Event::EraPaid {
+					era_index,
+					validator_payout,
+					remainder,
+				}) = record.event
+				{
+					era_paid = Some((era_index, validator_payout, remainder));
+				}
+			}
+		}
+		assert_eq!(era_paid, Some((0, fees, 0)));
+		assert_eq!(pallet_staking::ActiveEra::<Runtime>::get().unwrap().index, 1);
+		assert_eq!(balance(&Supply::reward_pot_account()), EXISTENTIAL_DEPOSIT);
+
+		// Validators claim: their balances rise, the payout reserve pays, issuance stays put.
+		let validators = Session::validators();
+		let before: Vec<Balance> = validators.iter().map(balance).collect();
+		for v in &validators {
+			assert_ok!(Staking::payout_stakers(RuntimeOrigin::signed(dave.clone()), v.clone(), 0));
+		}
+		let paid: Balance =
+			validators.iter().zip(before).map(|(v, b)| balance(v) - b).sum();
+		assert!(paid > 0);
+		// Rounding in the per-validator split may leave a few units behind, never more.
+		assert!(fees - paid < validators.len() as Balance);
+		assert_eq!(
+			balance(&Supply::payout_reserve_account()),
+			EXISTENTIAL_DEPOSIT + fees - paid
+		);
+		assert_eq!(Balances::total_issuance(), TOTAL_SUPPLY);
+		supply_invariant_holds();
+
+		// The next era with no fees pays nothing and mints nothing.
+		run_to_block(2 * blocks_per_era + 2);
+		assert_eq!(pallet_staking::ErasValidatorReward::<Runtime>::get(1), Some(0));
+		assert_eq!(Balances::total_issuance(), TOTAL_SUPPLY);
+		supply_invariant_holds();
+	});
+}
+
+#[test]
+fn balances_burn_is_not_callable() {
+	preset_ext(DEV_RUNTIME_PRESET).execute_with(|| {
+		use sp_runtime::traits::Dispatchable;
+		let burn = RuntimeCall::Balances(pallet_balances::Call::burn { value: AI, keep_alive: true });
+		let alice = Sr25519Keyring::Alice.to_account_id();
+		assert_eq!(
+			burn.dispatch(RuntimeOrigin::signed(alice)).map_err(|e| e.error),
+			Err(frame_system::Error::<Runtime>::CallFiltered.into())
+		);
+		assert_eq!(Balances::total_issuance(), TOTAL_SUPPLY);
+	});
+}
+
+#[test]
+fn bag_thresholds_are_valid() {
+	let t = crate::bag_thresholds::THRESHOLDS;
+	assert!(t.windows(2).all(|w| w[0] < w[1]), "thresholds strictly increase");
+	assert_eq!(t[0], crate::bag_thresholds::EXISTENTIAL_WEIGHT);
+	assert_eq!(*t.last().unwrap(), u64::MAX);
+	// The existential deposit converts to the first threshold.
+	let factor = TOTAL_SUPPLY / u64::MAX as Balance;
+	assert_eq!((EXISTENTIAL_DEPOSIT / factor) as u64, t[0]);
+}

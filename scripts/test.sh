@@ -1,0 +1,18 @@
+#!/usr/bin/env bash
+# Run every test: pallet and runtime unit tests, the node's command-line and chain-spec tests,
+# and the end-to-end test that drives a real dev node with @polkadot/api.
+set -euo pipefail
+cd "$(dirname "$0")/.."
+source scripts/env.sh
+scripts/setup.sh
+
+start=$(date +%s)
+cargo build --release --workspace --locked
+echo "test.sh: build took $(( $(date +%s) - start )) s"
+
+cargo test --release --workspace --locked
+
+echo "test.sh: end-to-end test against a real node"
+(cd e2e && npm ci --no-audit --no-fund --silent)
+node --test --test-reporter=spec e2e/
+echo "test.sh: all tests passed in $(( $(date +%s) - start )) s"
