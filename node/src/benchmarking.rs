@@ -4,7 +4,7 @@ use crate::service::FullClient;
 use aichain_runtime as runtime;
 use runtime::{AccountId, Balance, BalancesCall, SystemCall};
 use sc_cli::Result;
-use sc_client_api::UsageProvider;
+use sc_client_api::BlockBackend;
 use sp_core::{crypto::Pair, Encode};
 use sp_inherents::{InherentData, InherentDataProvider};
 use sp_keyring::Sr25519Keyring;

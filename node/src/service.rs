@@ -26,8 +26,8 @@ type FullBabeBlockImport = sc_consensus_babe::BabeBlockImport<
 	BabeInherentProviders,
 	FullSelectChain,
 >;
-/// Inherent data providers BABE needs to verify a block: its slot and timestamp.
-type BabeInherentProviders = Box<
+/// Inherent data providers BABE needs to author and verify a block: its slot and timestamp.
+type BabeInherentProviders = Arc<
 	dyn sp_inherents::CreateInherentDataProviders<
 		Block,
 		(),
@@ -52,6 +52,7 @@ pub type Service = sc_service::PartialComponents<
 		FullBabeBlockImport,
 		BabeLink<Block>,
 		sc_consensus_grandpa::LinkHalf<Block, FullClient, FullSelectChain>,
+		BabeInherentProviders,
 		Option<Telemetry>,
 	),
 >;
@@ -83,7 +84,7 @@ pub fn new_partial(config: &Configuration) -> Result<Service, ServiceError> {
 		.transpose()?;
 
 	let executor = sc_service::new_wasm_executor::<HostFunctions>(&config.executor);
-	let (client, backend, keystore_container, task_manager) =
+	let (client, backend, keystore_container, mut task_manager) =
 		sc_service::new_full_parts::<Block, RuntimeApi, _>(
 			config,
 			telemetry.as_ref().map(|(_, telemetry)| telemetry.handle()),
@@ -122,17 +123,17 @@ pub fn new_partial(config: &Configuration) -> Result<Service, ServiceError> {
 	let babe_config = sc_consensus_babe::configuration(&*client)?;
 	let slot_duration = babe_config.slot_duration();
 	let inherent_providers: BabeInherentProviders =
-		Box::new(move |_parent, ()| async move { Ok(babe_inherent_providers(slot_duration)) });
+		Arc::new(move |_parent, ()| async move { Ok(babe_inherent_providers(slot_duration)) });
 	let (block_import, babe_link) = sc_consensus_babe::block_import(
 		babe_config,
 		grandpa_block_import,
 		client.clone(),
-		inherent_providers,
+		inherent_providers.clone(),
 		select_chain.clone(),
 		OffchainTransactionPoolFactory::new(transaction_pool.clone()),
 	)?;
 
-	let (import_queue, _babe_worker_handle) =
+	let (import_queue, babe_worker_handle) =
 		sc_consensus_babe::import_queue(ImportQueueParams {
 			link: babe_link.clone(),
 			block_import: block_import.clone(),
@@ -143,6 +144,9 @@ pub fn new_partial(config: &Configuration) -> Result<Service, ServiceError> {
 			registry: config.prometheus_registry(),
 			telemetry: telemetry.as_ref().map(|x| x.handle()),
 		})?;
+	// The `babe-worker` task answers epoch queries for as long as a handle to it exists; it is
+	// essential, so the handle must live as long as the node.
+	task_manager.keep_alive(babe_worker_handle);
 
 	Ok(sc_service::PartialComponents {
 		client,
@@ -152,7 +156,7 @@ pub fn new_partial(config: &Configuration) -> Result<Service, ServiceError> {
 		keystore_container,
 		select_chain,
 		transaction_pool,
-		other: (block_import, babe_link, grandpa_link, telemetry),
+		other: (block_import, babe_link, grandpa_link, inherent_providers, telemetry),
 	})
 }
 
@@ -170,7 +174,7 @@ pub fn new_full<
 		keystore_container,
 		select_chain,
 		transaction_pool,
-		other: (block_import, babe_link, grandpa_link, mut telemetry),
+		other: (block_import, babe_link, grandpa_link, inherent_providers, mut telemetry),
 	} = new_partial(&config)?;
 
 	let mut net_config = sc_network::config::FullNetworkConfiguration::<
@@ -202,7 +206,7 @@ pub fn new_full<
 		Vec::default(),
 	));
 
-	let (network, system_rpc_tx, tx_handler_controller, sync_service) =
+	let (network, system_rpc_tx, tx_handler_controller, sync_service, _bitswap) =
 		sc_service::build_network(sc_service::BuildNetworkParams {
 			config: &config,
 			net_config,
@@ -280,7 +284,6 @@ pub fn new_full<
 			telemetry.as_ref().map(|x| x.handle()),
 		);
 
-		let slot_duration = babe_link.config().slot_duration();
 		let babe = sc_consensus_babe::start_babe(sc_consensus_babe::BabeParams {
 			keystore: keystore_container.keystore(),
 			client: client.clone(),
@@ -289,9 +292,7 @@ pub fn new_full<
 			block_import,
 			sync_oracle: sync_service.clone(),
 			justification_sync_link: sync_service.clone(),
-			create_inherent_data_providers: move |_parent, ()| async move {
-				Ok(babe_inherent_providers(slot_duration))
-			},
+			create_inherent_data_providers: inherent_providers,
 			force_authoring,
 			backoff_authoring_blocks: Option::<()>::None,
 			babe_link,

@@ -190,16 +190,16 @@ fn local_config_genesis() -> Value {
 /// taken over replaces them with keys whose seeds are secret.
 const TESTNET_VALIDATORS: [([u8; 32], [u8; 32]); 3] = [
 	(
-		sp_core::hex2array!("TESTNET_SR_1"),
-		sp_core::hex2array!("TESTNET_ED_1"),
+		sp_core::hex2array!("d4f00780e6165eacdb6a583f4ba69fa5c2bb7d3fcd7013fc74a89e1ea727b477"),
+		sp_core::hex2array!("917594b4a069b49f9954c4bd2c8c433fd25251d90d379198f53a0f008108ee2f"),
 	),
 	(
-		sp_core::hex2array!("TESTNET_SR_2"),
-		sp_core::hex2array!("TESTNET_ED_2"),
+		sp_core::hex2array!("18532d60ab971a5acefb3cd0fe9fe90bebce2c6453c67e59eb131c7f59bcd308"),
+		sp_core::hex2array!("e161a637cddfd2467402eb0f50ed8f7e9fbf44db1e3adfcba3cf697d7eddc14e"),
 	),
 	(
-		sp_core::hex2array!("TESTNET_SR_3"),
-		sp_core::hex2array!("TESTNET_ED_3"),
+		sp_core::hex2array!("58001fe79e4d4856d33c8e005a9b1aff8d45266ef44d5527692dc953dac09b5a"),
+		sp_core::hex2array!("4aa257c6f64f4264dfb253b55423a707d10f956722702105c848ab23b0cf3bec"),
 	),
 ];
 

@@ -64,6 +64,7 @@ pub type DebtOf<T> = Debt<<T as frame_system::Config>::AccountId, <T as Config>:
 #[frame_support::pallet]
 pub mod pallet {
 	use super::*;
+	use frame_system::pallet_prelude::BlockNumberFor;
 
 	#[pallet::pallet]
 	pub struct Pallet<T>(_);

@@ -4,10 +4,11 @@
 //! collected (transaction fees, later the verifier share nobody earned), and `Reward` settles the
 //! minted payouts against the payout reserve (see `pallet_supply`).
 
+use super::TreasuryAccount;
 use crate::{
 	bag_thresholds, AccountId, Babe, Balance, Balances, Historical, Offences, Runtime,
-	RuntimeEvent, RuntimeHoldReason, Session, SessionKeys, Staking, Timestamp, TreasuryAccount,
-	VoterList, AI, EPOCH_DURATION_IN_SLOTS, MILLI_SECS_PER_BLOCK, SESSIONS_PER_ERA,
+	RuntimeEvent, RuntimeHoldReason, Session, SessionKeys, Staking, Timestamp, VoterList, AI,
+	EPOCH_DURATION_IN_SLOTS, MILLI_SECS_PER_BLOCK, SESSIONS_PER_ERA,
 };
 use frame_election_provider_support::{
 	bounds::{CountBound, ElectionBounds, ElectionBoundsBuilder},
@@ -18,7 +19,7 @@ use frame_support::{
 	traits::{ConstU32, Nothing},
 };
 use frame_system::EnsureRoot;
-use pallet_session::UpToLimitWithReEnablingDisablingStrategy;
+use pallet_session::disabling::UpToLimitWithReEnablingDisablingStrategy;
 use pallet_supply::{EraRewardPot, RepayFromReserve, ResolveOrBurn};
 use sp_runtime::{traits::OpaqueKeys, Perbill};
 
