@@ -16,7 +16,7 @@ use frame_support::{
 	genesis_builder_helper::build_state,
 	traits::{
 		fungible::{Inspect, InspectHold},
-		OnFinalize, OnInitialize,
+		OnFinalize, OnInitialize, VestingSchedule,
 	},
 };
 use pallet_transaction_payment::OnChargeTransaction;

@@ -7,14 +7,24 @@ use sp_runtime::BuildStorage;
 type Block = frame_system::mocking::MockBlock<Test>;
 
 pub const CAP: u64 = 1_000_000;
-pub const ALICE: u64 = 1;
-pub const BOB: u64 = 2;
+/// Account ids are u128 so that the two pallet accounts (`modl` + 8-byte id) stay distinct.
+pub type AccountId = u128;
+pub const ALICE: AccountId = 1;
+pub const BOB: AccountId = 2;
 pub const ED: u64 = 10;
 
 #[frame_support::runtime]
 mod runtime {
 	#[runtime::runtime]
-	#[runtime::derive(RuntimeCall, RuntimeEvent, RuntimeError, RuntimeOrigin, RuntimeTask)]
+	#[runtime::derive(
+		RuntimeCall,
+		RuntimeEvent,
+		RuntimeError,
+		RuntimeOrigin,
+		RuntimeTask,
+		RuntimeHoldReason,
+		RuntimeFreezeReason
+	)]
 	pub struct Test;
 
 	#[runtime::pallet_index(0)]
@@ -28,6 +38,8 @@ mod runtime {
 #[derive_impl(frame_system::config_preludes::TestDefaultConfig)]
 impl frame_system::Config for Test {
 	type Block = Block;
+	type AccountId = AccountId;
+	type Lookup = sp_runtime::traits::IdentityLookup<AccountId>;
 	type AccountData = pallet_balances::AccountData<u64>;
 }
 

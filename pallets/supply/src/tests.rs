@@ -79,6 +79,28 @@ fn an_uncovered_reward_is_reported_and_breaks_the_invariant() {
 }
 
 #[test]
+fn a_partly_covered_reward_repays_what_it_can() {
+	new_test_ext().execute_with(|| {
+		fee(50);
+		EraRewardPot::<Test>::era_payout(0, CAP, 0);
+		let debt = Balances::deposit(&BOB, 80, Precision::Exact).unwrap();
+		RepayFromReserve::<Test>::on_unbalanced(debt);
+		assert_eq!(
+			events(),
+			vec![
+				Event::EraRewardCommitted { amount: 50 },
+				Event::StakingRewardRepaid { amount: 50 },
+				Event::StakingRewardUncovered { amount: 30 },
+			]
+		);
+		// The reserve kept its existential deposit; 30 units were minted without cover.
+		assert_eq!(Balances::balance(&Supply::payout_reserve_account()), ED);
+		assert_eq!(Balances::total_issuance(), CAP + 30);
+		assert!(Supply::do_try_state().is_err());
+	});
+}
+
+#[test]
 fn burns_are_recorded() {
 	test(|| {
 		let credit = Balances::withdraw(
@@ -117,9 +139,9 @@ fn credit_an_account_cannot_take_is_burned_visibly() {
 #[test]
 fn try_state_catches_an_unrecorded_mint_or_burn() {
 	new_test_ext().execute_with(|| {
-		Balances::mint_into(&BOB, 1).unwrap();
+		Balances::mint_into(&BOB, 100).unwrap();
 		assert!(Supply::do_try_state().is_err());
-		Balances::burn_from(&BOB, 1, Preservation::Expendable, Precision::Exact, Fortitude::Force)
+		Balances::burn_from(&BOB, 100, Preservation::Expendable, Precision::Exact, Fortitude::Force)
 			.unwrap();
 		assert!(Supply::do_try_state().is_ok());
 		Balances::burn_from(&ALICE, 1, Preservation::Preserve, Precision::Exact, Fortitude::Force)
