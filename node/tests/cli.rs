@@ -13,11 +13,8 @@ fn repo_root() -> PathBuf {
 /// Run the node, expect it to fail cleanly: non-zero exit, `expected` in its output, no panic.
 fn fails_cleanly(args: &[&str], expected: &str) {
 	let out = node().args(args).output().expect("the node binary runs");
-	let output = format!(
-		"{}{}",
-		String::from_utf8_lossy(&out.stdout),
-		String::from_utf8_lossy(&out.stderr)
-	);
+	let output =
+		format!("{}{}", String::from_utf8_lossy(&out.stdout), String::from_utf8_lossy(&out.stderr));
 	assert!(!out.status.success(), "`{}` should fail: {output}", args.join(" "));
 	assert!(output.contains(expected), "`{}` should say `{expected}`: {output}", args.join(" "));
 	assert!(!output.contains("panicked"), "`{}` panicked: {output}", args.join(" "));

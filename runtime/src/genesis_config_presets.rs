@@ -72,7 +72,11 @@ pub struct GenesisValidator {
 }
 
 fn dev_validator(sr: Sr25519Keyring, ed: Ed25519Keyring) -> GenesisValidator {
-	GenesisValidator { stash: sr.to_account_id(), babe: sr.public().into(), grandpa: ed.public().into() }
+	GenesisValidator {
+		stash: sr.to_account_id(),
+		babe: sr.public().into(),
+		grandpa: ed.public().into(),
+	}
 }
 
 /// The genesis balances of a preset: every bucket, summing to exactly `TOTAL_SUPPLY`.
@@ -81,8 +85,10 @@ fn dev_validator(sr: Sr25519Keyring, ed: Ed25519Keyring) -> GenesisValidator {
 pub fn genesis_balances(endowed: &[AccountId]) -> Vec<(AccountId, Balance)> {
 	let endowments = ENDOWMENT.saturating_mul(endowed.len() as Balance);
 	assert!(endowments < COMMUNITY_SALE_ALLOCATION, "endowments exceed the Community Sale bucket");
-	let reward_accounts =
-		[pallet_supply::Pallet::<crate::Runtime>::reward_pot_account(), pallet_supply::Pallet::<crate::Runtime>::payout_reserve_account()];
+	let reward_accounts = [
+		pallet_supply::Pallet::<crate::Runtime>::reward_pot_account(),
+		pallet_supply::Pallet::<crate::Runtime>::payout_reserve_account(),
+	];
 
 	let mut balances = vec![
 		(treasury_account(), TREASURY_ALLOCATION),

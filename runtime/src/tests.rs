@@ -2,9 +2,9 @@
 //! schedule, and validators paid across eras without any change in total issuance.
 
 use crate::{
-	genesis_config_presets::*, AccountId, AllPalletsWithSystem, Balance, Balances,
-	BlockNumber, Runtime, RuntimeCall, RuntimeEvent, RuntimeGenesisConfig, RuntimeOrigin, Session,
-	Staking, Supply, System, Timestamp, TransactionPayment, Vesting, AI, COMMUNITY_SALE_ALLOCATION,
+	genesis_config_presets::*, AccountId, AllPalletsWithSystem, Balance, Balances, BlockNumber,
+	Runtime, RuntimeCall, RuntimeEvent, RuntimeGenesisConfig, RuntimeOrigin, Session, Staking,
+	Supply, System, Timestamp, TransactionPayment, Vesting, AI, COMMUNITY_SALE_ALLOCATION,
 	EPOCH_DURATION_IN_BLOCKS, EXISTENTIAL_DEPOSIT, INVESTORS_ALLOCATION, INVESTORS_CLIFF,
 	INVESTORS_VESTING, SESSIONS_PER_ERA, SLOT_DURATION, TEAM_ALLOCATION, TEAM_CLIFF, TEAM_VESTING,
 	TESTNET_REWARDS_ALLOCATION, TOTAL_SUPPLY, TREASURY_ALLOCATION,
@@ -28,15 +28,17 @@ use sp_genesis_builder::{DEV_RUNTIME_PRESET, LOCAL_TESTNET_RUNTIME_PRESET};
 use sp_keyring::Sr25519Keyring;
 use sp_runtime::{BuildStorage, Digest, DigestItem};
 
-const PRESETS: [&str; 3] = [DEV_RUNTIME_PRESET, LOCAL_TESTNET_RUNTIME_PRESET, TESTNET_RUNTIME_PRESET];
+const PRESETS: [&str; 3] =
+	[DEV_RUNTIME_PRESET, LOCAL_TESTNET_RUNTIME_PRESET, TESTNET_RUNTIME_PRESET];
 
 /// Merge a JSON patch into a JSON value, as the node does with a preset.
 fn merge(base: &mut serde_json::Value, patch: serde_json::Value) {
 	match (base, patch) {
-		(serde_json::Value::Object(base), serde_json::Value::Object(patch)) =>
+		(serde_json::Value::Object(base), serde_json::Value::Object(patch)) => {
 			for (k, v) in patch {
 				merge(base.entry(k).or_insert(serde_json::Value::Null), v);
-			},
+			}
+		},
 		(base, patch) => *base = patch,
 	}
 }
@@ -72,10 +74,8 @@ fn run_to_block(n: BlockNumber) {
 			AllPalletsWithSystem::on_finalize(System::block_number());
 		}
 		let slot = Slot::from(number as u64);
-		let pre_digest = PreDigest::SecondaryPlain(SecondaryPlainPreDigest {
-			authority_index: 0,
-			slot,
-		});
+		let pre_digest =
+			PreDigest::SecondaryPlain(SecondaryPlainPreDigest { authority_index: 0, slot });
 		let digest =
 			Digest { logs: vec![DigestItem::PreRuntime(BABE_ENGINE_ID, pre_digest.encode())] };
 		let parent = System::parent_hash();
@@ -126,9 +126,9 @@ fn every_preset_allocates_exactly_ten_billion() {
 			);
 			// Testnet Rewards pay the existential deposits of the staking reward accounts.
 			assert_eq!(
-				balance(&testnet_rewards_account()) +
-					balance(&Supply::reward_pot_account()) +
-					balance(&Supply::payout_reserve_account()),
+				balance(&testnet_rewards_account())
+					+ balance(&Supply::reward_pot_account())
+					+ balance(&Supply::payout_reserve_account()),
 				TESTNET_REWARDS_ALLOCATION,
 				"{id}: testnet rewards"
 			);
@@ -142,9 +142,11 @@ fn every_preset_allocates_exactly_ten_billion() {
 
 #[test]
 fn sudo_exists_only_in_dev_and_local() {
-	for (id, has_sudo) in
-		[(DEV_RUNTIME_PRESET, true), (LOCAL_TESTNET_RUNTIME_PRESET, true), (TESTNET_RUNTIME_PRESET, false)]
-	{
+	for (id, has_sudo) in [
+		(DEV_RUNTIME_PRESET, true),
+		(LOCAL_TESTNET_RUNTIME_PRESET, true),
+		(TESTNET_RUNTIME_PRESET, false),
+	] {
 		preset_ext(id).execute_with(|| {
 			assert_eq!(pallet_sudo::Key::<Runtime>::get().is_some(), has_sudo, "{id}");
 		});
@@ -153,7 +155,9 @@ fn sudo_exists_only_in_dev_and_local() {
 
 #[test]
 fn presets_have_their_validators() {
-	for (id, n) in [(DEV_RUNTIME_PRESET, 1), (LOCAL_TESTNET_RUNTIME_PRESET, 3), (TESTNET_RUNTIME_PRESET, 3)] {
+	for (id, n) in
+		[(DEV_RUNTIME_PRESET, 1), (LOCAL_TESTNET_RUNTIME_PRESET, 3), (TESTNET_RUNTIME_PRESET, 3)]
+	{
 		preset_ext(id).execute_with(|| {
 			assert_eq!(Session::validators().len(), n, "{id}");
 			assert_eq!(pallet_staking::Validators::<Runtime>::count() as usize, n, "{id}");
@@ -257,15 +261,11 @@ fn validators_are_paid_from_fees_and_issuance_never_changes() {
 		for v in &validators {
 			assert_ok!(Staking::payout_stakers(RuntimeOrigin::signed(dave.clone()), v.clone(), 0));
 		}
-		let paid: Balance =
-			validators.iter().zip(before).map(|(v, b)| balance(v) - b).sum();
+		let paid: Balance = validators.iter().zip(before).map(|(v, b)| balance(v) - b).sum();
 		assert!(paid > 0);
 		// Rounding in the per-validator split may leave a few units behind, never more.
 		assert!(fees - paid < validators.len() as Balance);
-		assert_eq!(
-			balance(&Supply::payout_reserve_account()),
-			EXISTENTIAL_DEPOSIT + fees - paid
-		);
+		assert_eq!(balance(&Supply::payout_reserve_account()), EXISTENTIAL_DEPOSIT + fees - paid);
 		assert_eq!(Balances::total_issuance(), TOTAL_SUPPLY);
 		supply_invariant_holds();
 
@@ -281,7 +281,8 @@ fn validators_are_paid_from_fees_and_issuance_never_changes() {
 fn balances_burn_is_not_callable() {
 	preset_ext(DEV_RUNTIME_PRESET).execute_with(|| {
 		use sp_runtime::traits::Dispatchable;
-		let burn = RuntimeCall::Balances(pallet_balances::Call::burn { value: AI, keep_alive: true });
+		let burn =
+			RuntimeCall::Balances(pallet_balances::Call::burn { value: AI, keep_alive: true });
 		let alice = Sr25519Keyring::Alice.to_account_id();
 		assert_eq!(
 			burn.dispatch(RuntimeOrigin::signed(alice)).map_err(|e| e.error),

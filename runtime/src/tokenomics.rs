@@ -78,20 +78,20 @@ pub const TEAM_VESTING: BlockNumber = 36 * MONTHS;
 // The buckets are the shares of the supply, and they add up to it exactly.
 const _: () = {
 	assert!(
-		TREASURY_ALLOCATION +
-			INVESTORS_ALLOCATION +
-			TEAM_ALLOCATION +
-			COMMUNITY_SALE_ALLOCATION +
-			TESTNET_REWARDS_ALLOCATION ==
-			TOTAL_SUPPLY
+		TREASURY_ALLOCATION
+			+ INVESTORS_ALLOCATION
+			+ TEAM_ALLOCATION
+			+ COMMUNITY_SALE_ALLOCATION
+			+ TESTNET_REWARDS_ALLOCATION
+			== TOTAL_SUPPLY
 	);
 	assert!(
-		TREASURY_SHARE.deconstruct() +
-			INVESTORS_SHARE.deconstruct() +
-			TEAM_SHARE.deconstruct() +
-			COMMUNITY_SALE_SHARE.deconstruct() +
-			TESTNET_REWARDS_SHARE.deconstruct() ==
-			1_000_000
+		TREASURY_SHARE.deconstruct()
+			+ INVESTORS_SHARE.deconstruct()
+			+ TEAM_SHARE.deconstruct()
+			+ COMMUNITY_SALE_SHARE.deconstruct()
+			+ TESTNET_REWARDS_SHARE.deconstruct()
+			== 1_000_000
 	);
 	const PART: Balance = TOTAL_SUPPLY / 1_000_000;
 	assert!(TREASURY_ALLOCATION == TREASURY_SHARE.deconstruct() as Balance * PART);

@@ -1,4 +1,4 @@
-use crate::{mock::*, Burned, Event, EraRewardPot, RepayFromReserve, ToRewardPot};
+use crate::{mock::*, Burned, EraRewardPot, Event, RepayFromReserve, ToRewardPot};
 use frame_support::traits::{
 	fungible::{Balanced, Inspect, Mutate},
 	tokens::{Fortitude, Precision, Preservation},
@@ -141,8 +141,14 @@ fn try_state_catches_an_unrecorded_mint_or_burn() {
 	new_test_ext().execute_with(|| {
 		Balances::mint_into(&BOB, 100).unwrap();
 		assert!(Supply::do_try_state().is_err());
-		Balances::burn_from(&BOB, 100, Preservation::Expendable, Precision::Exact, Fortitude::Force)
-			.unwrap();
+		Balances::burn_from(
+			&BOB,
+			100,
+			Preservation::Expendable,
+			Precision::Exact,
+			Fortitude::Force,
+		)
+		.unwrap();
 		assert!(Supply::do_try_state().is_ok());
 		Balances::burn_from(&ALICE, 1, Preservation::Preserve, Precision::Exact, Fortitude::Force)
 			.unwrap();

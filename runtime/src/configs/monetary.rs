@@ -18,7 +18,7 @@ use pallet_supply::{ResolveOrBurn, ToRewardPot};
 use pallet_transaction_payment::{FungibleAdapter, Multiplier, TargetedFeeAdjustment};
 use sp_runtime::{
 	traits::{ConvertInto, IdentityLookup},
-	FixedPointNumber, Perquintill, Permill,
+	FixedPointNumber, Permill, Perquintill,
 };
 
 parameter_types! {
