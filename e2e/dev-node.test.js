@@ -96,6 +96,37 @@ test('balances.burn is filtered: issuance cannot go down outside the supply ledg
   assert.equal((await node.api.query.balances.totalIssuance()).toBigInt(), TOTAL_SUPPLY);
 });
 
+test('a new validator: bond, session keys with proof of ownership, validate', async () => {
+  const { api } = node;
+  // The README's steps, with Bob: bond from the stash ...
+  await sendAndFinalize(api.tx.staking.bond(20_000n * AI, 'Staked'), bob);
+  const ledger = (await api.query.staking.ledger(bob.address)).unwrap();
+  assert.equal(ledger.active.toBigInt(), 20_000n * AI);
+
+  // ... let the node generate session keys with a proof that Bob owns them ...
+  const generated = await node.provider.send('author_rotateKeysWithOwner', [
+    api.createType('AccountId', bob.address).toHex(),
+  ]);
+  assert.match(generated.keys, /^0x[0-9a-f]{128}$/, 'BABE + GRANDPA public keys');
+  const hasKeys = await api.rpc.author.hasSessionKeys(generated.keys);
+  assert.ok(hasKeys.isTrue, 'the node holds the private keys');
+
+  // ... register them (1 AI is held as the key deposit) and declare the intention to validate.
+  const heldBefore = (await api.query.system.account(bob.address)).data.reserved.toBigInt();
+  await sendAndFinalize(api.tx.session.setKeys(generated.keys, generated.proof), bob);
+  assert.equal(
+    (await api.query.session.nextKeys(bob.address)).unwrap().toHex(),
+    generated.keys,
+  );
+  const heldAfter = (await api.query.system.account(bob.address)).data.reserved.toBigInt();
+  assert.equal(heldAfter - heldBefore, AI, 'session key deposit');
+  await sendAndFinalize(api.tx.staking.validate({ commission: 50_000_000, blocked: false }), bob);
+  const prefs = await api.query.staking.validators(bob.address);
+  assert.equal(prefs.commission.toNumber(), 50_000_000);
+  const candidates = (await api.query.staking.validators.keys()).map((k) => k.args[0].toString());
+  assert.ok(candidates.includes(bob.address), 'Bob is a validator candidate for the next era');
+});
+
 test('vesting: the investors and team buckets are locked', async () => {
   const entries = await node.api.query.vesting.vesting.entries();
   assert.equal(entries.length, 2);

@@ -26,7 +26,7 @@ export function freePort() {
 
 /**
  * Start `aichain-node --dev` on free ports with a fresh base path and wait until its RPC answers.
- * Returns { api, stop, logs }.
+ * Returns { api, provider, stop, logs }.
  */
 export async function startDevNode(extraArgs = []) {
   const rpcPort = await freePort();
@@ -64,6 +64,7 @@ export async function startDevNode(extraArgs = []) {
 
   const deadline = Date.now() + 60_000;
   let api;
+  let provider;
   while (!api) {
     if (child.exitCode !== null) {
       throw new Error(`node exited with ${child.exitCode} before its RPC came up:\n${logs}`);
@@ -73,7 +74,7 @@ export async function startDevNode(extraArgs = []) {
       throw new Error(`node RPC did not come up within 60 s:\n${logs}`);
     }
     try {
-      const provider = new WsProvider(`ws://127.0.0.1:${rpcPort}`, false);
+      provider = new WsProvider(`ws://127.0.0.1:${rpcPort}`, false);
       await provider.connect();
       await provider.isReadyOrError;
       api = await ApiPromise.create({ provider, noInitWarn: true, throwOnConnect: true });
@@ -83,6 +84,8 @@ export async function startDevNode(extraArgs = []) {
   }
   return {
     api,
+    // For RPC methods @polkadot/api does not decorate yet.
+    provider,
     logs: () => logs,
     stop: async () => {
       await api.disconnect();
