@@ -8,7 +8,7 @@
 
 use crate::{
 	configs::TreasuryPalletId, AccountId, Balance, BalancesConfig, RuntimeGenesisConfig,
-	SessionConfig, SessionKeys, StakingConfig, SudoConfig, VestingConfig, AI,
+	SessionConfig, SessionKeys, StakingConfig, SudoConfig, Supply, VestingConfig, AI,
 	BABE_GENESIS_EPOCH_CONFIG, COMMUNITY_SALE_ALLOCATION, EXISTENTIAL_DEPOSIT,
 	INVESTORS_ALLOCATION, INVESTORS_CLIFF, INVESTORS_VESTING, TEAM_ALLOCATION, TEAM_CLIFF,
 	TEAM_VESTING, TESTNET_REWARDS_ALLOCATION, TREASURY_ALLOCATION,
@@ -84,11 +84,10 @@ fn dev_validator(sr: Sr25519Keyring, ed: Ed25519Keyring) -> GenesisValidator {
 /// `endowed` accounts get [`ENDOWMENT`] each out of the Community Sale bucket.
 pub fn genesis_balances(endowed: &[AccountId]) -> Vec<(AccountId, Balance)> {
 	let endowments = ENDOWMENT.saturating_mul(endowed.len() as Balance);
+	// Presets are built only when a chain spec is made, never during block execution: a preset
+	// that would mint beyond the supply must fail loudly there.
 	assert!(endowments < COMMUNITY_SALE_ALLOCATION, "endowments exceed the Community Sale bucket");
-	let reward_accounts = [
-		pallet_supply::Pallet::<crate::Runtime>::reward_pot_account(),
-		pallet_supply::Pallet::<crate::Runtime>::payout_reserve_account(),
-	];
+	let reward_accounts = [Supply::reward_pot_account(), Supply::payout_reserve_account()];
 
 	let mut balances = vec![
 		(treasury_account(), TREASURY_ALLOCATION),
