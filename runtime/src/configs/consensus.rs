@@ -31,7 +31,7 @@ pub const MAX_EXPOSURE_PAGE_SIZE: u32 = 256;
 parameter_types! {
 	pub const EpochDuration: u64 = EPOCH_DURATION_IN_SLOTS;
 	pub const ExpectedBlockTime: u64 = MILLI_SECS_PER_BLOCK;
-	/// Equivocation reports stay valid for an era's worth of blocks.
+	/// Equivocation reports stay valid for as long as the offender's stake is slashable.
 	pub const ReportLongevity: u64 =
 		BondingDuration::get() as u64 * SessionsPerEra::get() as u64 * EpochDuration::get();
 	pub const MaxAuthorities: u32 = MAX_AUTHORITIES;
