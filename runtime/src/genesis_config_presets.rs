@@ -13,7 +13,7 @@ use crate::{
 	INVESTORS_ALLOCATION, INVESTORS_CLIFF, INVESTORS_VESTING, TEAM_ALLOCATION, TEAM_CLIFF,
 	TEAM_VESTING, TESTNET_REWARDS_ALLOCATION, TREASURY_ALLOCATION,
 };
-use alloc::{vec, vec::Vec};
+use alloc::{string::String, vec, vec::Vec};
 use frame_support::{build_struct_json_patch, PalletId};
 use serde_json::Value;
 use sp_consensus_babe::AuthorityId as BabeId;
@@ -229,11 +229,7 @@ pub fn get_preset(id: &PresetId) -> Option<Vec<u8>> {
 		TESTNET_RUNTIME_PRESET => testnet_config_genesis(),
 		_ => return None,
 	};
-	Some(
-		serde_json::to_string(&patch)
-			.expect("serialization to json is expected to work. qed.")
-			.into_bytes(),
-	)
+	serde_json::to_string(&patch).ok().map(String::into_bytes)
 }
 
 /// The ids of the presets this runtime offers.
