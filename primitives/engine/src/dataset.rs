@@ -276,3 +276,131 @@ mod tests {
 		assert_eq!(batch_for_step(42, 17, 18), Some(epoch_order(42, 17, 1)[0]));
 	}
 }
+
+impl Dataset {
+	/// Shuffle the samples with `seed` and split them: `(train, test)` with `test_percent` of the
+	/// samples (rounded down) in `test`.
+	pub fn split(&self, seed: u64, test_percent: u8) -> (Dataset, Dataset) {
+		let n = self.samples();
+		let mut order: Vec<u32> = (0..n).collect();
+		let mut rng = SplitMix64::new(seed, crate::rng::DOMAIN_SPLIT);
+		for i in (1..n).rev() {
+			let j = rng.below(i.saturating_add(1));
+			order.swap(i as usize, j as usize);
+		}
+		let test_len = (u64::from(n).saturating_mul(u64::from(test_percent.min(100))) / 100) as usize;
+		let (test, train) = order.split_at(test_len.min(order.len()));
+		(self.select(train), self.select(test))
+	}
+
+	fn select(&self, indices: &[u32]) -> Dataset {
+		let f = self.features as usize;
+		let mut out = Dataset {
+			features: self.features,
+			classes: self.classes,
+			inputs: Vec::with_capacity(indices.len().saturating_mul(f)),
+			labels: Vec::with_capacity(indices.len()),
+		};
+		for &i in indices {
+			let start = (i as usize).saturating_mul(f);
+			if let (Some(x), Some(&y)) =
+				(self.inputs.get(start..start.saturating_add(f)), self.labels.get(i as usize))
+			{
+				out.inputs.extend_from_slice(x);
+				out.labels.push(y);
+			}
+		}
+		out
+	}
+}
+
+/// Import of comma-separated text: one sample per line, decimal features, an integer label.
+#[cfg(feature = "std")]
+pub mod csv {
+	use super::Dataset;
+	use crate::fixed::{round_div, Fixed};
+
+	/// Where the label is on each line.
+	#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+	pub enum LabelColumn {
+		/// The first value.
+		First,
+		/// The last value.
+		Last,
+	}
+
+	/// Parse `text` into a dataset. Each feature is read exactly as a decimal and divided by
+	/// `divide_by` (e.g. 16 maps pixel values 0..=16 to 0..=1). Empty lines are skipped;
+	/// `classes` is the largest label plus one.
+	pub fn parse(text: &str, label: LabelColumn, divide_by: u32) -> Result<Dataset, String> {
+		if divide_by == 0 {
+			return Err("divide_by must be at least 1".into());
+		}
+		let mut features = None;
+		let mut dataset = Dataset { features: 0, classes: 0, inputs: Vec::new(), labels: Vec::new() };
+		for (number, line) in text.lines().enumerate().map(|(i, l)| (i.saturating_add(1), l.trim())) {
+			if line.is_empty() {
+				continue;
+			}
+			let mut values: Vec<&str> = line.split(',').map(str::trim).collect();
+			let raw_label = match label {
+				LabelColumn::First if !values.is_empty() => values.remove(0),
+				LabelColumn::Last => values.pop().unwrap_or(""),
+				LabelColumn::First => "",
+			};
+			let class: u16 = raw_label
+				.parse()
+				.map_err(|_| format!("line {number}: label {raw_label:?} is not a class index"))?;
+			match features {
+				None => features = Some(values.len()),
+				Some(n) if n != values.len() =>
+					return Err(format!("line {number}: {} features, expected {n}", values.len())),
+				Some(_) => {},
+			}
+			for v in values {
+				let x: Fixed =
+					v.parse().map_err(|e| format!("line {number}: feature {v:?}: {e}"))?;
+				let scaled = round_div(i64::from(x.0), i64::from(divide_by));
+				dataset.inputs.push(i32::try_from(scaled).map_err(|_| format!("line {number}: overflow"))?);
+			}
+			dataset.classes = dataset.classes.max(u32::from(class).saturating_add(1));
+			dataset.labels.push(class);
+		}
+		dataset.features = features.unwrap_or(0) as u32;
+		dataset.classes = dataset.classes.max(2);
+		dataset.validate().map_err(|e| e.to_string())?;
+		Ok(dataset)
+	}
+
+	#[cfg(test)]
+	mod tests {
+		use super::*;
+
+		#[test]
+		fn parses_and_scales() {
+			let d = parse("0,16,3\n\n8,4,1\n", LabelColumn::Last, 16).unwrap();
+			assert_eq!(d.features, 2);
+			assert_eq!(d.classes, 4);
+			assert_eq!(d.labels, vec![3, 1]);
+			assert_eq!(d.inputs, vec![0, 65536, 32768, 16384]);
+			let d = parse("3,0.5,1", LabelColumn::First, 1).unwrap();
+			assert_eq!((d.labels[0], d.inputs.clone()), (3, vec![32768, 65536]));
+			assert!(parse("1,2,x", LabelColumn::Last, 1).unwrap_err().contains("line 1"));
+			assert!(parse("1,2,1\n1,1", LabelColumn::Last, 1).unwrap_err().contains("line 2"));
+			assert!(parse("a,2,1", LabelColumn::Last, 1).unwrap_err().contains("feature"));
+			assert!(parse("", LabelColumn::Last, 1).is_err());
+		}
+
+		#[test]
+		fn split_is_a_seeded_partition() {
+			let d = parse(&(0..10).map(|i| format!("{i},{}\n", i % 2)).collect::<String>(), LabelColumn::Last, 1).unwrap();
+			let (train, test) = d.split(5, 30);
+			assert_eq!((train.samples(), test.samples()), (7, 3));
+			let mut all: Vec<i32> = train.inputs.iter().chain(&test.inputs).copied().collect();
+			all.sort();
+			assert_eq!(all, (0..10).map(|i| i * 65536).collect::<Vec<_>>());
+			assert_eq!(d.split(5, 30), (train, test));
+			assert_ne!(d.split(6, 30).1, d.split(5, 30).1);
+		}
+	}
+}

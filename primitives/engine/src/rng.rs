@@ -35,3 +35,5 @@ impl SplitMix64 {
 pub const DOMAIN_INIT: u64 = 1;
 /// Domain of the minibatch order of epoch `e` is `DOMAIN_EPOCH + e`.
 pub const DOMAIN_EPOCH: u64 = 1 << 32;
+/// Domain of the train/test split of dataset import.
+pub const DOMAIN_SPLIT: u64 = 2;

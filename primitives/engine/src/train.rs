@@ -102,6 +102,8 @@ pub struct Executor {
 	threads: usize,
 	#[cfg(feature = "parallel")]
 	pool: Option<rayon::ThreadPool>,
+	#[cfg(feature = "parallel")]
+	scratch: std::sync::Mutex<Vec<Gradients>>,
 }
 
 impl Executor {
@@ -112,6 +114,8 @@ impl Executor {
 			threads: 1,
 			#[cfg(feature = "parallel")]
 			pool: None,
+			#[cfg(feature = "parallel")]
+			scratch: Default::default(),
 		}
 	}
 
@@ -125,6 +129,8 @@ impl Executor {
 			pool: (threads > 1)
 				.then(|| rayon::ThreadPoolBuilder::new().num_threads(threads).build().ok())
 				.flatten(),
+			#[cfg(feature = "parallel")]
+			scratch: Default::default(),
 		}
 	}
 
@@ -163,48 +169,69 @@ impl Executor {
 			return Err(StepError::LabelOutOfRange);
 		}
 		let shapes: Vec<LayerShape> = program.model.layers().collect();
-		let grads = self.gradients(&shapes, state, batch, features);
-		apply_update(program, &mut state.layers, &grads);
+		let (loss_sum, correct) = self.gradients_and_update(program, &shapes, state, batch, features);
 		state.step = state.step.saturating_add(1);
-		let loss = round_div(grads.loss_sum, batch_size as i64);
-		Ok(StepOutcome { loss: clamp(loss), correct: grads.correct })
+		let loss = round_div(loss_sum, batch_size as i64);
+		Ok(StepOutcome { loss: clamp(loss), correct })
 	}
 
+	/// Sum the gradients of the minibatch (split across the pool's threads) and apply SGD.
+	/// Returns the batch's loss sum and hit count.
 	#[cfg_attr(not(feature = "parallel"), allow(unused_variables))]
-	fn gradients(
+	fn gradients_and_update(
 		&self,
+		program: &Program,
 		shapes: &[LayerShape],
-		state: &State,
+		state: &mut State,
 		batch: &Minibatch,
 		features: usize,
-	) -> Gradients {
+	) -> (i64, u32) {
 		let simd = self.simd;
+		let optimizer = Optimizer::new(program);
 		#[cfg(feature = "parallel")]
 		if let Some(pool) = &self.pool {
 			use rayon::prelude::*;
-			let samples = batch.labels.len();
-			let per_thread = samples.div_ceil(self.threads).max(1);
-			let partials: Vec<Gradients> = pool.install(|| {
-				batch
-					.inputs
-					.par_chunks(per_thread.saturating_mul(features))
-					.zip(batch.labels.par_chunks(per_thread))
-					.map(|(inputs, labels)| {
-						let mut g = Gradients::zero(shapes);
-						accumulate(shapes, &state.layers, inputs, labels, &mut g, simd);
-						g
-					})
-					.collect()
-			});
-			let mut total = Gradients::zero(shapes);
-			for p in &partials {
-				total.add(p);
+			let per_thread = batch.labels.len().div_ceil(self.threads).max(1);
+			// Reuse the per-thread sums between steps: allocating (and faulting in) fresh
+			// buffers every step costs more than the arithmetic for wide layers.
+			let mut guard = self.scratch.lock().unwrap_or_else(|poisoned| poisoned.into_inner());
+			let scratch: &mut Vec<Gradients> = &mut guard;
+			let chunks = batch.labels.len().div_ceil(per_thread);
+			if scratch.len() != chunks || scratch.first().is_some_and(|g| !g.fits(shapes)) {
+				*scratch = (0..chunks).map(|_| Gradients::zero(shapes)).collect();
 			}
-			return total;
+			return pool.install(|| {
+				scratch
+					.par_iter_mut()
+					.zip(batch.inputs.par_chunks(per_thread.saturating_mul(features)))
+					.zip(batch.labels.par_chunks(per_thread))
+					.for_each(|((g, inputs), labels)| {
+						g.clear();
+						accumulate(shapes, &state.layers, inputs, labels, g, simd);
+					});
+				let (first, rest) = scratch.split_at_mut(1);
+				let total = first.first_mut().map(|t| {
+					for other in rest.iter() {
+						t.add(other);
+					}
+					&*t
+				});
+				let Some(total) = total else { return (0, 0) };
+				state
+					.layers
+					.par_iter_mut()
+					.zip(total.weights.par_iter().zip(&total.biases))
+					.for_each(|(layer, (gw, gb))| optimizer.apply_parallel(layer, gw, gb));
+				(total.loss_sum, total.correct)
+			});
 		}
 		let mut g = Gradients::zero(shapes);
 		accumulate(shapes, &state.layers, &batch.inputs, &batch.labels, &mut g, simd);
-		g
+		for ((layer, gw), gb) in state.layers.iter_mut().zip(&g.weights).zip(&g.biases) {
+			optimizer.apply(&mut layer.weights, &mut layer.weight_velocity, gw);
+			optimizer.apply(&mut layer.biases, &mut layer.bias_velocity, gb);
+		}
+		(g.loss_sum, g.correct)
 	}
 }
 
@@ -276,6 +303,21 @@ impl Gradients {
 			loss_sum: 0,
 			correct: 0,
 		}
+	}
+
+	#[cfg(feature = "parallel")]
+	fn fits(&self, shapes: &[LayerShape]) -> bool {
+		self.weights.len() == shapes.len() &&
+			self.weights.iter().zip(shapes).all(|(w, s)| {
+				w.len() == (s.inputs as usize).saturating_mul(s.outputs as usize)
+			}) && self.biases.iter().zip(shapes).all(|(b, s)| b.len() == s.outputs as usize)
+	}
+
+	#[cfg(feature = "parallel")]
+	fn clear(&mut self) {
+		self.weights.iter_mut().chain(self.biases.iter_mut()).for_each(|v| v.fill(0));
+		self.loss_sum = 0;
+		self.correct = 0;
 	}
 
 	#[cfg(feature = "parallel")]
@@ -465,23 +507,52 @@ fn backward(
 	}
 }
 
-fn apply_update(program: &Program, layers: &mut [LayerState], grads: &Gradients) {
-	let lr = program.optimizer.learning_rate.0;
-	let mu = program.optimizer.momentum.0;
-	// Mean over the batch, back to Q16: round(Σ / (batch × 2^16)).
-	let divisor = i64::from(program.batch_size) << FRAC_BITS;
-	let sgd = |w: &mut i32, v: &mut i32, g: i64| {
-		let g = round_div(g, divisor);
-		*v = clamp(i64::from(mul(mu, *v)).wrapping_add(g));
-		*w = clamp(i64::from(*w).wrapping_sub(i64::from(mul(lr, *v))));
-	};
-	for ((layer, gw), gb) in layers.iter_mut().zip(&grads.weights).zip(&grads.biases) {
-		for ((w, v), &g) in layer.weights.iter_mut().zip(layer.weight_velocity.iter_mut()).zip(gw) {
-			sgd(w, v, g);
+/// SGD with momentum on the exact batch sums of the gradients.
+struct Optimizer {
+	learning_rate: i32,
+	momentum: i32,
+	/// The mean is `round(Σ / (batch × 2^16))`; a power-of-two batch uses the equivalent shift.
+	divisor: i64,
+	shift: Option<u32>,
+}
+
+impl Optimizer {
+	fn new(program: &Program) -> Self {
+		let divisor = i64::from(program.batch_size) << FRAC_BITS;
+		let shift = (divisor > 0 && divisor.count_ones() == 1).then(|| divisor.trailing_zeros());
+		Self {
+			learning_rate: program.optimizer.learning_rate.0,
+			momentum: program.optimizer.momentum.0,
+			divisor,
+			shift,
 		}
-		for ((b, v), &g) in layer.biases.iter_mut().zip(layer.bias_velocity.iter_mut()).zip(gb) {
-			sgd(b, v, g);
+	}
+
+	/// `v ← μ·v + mean(g)`, `w ← w − η·v` for each parameter.
+	#[inline(always)]
+	fn apply(&self, weights: &mut [i32], velocity: &mut [i32], sums: &[i64]) {
+		for ((w, v), &g) in weights.iter_mut().zip(velocity.iter_mut()).zip(sums) {
+			let g = match self.shift {
+				Some(shift) => round_shift(g, shift),
+				None => round_div(g, self.divisor),
+			};
+			*v = clamp(i64::from(mul(self.momentum, *v)).wrapping_add(g));
+			*w = clamp(i64::from(*w).wrapping_sub(i64::from(mul(self.learning_rate, *v))));
 		}
+	}
+
+	/// [`Self::apply`] on a whole layer, in parallel chunks (each parameter is independent).
+	#[cfg(feature = "parallel")]
+	fn apply_parallel(&self, layer: &mut LayerState, weight_sums: &[i64], bias_sums: &[i64]) {
+		use rayon::prelude::*;
+		const CHUNK: usize = 4096;
+		layer
+			.weights
+			.par_chunks_mut(CHUNK)
+			.zip(layer.weight_velocity.par_chunks_mut(CHUNK))
+			.zip(weight_sums.par_chunks(CHUNK))
+			.for_each(|((w, v), g)| self.apply(w, v, g));
+		self.apply(&mut layer.biases, &mut layer.bias_velocity, bias_sums);
 	}
 }
 

@@ -1,0 +1,120 @@
+//! Reproducibility: the same program gives the same trace root on every run, with any thread
+//! count, with and without SIMD kernels, and compiled to wasm32 (no_std, as in the runtime)
+//! and executed by a Wasm interpreter.
+
+use aichain_engine::{train::Trainer, Dataset, Executor, Program, Simd, State, Trace};
+use aichain_engine_tests::{digits, digits_program};
+use codec::Encode;
+use std::{path::PathBuf, process::Command};
+
+struct Outcome {
+	root: [u8; 32],
+	state: [u8; 32],
+	model: [u8; 32],
+}
+
+fn native(program: &Program, data: &Dataset, executor: Executor) -> Outcome {
+	let mut trainer = Trainer::new(program, data, &executor).unwrap();
+	let mut state = State::initial(program);
+	let mut trace = Trace::default();
+	while state.step < program.steps {
+		trainer.step(&mut state).unwrap();
+		trace.hashes.push(state.hash());
+	}
+	Outcome { root: trace.root(), state: state.hash(), model: state.model_hash() }
+}
+
+#[test]
+fn trace_roots_match_across_runs_threads_and_simd() {
+	let (train, _) = digits();
+	let program = digits_program(120);
+	let reference = native(&program, &train, Executor::portable());
+	println!("digits, 120 steps: trace root 0x{}", hex(&reference.root));
+	for threads in [1, 2, 3, 4, 8] {
+		for simd in [Simd::Portable, Simd::Native] {
+			let executor = Executor::new(threads, simd);
+			let avx2 = executor.uses_avx2();
+			let run = native(&program, &train, executor);
+			assert_eq!(run.root, reference.root, "threads={threads} simd={simd:?} avx2={avx2}");
+			assert_eq!(run.state, reference.state);
+			assert_eq!(run.model, reference.model);
+		}
+	}
+	// Another seed is another trace.
+	let mut other = program.clone();
+	other.seed += 1;
+	assert_ne!(native(&other, &train, Executor::portable()).root, reference.root);
+}
+
+fn hex(bytes: &[u8]) -> String {
+	bytes.iter().map(|b| format!("{b:02x}")).collect()
+}
+
+/// Build `aichain-engine-wasm` for wasm32-unknown-unknown (engine without `std`) in a target
+/// directory of its own, and return the module path.
+fn build_wasm() -> PathBuf {
+	let workspace = PathBuf::from(env!("CARGO_MANIFEST_DIR")).join("../..");
+	let target_dir = std::env::var_os("CARGO_TARGET_DIR")
+		.map(PathBuf::from)
+		.unwrap_or_else(|| workspace.join("target"))
+		.join("engine-wasm");
+	let cargo = std::env::var("CARGO").unwrap_or_else(|_| "cargo".into());
+	let status = Command::new(cargo)
+		.current_dir(&workspace)
+		.args(["build", "--release", "--locked", "-p", "aichain-engine-wasm"])
+		.args(["--target", "wasm32-unknown-unknown", "--target-dir"])
+		.arg(&target_dir)
+		.env_remove("RUSTFLAGS")
+		.env_remove("CARGO_ENCODED_RUSTFLAGS")
+		.status()
+		.expect("cargo runs");
+	assert!(status.success(), "building the engine for wasm32 failed");
+	target_dir.join("wasm32-unknown-unknown/release/aichain_engine_wasm.wasm")
+}
+
+fn run_wasm(module: &[u8], program: &Program, data: &Dataset) -> Outcome {
+	use wasmi::{Engine, Linker, Module, Store};
+	let engine = Engine::default();
+	let module = Module::new(&engine, module).expect("valid module");
+	let mut store = Store::new(&engine, ());
+	let instance = Linker::<()>::new(&engine)
+		.instantiate(&mut store, &module)
+		.and_then(|i| i.start(&mut store))
+		.expect("module instantiates without imports");
+	let memory = instance.get_memory(&store, "memory").expect("exports memory");
+	let alloc = instance.get_typed_func::<u32, u32>(&store, "harness_alloc").unwrap();
+	let run = instance.get_typed_func::<(u32, u32), u32>(&store, "harness_run").unwrap();
+	let input = (program, data).encode();
+	let ptr = alloc.call(&mut store, input.len() as u32).unwrap();
+	memory.write(&mut store, ptr as usize, &input).unwrap();
+	let out_ptr = run.call(&mut store, (ptr, input.len() as u32)).unwrap();
+	let mut out = [0u8; 100];
+	memory.read(&store, out_ptr as usize, &mut out).unwrap();
+	assert_eq!(u32::from_le_bytes(out[96..].try_into().unwrap()), program.steps, "wasm run failed");
+	Outcome {
+		root: out[..32].try_into().unwrap(),
+		state: out[32..64].try_into().unwrap(),
+		model: out[64..96].try_into().unwrap(),
+	}
+}
+
+#[test]
+fn wasm_no_std_build_gives_the_native_bits() {
+	let module = std::fs::read(build_wasm()).expect("wasm module built");
+	let (train, _) = digits();
+	// A smaller job: the interpreter is slow. Two minibatch orders (epochs) are covered.
+	let mut program = digits_program(50);
+	program.batch_size = 16;
+	let small = Dataset {
+		inputs: train.inputs[..400 * 64].to_vec(),
+		labels: train.labels[..400].to_vec(),
+		..train
+	};
+	let start = std::time::Instant::now();
+	let wasm = run_wasm(&module, &program, &small);
+	println!("wasm (wasmi) 50 steps in {:?}: root 0x{}", start.elapsed(), hex(&wasm.root));
+	let native = native(&program, &small, Executor::new(2, Simd::Native));
+	assert_eq!(wasm.root, native.root);
+	assert_eq!(wasm.state, native.state);
+	assert_eq!(wasm.model, native.model);
+}
