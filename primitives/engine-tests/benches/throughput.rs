@@ -42,7 +42,10 @@ fn main() {
 	.try_into()
 	.unwrap();
 	wide.batch_size = 64;
-	let cases = [("digits 64-64-10, batch 32", digits_program(1500)), ("digits 64-256-256-10, batch 64", wide)];
+	let cases = [
+		("digits 64-64-10, batch 32", digits_program(1500)),
+		("digits 64-256-256-10, batch 64", wide),
+	];
 	println!("cores: {cores}; engine steps include hashing the state after every step");
 	for (name, program) in cases {
 		// Warm up caches and the thread pool.
@@ -55,8 +58,14 @@ fn main() {
 		let threaded = engine_rate(&program, &train, Executor::new(cores, Simd::Native));
 		println!("{name}, {} steps:", program.steps);
 		println!("  f32 plain, 1 thread        {f32:>10.0} samples/s");
-		println!("  fixed portable, 1 thread   {portable:>10.0} samples/s  ({:.2}x f32)", portable / f32);
+		println!(
+			"  fixed portable, 1 thread   {portable:>10.0} samples/s  ({:.2}x f32)",
+			portable / f32
+		);
 		println!("  fixed AVX2, 1 thread       {simd:>10.0} samples/s  ({:.2}x f32)", simd / f32);
-		println!("  fixed AVX2, {cores} threads      {threaded:>10.0} samples/s  ({:.2}x f32)", threaded / f32);
+		println!(
+			"  fixed AVX2, {cores} threads      {threaded:>10.0} samples/s  ({:.2}x f32)",
+			threaded / f32
+		);
 	}
 }

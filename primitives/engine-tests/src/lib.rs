@@ -33,9 +33,8 @@ pub const DIGITS_TEST_PERCENT: u8 = 20;
 /// Panics with instructions if the CSV has not been fetched.
 pub fn digits() -> (Dataset, Dataset) {
 	let path = digits_csv_path();
-	let text = std::fs::read_to_string(&path).unwrap_or_else(|e| {
-		panic!("{}: {e}; run scripts/fetch-digits.sh first", path.display())
-	});
+	let text = std::fs::read_to_string(&path)
+		.unwrap_or_else(|e| panic!("{}: {e}; run scripts/fetch-digits.sh first", path.display()));
 	let all = csv::parse(&text, csv::LabelColumn::Last, 16).expect("digits.csv parses");
 	all.split(DIGITS_SPLIT_SEED, DIGITS_TEST_PERCENT)
 }
@@ -128,7 +127,13 @@ impl F32Mlp {
 				a[o] = match layer.activation {
 					None | Some(Activation::Identity) => sum,
 					Some(Activation::Relu) => sum.max(0.0),
-					Some(Activation::LeakyRelu) => if sum > 0.0 { sum } else { sum / 8.0 },
+					Some(Activation::LeakyRelu) => {
+						if sum > 0.0 {
+							sum
+						} else {
+							sum / 8.0
+						}
+					},
 					Some(Activation::HardTanh) => sum.clamp(-1.0, 1.0),
 				};
 			}
@@ -142,7 +147,8 @@ impl F32Mlp {
 	pub fn step(&mut self, inputs: &[f32], labels: &[u16]) -> f32 {
 		let n = labels.len();
 		let features = inputs.len() / n;
-		let mut gw: Vec<Vec<f32>> = self.layers.iter().map(|l| vec![0.0; l.weights.len()]).collect();
+		let mut gw: Vec<Vec<f32>> =
+			self.layers.iter().map(|l| vec![0.0; l.weights.len()]).collect();
 		let mut gb: Vec<Vec<f32>> = self.layers.iter().map(|l| vec![0.0; l.biases.len()]).collect();
 		let mut loss = 0.0;
 		let mut pre = Vec::new();
@@ -182,9 +188,27 @@ impl F32Mlp {
 					.zip(&pre[l - 1])
 					.map(|(&e, &z)| match prev.activation {
 						None | Some(Activation::Identity) => e,
-						Some(Activation::Relu) => if z > 0.0 { e } else { 0.0 },
-						Some(Activation::LeakyRelu) => if z > 0.0 { e } else { e / 8.0 },
-						Some(Activation::HardTanh) => if z > -1.0 && z < 1.0 { e } else { 0.0 },
+						Some(Activation::Relu) => {
+							if z > 0.0 {
+								e
+							} else {
+								0.0
+							}
+						},
+						Some(Activation::LeakyRelu) => {
+							if z > 0.0 {
+								e
+							} else {
+								e / 8.0
+							}
+						},
+						Some(Activation::HardTanh) => {
+							if z > -1.0 && z < 1.0 {
+								e
+							} else {
+								0.0
+							}
+						},
 					})
 					.collect();
 			}
@@ -192,7 +216,8 @@ impl F32Mlp {
 		let scale = 1.0 / n as f32;
 		for (l, layer) in self.layers.iter_mut().enumerate() {
 			for k in 0..layer.weights.len() {
-				layer.weight_velocity[k] = self.momentum * layer.weight_velocity[k] + gw[l][k] * scale;
+				layer.weight_velocity[k] =
+					self.momentum * layer.weight_velocity[k] + gw[l][k] * scale;
 				layer.weights[k] -= self.learning_rate * layer.weight_velocity[k];
 			}
 			for k in 0..layer.biases.len() {

@@ -48,7 +48,10 @@ fn integer_exp_and_ln_track_the_real_functions() {
 		let err = (ln(raw) as f64 / q - (raw as f64 / q).ln()).abs();
 		worst_ln = worst_ln.max(err);
 	}
-	println!("max abs error: exp {worst_exp:.2e}, ln {worst_ln:.2e} (Q16 resolution {:.2e})", 1.0 / q);
+	println!(
+		"max abs error: exp {worst_exp:.2e}, ln {worst_ln:.2e} (Q16 resolution {:.2e})",
+		1.0 / q
+	);
 	assert!(worst_exp <= 2.0 / q, "exp error {worst_exp}");
 	assert!(worst_ln <= 3.0 / q, "ln error {worst_ln}");
 }

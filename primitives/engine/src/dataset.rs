@@ -288,7 +288,8 @@ impl Dataset {
 			let j = rng.below(i.saturating_add(1));
 			order.swap(i as usize, j as usize);
 		}
-		let test_len = (u64::from(n).saturating_mul(u64::from(test_percent.min(100))) / 100) as usize;
+		let test_len =
+			(u64::from(n).saturating_mul(u64::from(test_percent.min(100))) / 100) as usize;
 		let (test, train) = order.split_at(test_len.min(order.len()));
 		(self.select(train), self.select(test))
 	}
@@ -337,8 +338,10 @@ pub mod csv {
 			return Err("divide_by must be at least 1".into());
 		}
 		let mut features = None;
-		let mut dataset = Dataset { features: 0, classes: 0, inputs: Vec::new(), labels: Vec::new() };
-		for (number, line) in text.lines().enumerate().map(|(i, l)| (i.saturating_add(1), l.trim())) {
+		let mut dataset =
+			Dataset { features: 0, classes: 0, inputs: Vec::new(), labels: Vec::new() };
+		for (number, line) in text.lines().enumerate().map(|(i, l)| (i.saturating_add(1), l.trim()))
+		{
 			if line.is_empty() {
 				continue;
 			}
@@ -353,15 +356,18 @@ pub mod csv {
 				.map_err(|_| format!("line {number}: label {raw_label:?} is not a class index"))?;
 			match features {
 				None => features = Some(values.len()),
-				Some(n) if n != values.len() =>
-					return Err(format!("line {number}: {} features, expected {n}", values.len())),
+				Some(n) if n != values.len() => {
+					return Err(format!("line {number}: {} features, expected {n}", values.len()))
+				},
 				Some(_) => {},
 			}
 			for v in values {
 				let x: Fixed =
 					v.parse().map_err(|e| format!("line {number}: feature {v:?}: {e}"))?;
 				let scaled = round_div(i64::from(x.0), i64::from(divide_by));
-				dataset.inputs.push(i32::try_from(scaled).map_err(|_| format!("line {number}: overflow"))?);
+				dataset
+					.inputs
+					.push(i32::try_from(scaled).map_err(|_| format!("line {number}: overflow"))?);
 			}
 			dataset.classes = dataset.classes.max(u32::from(class).saturating_add(1));
 			dataset.labels.push(class);
@@ -393,7 +399,12 @@ pub mod csv {
 
 		#[test]
 		fn split_is_a_seeded_partition() {
-			let d = parse(&(0..10).map(|i| format!("{i},{}\n", i % 2)).collect::<String>(), LabelColumn::Last, 1).unwrap();
+			let d = parse(
+				&(0..10).map(|i| format!("{i},{}\n", i % 2)).collect::<String>(),
+				LabelColumn::Last,
+				1,
+			)
+			.unwrap();
 			let (train, test) = d.split(5, 30);
 			assert_eq!((train.samples(), test.samples()), (7, 3));
 			let mut all: Vec<i32> = train.inputs.iter().chain(&test.inputs).copied().collect();

@@ -50,4 +50,4 @@ pub use fixed::Fixed;
 pub use model::State;
 pub use program::Program;
 pub use trace::{Hash, MerkleProof, Trace};
-pub use train::{train_step, Executor, Simd, StepOutcome, Trainer};
+pub use train::{train_step, Executor, Schedule, Simd, StepError, StepOutcome, Trainer};

@@ -169,7 +169,8 @@ impl Executor {
 			return Err(StepError::LabelOutOfRange);
 		}
 		let shapes: Vec<LayerShape> = program.model.layers().collect();
-		let (loss_sum, correct) = self.gradients_and_update(program, &shapes, state, batch, features);
+		let (loss_sum, correct) =
+			self.gradients_and_update(program, &shapes, state, batch, features);
 		state.step = state.step.saturating_add(1);
 		let loss = round_div(loss_sum, batch_size as i64);
 		Ok(StepOutcome { loss: clamp(loss), correct })
@@ -240,8 +241,7 @@ pub struct Trainer<'a> {
 	program: &'a Program,
 	dataset: &'a Dataset,
 	executor: &'a Executor,
-	batches: u32,
-	epoch: Option<(u32, Vec<u32>)>,
+	schedule: Schedule,
 }
 
 impl<'a> Trainer<'a> {
@@ -252,28 +252,12 @@ impl<'a> Trainer<'a> {
 		executor: &'a Executor,
 	) -> Result<Self, crate::dataset::DatasetError> {
 		dataset.check_program(program)?;
-		Ok(Self {
-			program,
-			dataset,
-			executor,
-			batches: dataset.batches(program.batch_size),
-			epoch: None,
-		})
+		Ok(Self { program, dataset, executor, schedule: Schedule::new(program, dataset) })
 	}
 
-	/// The minibatch step `step` (1-based) trains on.
+	/// The minibatch step `step` (1-based) trains on, with its index.
 	pub fn minibatch_for_step(&mut self, step: u32) -> Option<(u32, Minibatch)> {
-		let position = step.checked_sub(1)?;
-		let epoch = position.checked_div(self.batches)?;
-		let order = match &self.epoch {
-			Some((e, order)) if *e == epoch => order,
-			_ => {
-				let order = epoch_order(self.program.seed, self.batches, epoch);
-				&self.epoch.insert((epoch, order)).1
-			},
-		};
-		let index = *order.get(position.checked_rem(self.batches)? as usize)?;
-		Some((index, self.dataset.minibatch(self.program.batch_size, index)?))
+		self.schedule.minibatch_for_step(self.dataset, step)
 	}
 
 	/// Apply the next step to `state`.
@@ -281,6 +265,42 @@ impl<'a> Trainer<'a> {
 		let next = state.step.checked_add(1).ok_or(StepError::NoMoreSteps)?;
 		let (_, batch) = self.minibatch_for_step(next).ok_or(StepError::BatchShape)?;
 		self.executor.step(self.program, state, &batch)
+	}
+}
+
+/// Which minibatch each step trains on ([`crate::dataset::batch_for_step`]), caching the order
+/// of the current epoch.
+pub struct Schedule {
+	seed: u64,
+	batch_size: u32,
+	batches: u32,
+	epoch: Option<(u32, Vec<u32>)>,
+}
+
+impl Schedule {
+	/// The schedule of `program` over `dataset`.
+	pub fn new(program: &Program, dataset: &Dataset) -> Self {
+		Self {
+			seed: program.seed,
+			batch_size: program.batch_size,
+			batches: dataset.batches(program.batch_size),
+			epoch: None,
+		}
+	}
+
+	/// The minibatch of `dataset` that step `step` (1-based) trains on, with its index.
+	pub fn minibatch_for_step(&mut self, dataset: &Dataset, step: u32) -> Option<(u32, Minibatch)> {
+		let position = step.checked_sub(1)?;
+		let epoch = position.checked_div(self.batches)?;
+		let order = match &self.epoch {
+			Some((e, order)) if *e == epoch => order,
+			_ => {
+				let order = epoch_order(self.seed, self.batches, epoch);
+				&self.epoch.insert((epoch, order)).1
+			},
+		};
+		let index = *order.get(position.checked_rem(self.batches)? as usize)?;
+		Some((index, dataset.minibatch(self.batch_size, index)?))
 	}
 }
 
@@ -307,10 +327,13 @@ impl Gradients {
 
 	#[cfg(feature = "parallel")]
 	fn fits(&self, shapes: &[LayerShape]) -> bool {
-		self.weights.len() == shapes.len() &&
-			self.weights.iter().zip(shapes).all(|(w, s)| {
-				w.len() == (s.inputs as usize).saturating_mul(s.outputs as usize)
-			}) && self.biases.iter().zip(shapes).all(|(b, s)| b.len() == s.outputs as usize)
+		self.weights.len() == shapes.len()
+			&& self
+				.weights
+				.iter()
+				.zip(shapes)
+				.all(|(w, s)| w.len() == (s.inputs as usize).saturating_mul(s.outputs as usize))
+			&& self.biases.iter().zip(shapes).all(|(b, s)| b.len() == s.outputs as usize)
 	}
 
 	#[cfg(feature = "parallel")]

@@ -1,0 +1,254 @@
+//! Datasets: fetched from a URL or read from the dataset directory, checked against the
+//! commitment the job names, cached on disk (so a restarted job does not need the source again)
+//! and in memory.
+
+use crate::types::DatasetRef;
+use aichain_engine::{Dataset, Hash, Program};
+use http_body_util::{BodyExt, Empty, Limited};
+use hyper::body::Bytes;
+use hyper_util::{client::legacy::Client, rt::TokioExecutor};
+use std::{
+	collections::HashMap,
+	path::{Path, PathBuf},
+	sync::{Arc, Mutex},
+	time::Duration,
+};
+
+/// Why a dataset reference cannot be used; each maps to a 4xx answer.
+#[derive(Debug)]
+pub enum DatasetError {
+	/// The reference itself is wrong (400).
+	BadReference(String),
+	/// The source could not be read or fetched (422).
+	Unavailable(String),
+	/// The file exceeds `--max-dataset-bytes` (413).
+	TooLarge(u64),
+	/// Not a valid dataset, or it does not fit the program (422).
+	Invalid(String),
+	/// The dataset's commitment is not the one named (422).
+	Mismatch {
+		/// The root the job names.
+		expected: Hash,
+		/// The root of the data we got.
+		actual: Hash,
+	},
+}
+
+impl std::fmt::Display for DatasetError {
+	fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+		match self {
+			Self::BadReference(m) => write!(f, "bad dataset reference: {m}"),
+			Self::Unavailable(m) => write!(f, "dataset unavailable: {m}"),
+			Self::TooLarge(max) => write!(f, "dataset larger than the limit of {max} bytes"),
+			Self::Invalid(m) => write!(f, "invalid dataset: {m}"),
+			Self::Mismatch { expected, actual } => write!(
+				f,
+				"dataset hash mismatch: the job names root 0x{} but the data has root 0x{} for this batch size",
+				hex::encode(expected),
+				hex::encode(actual)
+			),
+		}
+	}
+}
+
+/// Dataset sources, checks and caches.
+pub struct Datasets {
+	dataset_dir: Option<PathBuf>,
+	cache_dir: PathBuf,
+	max_bytes: u64,
+	fetch_timeout: Duration,
+	memory: Mutex<HashMap<(Hash, u32), Arc<Dataset>>>,
+}
+
+/// Datasets kept in memory at once.
+const MEMORY_CACHE: usize = 8;
+
+impl Datasets {
+	/// Sources: `dataset_dir` for `path` references; verified copies go to `cache_dir`.
+	pub fn new(
+		dataset_dir: Option<PathBuf>,
+		cache_dir: PathBuf,
+		max_bytes: u64,
+		fetch_timeout: Duration,
+	) -> std::io::Result<Self> {
+		std::fs::create_dir_all(&cache_dir)?;
+		Ok(Self {
+			dataset_dir,
+			cache_dir,
+			max_bytes,
+			fetch_timeout,
+			memory: Mutex::new(HashMap::new()),
+		})
+	}
+
+	fn cache_file(&self, root: &Hash, batch_size: u32) -> PathBuf {
+		self.cache_dir.join(format!("{}-b{batch_size}.aids", hex::encode(root)))
+	}
+
+	/// A dataset already verified for `(root, batch_size)`, from memory or the disk cache.
+	pub fn cached(&self, root: &Hash, batch_size: u32) -> Option<Arc<Dataset>> {
+		let key = (*root, batch_size);
+		if let Some(d) = self.memory.lock().ok()?.get(&key) {
+			return Some(d.clone());
+		}
+		let bytes = std::fs::read(self.cache_file(root, batch_size)).ok()?;
+		let dataset = Dataset::from_bytes(&bytes).ok()?;
+		(dataset.commitment(batch_size).root == *root).then(|| self.remember(key, dataset))
+	}
+
+	fn remember(&self, key: (Hash, u32), dataset: Dataset) -> Arc<Dataset> {
+		let dataset = Arc::new(dataset);
+		if let Ok(mut memory) = self.memory.lock() {
+			if memory.len() >= MEMORY_CACHE {
+				memory.clear();
+			}
+			memory.insert(key, dataset.clone());
+		}
+		dataset
+	}
+
+	/// Resolve a job's dataset: cached, or read from `path`, or fetched from `url`; then check it
+	/// against the program and the named root, and cache it.
+	pub async fn resolve(
+		self: &Arc<Self>,
+		reference: &DatasetRef,
+		program: &Program,
+	) -> Result<Arc<Dataset>, DatasetError> {
+		let root = reference.root.0;
+		let batch_size = program.batch_size;
+		let this = self.clone();
+		if let Some(d) = tokio::task::spawn_blocking(move || this.cached(&root, batch_size))
+			.await
+			.ok()
+			.flatten()
+		{
+			d.check_program(program).map_err(|e| DatasetError::Invalid(e.to_string()))?;
+			return Ok(d);
+		}
+		let bytes = match (&reference.path, &reference.url) {
+			(Some(_), Some(_)) => {
+				return Err(DatasetError::BadReference("give either path or url, not both".into()))
+			},
+			(Some(path), None) => self.read_local(path).await?,
+			(None, Some(url)) => self.fetch(url).await?,
+			(None, None) => {
+				return Err(DatasetError::BadReference(
+					"this solver does not have the dataset: give its path or url".into(),
+				))
+			},
+		};
+		let this = self.clone();
+		let program = program.clone();
+		tokio::task::spawn_blocking(move || this.verify_and_cache(bytes, &program, root))
+			.await
+			.map_err(|e| DatasetError::Invalid(e.to_string()))?
+	}
+
+	fn verify_and_cache(
+		&self,
+		bytes: Vec<u8>,
+		program: &Program,
+		root: Hash,
+	) -> Result<Arc<Dataset>, DatasetError> {
+		let dataset =
+			Dataset::from_bytes(&bytes).map_err(|e| DatasetError::Invalid(e.to_string()))?;
+		dataset
+			.check_program(program)
+			.map_err(|e| DatasetError::Invalid(e.to_string()))?;
+		let actual = dataset.commitment(program.batch_size).root;
+		if actual != root {
+			return Err(DatasetError::Mismatch { expected: root, actual });
+		}
+		let file = self.cache_file(&root, program.batch_size);
+		let tmp = file.with_extension("tmp");
+		if let Err(e) = std::fs::write(&tmp, &bytes).and_then(|_| std::fs::rename(&tmp, &file)) {
+			tracing::warn!("could not cache dataset {}: {e}", file.display());
+		}
+		tracing::info!(
+			"dataset 0x{} verified: {} samples, {} minibatches of {}",
+			hex::encode(root),
+			dataset.samples(),
+			dataset.batches(program.batch_size),
+			program.batch_size
+		);
+		Ok(self.remember((root, program.batch_size), dataset))
+	}
+
+	async fn read_local(&self, name: &str) -> Result<Vec<u8>, DatasetError> {
+		let dir = self.dataset_dir.as_ref().ok_or_else(|| {
+			DatasetError::BadReference("this solver has no --dataset-dir; use a url".into())
+		})?;
+		let relative = Path::new(name);
+		let plain = relative.components().all(|c| matches!(c, std::path::Component::Normal(_)));
+		if name.is_empty() || !plain {
+			return Err(DatasetError::BadReference(format!(
+				"path {name:?} must be a relative name inside the dataset directory"
+			)));
+		}
+		let file = dir.join(relative);
+		let meta = tokio::fs::metadata(&file)
+			.await
+			.map_err(|e| DatasetError::Unavailable(format!("{name}: {e}")))?;
+		if meta.len() > self.max_bytes {
+			return Err(DatasetError::TooLarge(self.max_bytes));
+		}
+		tokio::fs::read(&file)
+			.await
+			.map_err(|e| DatasetError::Unavailable(format!("{name}: {e}")))
+	}
+
+	async fn fetch(&self, url: &str) -> Result<Vec<u8>, DatasetError> {
+		let uri: hyper::Uri = url
+			.parse()
+			.map_err(|e| DatasetError::BadReference(format!("url {url:?}: {e}")))?;
+		if !matches!(uri.scheme_str(), Some("http" | "https")) {
+			return Err(DatasetError::BadReference(format!("url {url:?} must be http or https")));
+		}
+		let connector = hyper_rustls::HttpsConnectorBuilder::new()
+			.with_provider_and_native_roots(rustls::crypto::ring::default_provider())
+			.map_err(|e| DatasetError::Unavailable(format!("TLS setup: {e}")))?
+			.https_or_http()
+			.enable_http1()
+			.enable_http2()
+			.build();
+		let client: Client<_, Empty<Bytes>> =
+			Client::builder(TokioExecutor::new()).build(connector);
+		let max = self.max_bytes;
+		let download = async {
+			let response = client
+				.get(uri)
+				.await
+				.map_err(|e| DatasetError::Unavailable(format!("{url}: {e}")))?;
+			if !response.status().is_success() {
+				return Err(DatasetError::Unavailable(format!(
+					"{url}: HTTP {}",
+					response.status()
+				)));
+			}
+			let declared = response
+				.headers()
+				.get(hyper::header::CONTENT_LENGTH)
+				.and_then(|v| v.to_str().ok())
+				.and_then(|v| v.parse::<u64>().ok());
+			if declared.is_some_and(|n| n > max) {
+				return Err(DatasetError::TooLarge(max));
+			}
+			let limit = usize::try_from(max).unwrap_or(usize::MAX);
+			let body = Limited::new(response.into_body(), limit).collect().await.map_err(|e| {
+				if e.downcast_ref::<http_body_util::LengthLimitError>().is_some() {
+					DatasetError::TooLarge(max)
+				} else {
+					DatasetError::Unavailable(format!("{url}: {e}"))
+				}
+			})?;
+			Ok(body.to_bytes().to_vec())
+		};
+		tracing::info!("fetching dataset from {url}");
+		tokio::time::timeout(self.fetch_timeout, download).await.map_err(|_| {
+			DatasetError::Unavailable(format!(
+				"{url}: no complete answer within {:?}",
+				self.fetch_timeout
+			))
+		})?
+	}
+}

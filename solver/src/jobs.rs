@@ -1,0 +1,415 @@
+//! The job manager: a bounded queue, a fixed number of workers, checkpointed execution and
+//! recovery after a restart.
+
+use crate::{
+	backend::Backend,
+	datasets::Datasets,
+	metrics::Metrics,
+	store::Store,
+	types::{HexHash, JobRecord, JobResult, JobState, JobStatus, SubmitJob},
+};
+use aichain_engine::{fixed::Fixed, trace, Dataset, Schedule, State};
+use codec::{Decode, Encode};
+use std::{
+	collections::{HashMap, VecDeque},
+	sync::{Arc, Condvar, Mutex},
+	time::{Instant, SystemTime, UNIX_EPOCH},
+};
+
+/// Limits of the manager.
+#[derive(Clone, Debug)]
+pub struct Config {
+	/// Jobs trained at the same time.
+	pub max_concurrent_jobs: usize,
+	/// Jobs waiting in the queue at most; more are refused with 429.
+	pub max_queued_jobs: usize,
+	/// Steps between durable checkpoints.
+	pub checkpoint_interval: u32,
+}
+
+/// Why a submission is refused.
+#[derive(Debug)]
+pub enum SubmitError {
+	/// The id is taken by a different job (409).
+	Conflict(String),
+	/// The queue is full (429).
+	QueueFull(usize),
+	/// The store failed (500).
+	Store(String),
+}
+
+/// In-memory progress of a running job, finer than its checkpoints.
+#[derive(Clone, Copy, Debug, Default)]
+struct Live {
+	step: u32,
+	loss: i32,
+	samples_per_second: f64,
+}
+
+/// The manager.
+pub struct Manager {
+	store: Arc<Store>,
+	datasets: Arc<Datasets>,
+	backend: Arc<dyn Backend>,
+	config: Config,
+	queue: Mutex<VecDeque<String>>,
+	wake: Condvar,
+	live: Mutex<HashMap<String, Live>>,
+	/// Serialises submissions so that the id check and the insert are atomic.
+	submit_lock: Mutex<()>,
+	/// Prometheus metrics.
+	pub metrics: Metrics,
+}
+
+fn now() -> u64 {
+	SystemTime::now().duration_since(UNIX_EPOCH).map_or(0, |d| d.as_secs())
+}
+
+fn lock<T>(m: &Mutex<T>) -> std::sync::MutexGuard<'_, T> {
+	m.lock().unwrap_or_else(|poisoned| poisoned.into_inner())
+}
+
+impl Manager {
+	/// A manager over `store`; jobs that were queued or running when the process stopped are
+	/// queued again (running ones first) and resume from their latest checkpoint.
+	pub fn new(
+		store: Arc<Store>,
+		datasets: Arc<Datasets>,
+		backend: Arc<dyn Backend>,
+		config: Config,
+		metrics: Metrics,
+	) -> Result<Arc<Self>, String> {
+		let mut jobs = store.jobs()?;
+		jobs.sort_by_key(|j| (j.state != JobState::Running, j.submitted_at, j.id.clone()));
+		let mut queue = VecDeque::new();
+		for mut job in jobs {
+			match job.state {
+				JobState::Running => {
+					job.state = JobState::Queued;
+					job.resumed += 1;
+					store.put_job(&job)?;
+					tracing::info!(
+						"job {} was interrupted at checkpoint step {}/{}; it will resume from there",
+						job.id,
+						job.checkpoint_step,
+						job.program.steps
+					);
+					metrics.jobs_resumed.inc();
+					queue.push_back(job.id);
+				},
+				JobState::Queued => queue.push_back(job.id),
+				JobState::Completed | JobState::Failed => {},
+			}
+		}
+		metrics.jobs_queued.set(queue.len() as i64);
+		Ok(Arc::new(Self {
+			store,
+			datasets,
+			backend,
+			config,
+			queue: Mutex::new(queue),
+			wake: Condvar::new(),
+			live: Mutex::new(HashMap::new()),
+			submit_lock: Mutex::new(()),
+			metrics,
+		}))
+	}
+
+	/// Start the worker threads.
+	pub fn start_workers(self: &Arc<Self>) {
+		for n in 0..self.config.max_concurrent_jobs.max(1) {
+			let this = self.clone();
+			std::thread::Builder::new()
+				.name(format!("job-worker-{n}"))
+				.spawn(move || this.worker())
+				.expect("spawning a worker thread at startup");
+		}
+	}
+
+	/// The backend's name.
+	pub fn backend_name(&self) -> String {
+		self.backend.name()
+	}
+
+	/// The datasets.
+	pub fn datasets(&self) -> &Arc<Datasets> {
+		&self.datasets
+	}
+
+	/// The store.
+	pub fn store(&self) -> &Store {
+		&self.store
+	}
+
+	/// A stored job with the same id, if the submission repeats it (`Ok(Some)`), or nothing.
+	pub fn existing(&self, request: &SubmitJob) -> Result<Option<JobRecord>, SubmitError> {
+		let Some(id) = &request.id else { return Ok(None) };
+		match self.store.job(id).map_err(SubmitError::Store)? {
+			Some(job) if job.program == request.program && job.dataset == request.dataset => {
+				Ok(Some(job))
+			},
+			Some(_) => Err(SubmitError::Conflict(format!(
+				"job {id} exists with a different program or dataset"
+			))),
+			None => Ok(None),
+		}
+	}
+
+	/// Queue a new job whose dataset has been resolved. Returns the record and whether it is new.
+	pub fn submit(
+		&self,
+		request: SubmitJob,
+		work_units: u64,
+	) -> Result<(JobRecord, bool), SubmitError> {
+		let _guard = lock(&self.submit_lock);
+		if let Some(job) = self.existing(&request)? {
+			return Ok((job, false));
+		}
+		let queued = lock(&self.queue).len();
+		if queued >= self.config.max_queued_jobs {
+			return Err(SubmitError::QueueFull(self.config.max_queued_jobs));
+		}
+		let id = match request.id {
+			Some(id) => id,
+			None => format!("job-{}", self.store.next_job_number().map_err(SubmitError::Store)?),
+		};
+		let job = JobRecord {
+			id: id.clone(),
+			program: request.program,
+			dataset: request.dataset,
+			work_units,
+			state: JobState::Queued,
+			checkpoint_step: 0,
+			error: None,
+			result: None,
+			submitted_at: now(),
+			started_at: None,
+			finished_at: None,
+			resumed: 0,
+		};
+		self.store.put_job(&job).map_err(SubmitError::Store)?;
+		let mut queue = lock(&self.queue);
+		queue.push_back(id.clone());
+		self.metrics.jobs_queued.set(queue.len() as i64);
+		self.metrics.jobs_submitted.inc();
+		self.wake.notify_one();
+		tracing::info!(
+			"job {id} queued: {} steps of batch {}, {work_units} work units, dataset 0x{}",
+			job.program.steps,
+			job.program.batch_size,
+			hex::encode(job.dataset.root.0)
+		);
+		Ok((job, true))
+	}
+
+	/// Status of a job, with live progress.
+	pub fn status(&self, id: &str) -> Result<Option<JobStatus>, String> {
+		let Some(job) = self.store.job(id)? else { return Ok(None) };
+		let live = lock(&self.live).get(id).copied();
+		let step = match job.state {
+			JobState::Completed => job.program.steps,
+			_ => live.map_or(job.checkpoint_step, |l| l.step.max(job.checkpoint_step)),
+		};
+		let steps = job.program.steps;
+		Ok(Some(JobStatus {
+			id: job.id,
+			state: job.state,
+			step,
+			steps,
+			progress: (f64::from(step) * 1000.0 / f64::from(steps.max(1))).round() / 10.0,
+			loss: live.map(|l| Fixed(l.loss).to_string()),
+			samples_per_second: live.map(|l| l.samples_per_second.round()),
+			work_units: job.work_units,
+			checkpoint_step: job.checkpoint_step,
+			resumed: job.resumed,
+			error: job.error,
+			result: job.result,
+			dataset: job.dataset,
+		}))
+	}
+
+	fn worker(self: Arc<Self>) {
+		loop {
+			let id = {
+				let mut queue = lock(&self.queue);
+				loop {
+					if let Some(id) = queue.pop_front() {
+						self.metrics.jobs_queued.set(queue.len() as i64);
+						break id;
+					}
+					queue = self.wake.wait(queue).unwrap_or_else(|p| p.into_inner());
+				}
+			};
+			self.metrics.jobs_running.inc();
+			self.run_job(&id);
+			self.metrics.jobs_running.dec();
+			lock(&self.live).remove(&id);
+		}
+	}
+
+	fn run_job(&self, id: &str) {
+		let mut job = match self.store.job(id) {
+			Ok(Some(job)) => job,
+			Ok(None) => return,
+			Err(e) => {
+				tracing::error!("job {id}: {e}");
+				return;
+			},
+		};
+		job.state = JobState::Running;
+		job.started_at = Some(now());
+		if let Err(e) = self.store.put_job(&job) {
+			tracing::error!("job {id}: {e}");
+			return;
+		}
+		let started = Instant::now();
+		let from = job.checkpoint_step;
+		match self.train(&mut job) {
+			Ok(result) => {
+				tracing::info!(
+					"job {id} completed: {} steps ({} this run) in {:.1?}, trace root 0x{}, model 0x{}",
+					result.steps,
+					result.steps - from,
+					started.elapsed(),
+					hex::encode(result.trace_root.0),
+					hex::encode(result.model_hash.0)
+				);
+				job.state = JobState::Completed;
+				job.result = Some(result);
+				self.metrics.jobs_completed.inc();
+			},
+			Err(e) => {
+				tracing::error!("job {id} failed: {e}");
+				job.state = JobState::Failed;
+				job.error = Some(e);
+				self.metrics.jobs_failed.inc();
+			},
+		}
+		job.finished_at = Some(now());
+		if let Err(e) = self.store.put_job(&job) {
+			tracing::error!("job {id}: could not record the outcome: {e}");
+		}
+	}
+
+	/// The job's dataset from the verified cache.
+	fn dataset_of(&self, job: &JobRecord) -> Result<Arc<Dataset>, String> {
+		self.datasets
+			.cached(&job.dataset.root.0, job.program.batch_size)
+			.ok_or_else(|| {
+				format!(
+					"dataset 0x{} is no longer in the solver's cache",
+					hex::encode(job.dataset.root.0)
+				)
+			})
+	}
+
+	/// The latest checkpoint at or before `step`, or the initial state.
+	fn checkpoint(&self, job: &JobRecord, step: u32) -> Result<State, String> {
+		match self.store.checkpoint_at_or_before(&job.id, step)? {
+			Some((at, bytes)) => {
+				let state = State::decode(&mut bytes.as_slice())
+					.map_err(|e| format!("checkpoint {at} of job {}: {e}", job.id))?;
+				if state.step != at || !state.matches(&job.program) {
+					return Err(format!("checkpoint {at} of job {} is corrupt", job.id));
+				}
+				Ok(state)
+			},
+			None => Ok(State::initial(&job.program)),
+		}
+	}
+
+	fn train(&self, job: &mut JobRecord) -> Result<JobResult, String> {
+		let program = job.program.clone();
+		let dataset = self.dataset_of(job)?;
+		dataset.check_program(&program).map_err(|e| e.to_string())?;
+		let mut state = self.checkpoint(job, job.checkpoint_step)?;
+		if state.step > 0 {
+			tracing::info!("job {}: resuming from the checkpoint at step {}", job.id, state.step);
+		} else {
+			tracing::info!(
+				"job {}: training {} steps on {}",
+				job.id,
+				program.steps,
+				self.backend.name()
+			);
+		}
+		let mut schedule = Schedule::new(&program, &dataset);
+		let mut pending = Vec::new();
+		let interval = self.config.checkpoint_interval.max(1);
+		let mut window = (Instant::now(), state.step);
+		while state.step < program.steps {
+			let next = state.step + 1;
+			let (_, batch) = schedule
+				.minibatch_for_step(&dataset, next)
+				.ok_or_else(|| format!("no minibatch for step {next}"))?;
+			let outcome =
+				self.backend.step(&program, &mut state, &batch).map_err(|e| e.to_string())?;
+			pending.push((state.step, state.hash()));
+			self.metrics.steps.inc();
+			self.metrics.samples.inc_by(u64::from(program.batch_size));
+			let done = state.step == program.steps;
+			if state.step % interval == 0 || done {
+				let elapsed = window.0.elapsed().as_secs_f64();
+				let rate = f64::from(state.step - window.1) * f64::from(program.batch_size)
+					/ elapsed.max(1e-9);
+				window = (Instant::now(), state.step);
+				lock(&self.live).insert(
+					job.id.clone(),
+					Live { step: state.step, loss: outcome.loss, samples_per_second: rate },
+				);
+				job.checkpoint_step = state.step;
+				self.store.commit_progress(job, &pending, Some((state.step, &state.encode())))?;
+				pending.clear();
+				tracing::debug!(
+					"job {}: step {}/{}, loss {}, {rate:.0} samples/s",
+					job.id,
+					state.step,
+					program.steps,
+					Fixed(outcome.loss)
+				);
+			} else {
+				let mut live = lock(&self.live);
+				let entry = live.entry(job.id.clone()).or_default();
+				entry.step = state.step;
+				entry.loss = outcome.loss;
+			}
+		}
+		let hashes = self.store.hashes(&job.id, program.steps)?;
+		Ok(JobResult {
+			model_hash: HexHash(state.model_hash()),
+			trace_root: HexHash(trace::merkle_root(&hashes)),
+			final_state_hash: HexHash(state.hash()),
+			steps: program.steps,
+		})
+	}
+
+	/// One step on the backend, counted in the metrics (for segments re-executed on request).
+	pub fn backend_step(
+		&self,
+		program: &aichain_engine::Program,
+		state: &mut State,
+		batch: &aichain_engine::Minibatch,
+	) -> Result<(), String> {
+		self.backend.step(program, state, batch).map_err(|e| e.to_string())?;
+		self.metrics.steps.inc();
+		self.metrics.samples.inc_by(u64::from(program.batch_size));
+		Ok(())
+	}
+
+	/// The state of a job after `step`, recomputed from the nearest earlier checkpoint.
+	pub fn state_at(&self, job: &JobRecord, step: u32) -> Result<State, String> {
+		let mut state = self.checkpoint(job, step)?;
+		if state.step == step {
+			return Ok(state);
+		}
+		let dataset = self.dataset_of(job)?;
+		let mut schedule = Schedule::new(&job.program, &dataset);
+		while state.step < step {
+			let (_, batch) = schedule
+				.minibatch_for_step(&dataset, state.step + 1)
+				.ok_or("no minibatch for the step")?;
+			self.backend.step(&job.program, &mut state, &batch).map_err(|e| e.to_string())?;
+		}
+		Ok(state)
+	}
+}
