@@ -1,10 +1,13 @@
 #!/usr/bin/env bash
-# Run every test: pallet and runtime unit tests, the node's command-line and chain-spec tests,
-# and the end-to-end test that drives a real dev node with @polkadot/api.
+# Run every test: pallet, runtime and training-engine unit tests, the engine's reproducibility
+# (threads, SIMD, wasm32) and digits accuracy tests, the solver service's tests against the real
+# process, the node's command-line and chain-spec tests, and the end-to-end test that drives a
+# real dev node with @polkadot/api.
 set -euo pipefail
 cd "$(dirname "$0")/.."
 source scripts/env.sh
 scripts/setup.sh
+scripts/fetch-digits.sh
 
 start=$(date +%s)
 cargo build --release --workspace --locked

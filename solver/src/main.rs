@@ -31,6 +31,19 @@ enum Command {
 	/// Convert, inspect and commit datasets.
 	#[command(subcommand)]
 	Dataset(DatasetCommand),
+	/// Train a job locally without the service and print its result, to check a solver's
+	/// answer on another machine: the trace root must be the same bit for bit.
+	Reproduce {
+		/// A job file: the JSON body of `POST /jobs` (`program` and `dataset`).
+		#[arg(long)]
+		job: PathBuf,
+		/// The dataset file the job names.
+		#[arg(long)]
+		dataset: PathBuf,
+		/// Threads per step (the result does not depend on it).
+		#[arg(long, default_value_t = 1)]
+		threads: usize,
+	},
 }
 
 #[derive(Parser, Debug)]
@@ -131,6 +144,7 @@ fn main() {
 	let outcome = match cli.command {
 		Command::Serve(args) => serve(args),
 		Command::Dataset(cmd) => dataset(cmd),
+		Command::Reproduce { job, dataset, threads } => reproduce(&job, &dataset, threads),
 	};
 	if let Err(e) = outcome {
 		eprintln!("error: {e}");
@@ -192,6 +206,48 @@ fn dataset(cmd: DatasetCommand) -> Result<(), String> {
 			Ok(())
 		},
 	}
+}
+
+fn reproduce(
+	job: &std::path::Path,
+	dataset: &std::path::Path,
+	threads: usize,
+) -> Result<(), String> {
+	use aichain_engine::{train::Trainer, Executor, Simd, State, Trace};
+	let text = std::fs::read_to_string(job).map_err(|e| format!("{}: {e}", job.display()))?;
+	let job: types::SubmitJob =
+		serde_json::from_str(&text).map_err(|e| format!("{}: {e}", job.display()))?;
+	let program = job.program;
+	program.validate().map_err(|e| format!("invalid program: {e}"))?;
+	let bytes = std::fs::read(dataset).map_err(|e| format!("{}: {e}", dataset.display()))?;
+	let data = Dataset::from_bytes(&bytes).map_err(|e| format!("{}: {e}", dataset.display()))?;
+	let root = data.commitment(program.batch_size).root;
+	if root != job.dataset.root.0 {
+		return Err(format!(
+			"dataset hash mismatch: the job names 0x{} but {} has root 0x{}",
+			hex::encode(job.dataset.root.0),
+			dataset.display(),
+			hex::encode(root)
+		));
+	}
+	let executor = Executor::new(threads.max(1), Simd::Native);
+	let mut trainer = Trainer::new(&program, &data, &executor).map_err(|e| e.to_string())?;
+	let mut state = State::initial(&program);
+	let mut trace = Trace::default();
+	let start = std::time::Instant::now();
+	while state.step < program.steps {
+		trainer.step(&mut state).map_err(|e| e.to_string())?;
+		trace.hashes.push(state.hash());
+	}
+	tracing::info!("trained {} steps in {:.1?}", program.steps, start.elapsed());
+	let result = types::JobResult {
+		model_hash: types::HexHash(state.model_hash()),
+		trace_root: types::HexHash(trace.root()),
+		final_state_hash: types::HexHash(state.hash()),
+		steps: program.steps,
+	};
+	println!("{}", serde_json::to_string_pretty(&result).map_err(|e| e.to_string())?);
+	Ok(())
 }
 
 fn serve(args: ServeArgs) -> Result<(), String> {
