@@ -360,13 +360,23 @@ impl Manager {
 				job.checkpoint_step = state.step;
 				self.store.commit_progress(job, &pending, Some((state.step, &state.encode())))?;
 				pending.clear();
-				tracing::debug!(
-					"job {}: step {}/{}, loss {}, {rate:.0} samples/s",
+				// Info every tenth of the job, debug at every checkpoint.
+				let tenth = (program.steps / 10).max(1);
+				let crossed = state.step / tenth != state.step.saturating_sub(interval) / tenth;
+				let level =
+					if crossed || done { tracing::Level::INFO } else { tracing::Level::DEBUG };
+				let message = format!(
+					"job {}: step {}/{}, loss {}, {rate:.0} samples/s, checkpoint saved",
 					job.id,
 					state.step,
 					program.steps,
 					Fixed(outcome.loss)
 				);
+				if level == tracing::Level::INFO {
+					tracing::info!("{message}");
+				} else {
+					tracing::debug!("{message}");
+				}
 			} else {
 				let mut live = lock(&self.live);
 				let entry = live.entry(job.id.clone()).or_default();

@@ -213,7 +213,7 @@ fn reproduce(
 	dataset: &std::path::Path,
 	threads: usize,
 ) -> Result<(), String> {
-	use aichain_engine::{train::Trainer, Executor, Simd, State, Trace};
+	use aichain_engine::{train::Trainer, Executor, Simd, State};
 	let text = std::fs::read_to_string(job).map_err(|e| format!("{}: {e}", job.display()))?;
 	let job: types::SubmitJob =
 		serde_json::from_str(&text).map_err(|e| format!("{}: {e}", job.display()))?;
@@ -233,12 +233,8 @@ fn reproduce(
 	let executor = Executor::new(threads.max(1), Simd::Native);
 	let mut trainer = Trainer::new(&program, &data, &executor).map_err(|e| e.to_string())?;
 	let mut state = State::initial(&program);
-	let mut trace = Trace::default();
 	let start = std::time::Instant::now();
-	while state.step < program.steps {
-		trainer.step(&mut state).map_err(|e| e.to_string())?;
-		trace.hashes.push(state.hash());
-	}
+	let trace = trainer.run(&mut state).map_err(|e| e.to_string())?;
 	tracing::info!("trained {} steps in {:.1?}", program.steps, start.elapsed());
 	let result = types::JobResult {
 		model_hash: types::HexHash(state.model_hash()),

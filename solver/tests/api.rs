@@ -144,11 +144,7 @@ fn native(program: &Program, data: &Dataset) -> (String, String, String, Trace) 
 	let executor = Executor::new(1, Simd::Portable);
 	let mut trainer = Trainer::new(program, data, &executor).unwrap();
 	let mut state = State::initial(program);
-	let mut trace = Trace::default();
-	while state.step < program.steps {
-		trainer.step(&mut state).unwrap();
-		trace.hashes.push(state.hash());
-	}
+	let trace = trainer.run(&mut state).unwrap();
 	(hex(&trace.root()), hex(&state.hash()), hex(&state.model_hash()), trace)
 }
 

@@ -2,7 +2,7 @@
 //! count, with and without SIMD kernels, and compiled to wasm32 (no_std, as in the runtime)
 //! and executed by a Wasm interpreter.
 
-use aichain_engine::{train::Trainer, Dataset, Executor, Program, Simd, State, Trace};
+use aichain_engine::{train::Trainer, Dataset, Executor, Program, Simd, State};
 use aichain_engine_tests::{digits, digits_program};
 use codec::Encode;
 use std::{path::PathBuf, process::Command};
@@ -16,11 +16,7 @@ struct Outcome {
 fn native(program: &Program, data: &Dataset, executor: Executor) -> Outcome {
 	let mut trainer = Trainer::new(program, data, &executor).unwrap();
 	let mut state = State::initial(program);
-	let mut trace = Trace::default();
-	while state.step < program.steps {
-		trainer.step(&mut state).unwrap();
-		trace.hashes.push(state.hash());
-	}
+	let trace = trainer.run(&mut state).unwrap();
 	Outcome { root: trace.root(), state: state.hash(), model: state.model_hash() }
 }
 

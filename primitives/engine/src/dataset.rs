@@ -65,6 +65,8 @@ pub enum DatasetError {
 	LengthMismatch,
 	/// A label is not below `classes`.
 	LabelOutOfRange,
+	/// A feature is beyond ±128.0 ([`crate::fixed::LIMIT`]); scale the data down.
+	ValueOutOfRange,
 	/// Fewer samples than one minibatch.
 	TooSmall,
 	/// The program's inputs or classes differ from the dataset's.
@@ -79,6 +81,7 @@ impl fmt::Display for DatasetError {
 			Self::BadShape => "features must be 1..=4096 and classes 2..=1024",
 			Self::LengthMismatch => "inputs must hold exactly samples × features values",
 			Self::LabelOutOfRange => "a label is not below the number of classes",
+			Self::ValueOutOfRange => "a feature is beyond ±128; scale the data down",
 			Self::TooSmall => "the dataset has fewer samples than one minibatch",
 			Self::ProgramMismatch => "the program's inputs or classes do not match the dataset",
 		})
@@ -106,6 +109,9 @@ impl Dataset {
 		}
 		if self.labels.iter().any(|&l| u32::from(l) >= self.classes) {
 			return Err(DatasetError::LabelOutOfRange);
+		}
+		if !self.inputs.iter().all(|&x| crate::fixed::in_range(x)) {
+			return Err(DatasetError::ValueOutOfRange);
 		}
 		Ok(())
 	}
@@ -234,6 +240,9 @@ mod tests {
 		let mut bad = d.clone();
 		bad.labels[3] = 3;
 		assert_eq!(Dataset::from_bytes(&bad.to_bytes()), Err(DatasetError::LabelOutOfRange));
+		let mut bad = d.clone();
+		bad.inputs[0] = -crate::fixed::LIMIT - 1;
+		assert_eq!(bad.validate(), Err(DatasetError::ValueOutOfRange));
 		let mut bad = d.clone();
 		bad.inputs.pop();
 		assert_eq!(bad.validate(), Err(DatasetError::LengthMismatch));

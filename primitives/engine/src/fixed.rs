@@ -76,6 +76,13 @@ pub const fn clamp(x: i64) -> i32 {
 	}
 }
 
+/// Whether `x` is a value the engine may hold (`|x| <= LIMIT`); inputs and states from outside
+/// are checked with it, which is what keeps every accumulation exact.
+#[inline(always)]
+pub const fn in_range(x: i32) -> bool {
+	x >= LIMIT.wrapping_neg() && x <= LIMIT
+}
+
 /// Turn an exact Q32 accumulator into a stored Q16 value: round, then clamp.
 #[inline(always)]
 pub const fn rescale(acc: i64) -> i32 {

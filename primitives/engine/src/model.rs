@@ -81,6 +81,15 @@ impl State {
 			})
 	}
 
+	/// Whether every stored value is within ±[`crate::fixed::LIMIT`] (a decoded state is untrusted).
+	pub fn values_in_range(&self) -> bool {
+		self.layers.iter().all(|l| {
+			[&l.weights, &l.biases, &l.weight_velocity, &l.bias_velocity]
+				.into_iter()
+				.all(|v| v.iter().all(|&x| crate::fixed::in_range(x)))
+		})
+	}
+
 	/// The trace leaf: blake2-256 of the SCALE encoding of the whole state.
 	pub fn hash(&self) -> Hash {
 		trace::hash_encoded(self)

@@ -13,7 +13,7 @@
 
 use crate::{
 	dataset::{epoch_order, Dataset, Minibatch},
-	fixed::{clamp, exp_neg, ln, mul, rescale, round_div, round_shift, FRAC_BITS, ONE},
+	fixed::{clamp, exp_neg, in_range, ln, mul, rescale, round_div, round_shift, FRAC_BITS, ONE},
 	model::{LayerState, State},
 	program::{Activation, LayerShape, Program, ProgramError},
 };
@@ -42,6 +42,8 @@ pub enum StepError {
 	BatchShape,
 	/// A label is not below the number of classes.
 	LabelOutOfRange,
+	/// An input or state value is beyond ±128.0 ([`crate::fixed::LIMIT`]).
+	ValueOutOfRange,
 }
 
 impl fmt::Display for StepError {
@@ -52,6 +54,7 @@ impl fmt::Display for StepError {
 			Self::NoMoreSteps => f.write_str("the state is already at the program's last step"),
 			Self::BatchShape => f.write_str("the minibatch does not have the program's shape"),
 			Self::LabelOutOfRange => f.write_str("a label is not below the number of classes"),
+			Self::ValueOutOfRange => f.write_str("an input or state value is beyond ±128"),
 		}
 	}
 }
@@ -168,6 +171,9 @@ impl Executor {
 		if batch.labels.iter().any(|&l| u32::from(l) >= program.model.classes) {
 			return Err(StepError::LabelOutOfRange);
 		}
+		if !batch.inputs.iter().all(|&x| in_range(x)) || !state.values_in_range() {
+			return Err(StepError::ValueOutOfRange);
+		}
 		let shapes: Vec<LayerShape> = program.model.layers().collect();
 		let (loss_sum, correct) =
 			self.gradients_and_update(program, &shapes, state, batch, features);
@@ -265,6 +271,17 @@ impl<'a> Trainer<'a> {
 		let next = state.step.checked_add(1).ok_or(StepError::NoMoreSteps)?;
 		let (_, batch) = self.minibatch_for_step(next).ok_or(StepError::BatchShape)?;
 		self.executor.step(self.program, state, &batch)
+	}
+
+	/// Train `state` up to the program's last step; returns the hashes of the states after each
+	/// step taken (the whole trace when `state` is the initial state).
+	pub fn run(&mut self, state: &mut State) -> Result<crate::Trace, StepError> {
+		let mut trace = crate::Trace::default();
+		while state.step < self.program.steps {
+			self.step(state)?;
+			trace.hashes.push(state.hash());
+		}
+		Ok(trace)
 	}
 }
 
@@ -726,6 +743,12 @@ mod tests {
 		let mut wrong = state.clone();
 		wrong.layers[1].biases.pop();
 		assert_eq!(train_step(&p, &mut wrong, &batch), Err(StepError::StateMismatch));
+		let mut wild = batch.clone();
+		wild.inputs[3] = crate::fixed::LIMIT + 1;
+		assert_eq!(train_step(&p, &mut state, &wild), Err(StepError::ValueOutOfRange));
+		let mut wild_state = state.clone();
+		wild_state.layers[0].weight_velocity[0] = i32::MIN;
+		assert_eq!(train_step(&p, &mut wild_state, &batch), Err(StepError::ValueOutOfRange));
 		let mut invalid = p.clone();
 		invalid.batch_size = 0;
 		assert!(matches!(train_step(&invalid, &mut state, &batch), Err(StepError::Program(_))));

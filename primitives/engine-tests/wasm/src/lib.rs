@@ -5,8 +5,7 @@
 //! returns a pointer to 100 bytes: `trace_root ‖ final_state_hash ‖ model_hash ‖ steps (u32 LE)`,
 //! or to 100 zero bytes if the input is rejected.
 
-use aichain_engine::{train::Trainer, Dataset, Executor, Program, State, Trace};
-use codec::Decode;
+use aichain_engine::{train::Trainer, Dataset, Executor, Program, State};
 
 /// Train `program` on `dataset`: `(trace root, final state hash, model hash, steps)`.
 pub fn run(program: &Program, dataset: &Dataset) -> Option<([u8; 32], [u8; 32], [u8; 32], u32)> {
@@ -14,17 +13,14 @@ pub fn run(program: &Program, dataset: &Dataset) -> Option<([u8; 32], [u8; 32], 
 	let executor = Executor::portable();
 	let mut trainer = Trainer::new(program, dataset, &executor).ok()?;
 	let mut state = State::initial(program);
-	let mut trace = Trace::default();
-	while state.step < program.steps {
-		trainer.step(&mut state).ok()?;
-		trace.hashes.push(state.hash());
-	}
+	let trace = trainer.run(&mut state).ok()?;
 	Some((trace.root(), state.hash(), state.model_hash(), state.step))
 }
 
 #[cfg(target_arch = "wasm32")]
 mod exports {
 	use super::*;
+	use codec::Decode;
 
 	static mut OUTPUT: [u8; 100] = [0; 100];
 
