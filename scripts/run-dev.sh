@@ -6,9 +6,10 @@ set -euo pipefail
 cd "$(dirname "$0")/.."
 source scripts/env.sh
 scripts/setup.sh
-cargo build --release --locked -p aichain-node -p aichain-solver
+# The whole workspace, as scripts/test.sh builds it, so both share one set of artifacts.
+cargo build --release --locked --workspace
 mkdir -p "$HOME/.cache/aichain"
-scripts/run-solver.sh >"$HOME/.cache/aichain/solver.log" 2>&1 &
+AICHAIN_SOLVER_BUILT=1 scripts/run-solver.sh >"$HOME/.cache/aichain/solver.log" 2>&1 &
 solver_pid=$!
 trap 'kill $solver_pid 2>/dev/null || true' EXIT
 echo "local solver: http://127.0.0.1:8420 (log: $HOME/.cache/aichain/solver.log)"

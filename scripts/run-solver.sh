@@ -7,7 +7,7 @@ cd "$(dirname "$0")/.."
 source scripts/env.sh
 scripts/setup.sh
 scripts/fetch-digits.sh
-cargo build --release --locked -p aichain-solver
+[ -n "${AICHAIN_SOLVER_BUILT:-}" ] || cargo build --release --locked -p aichain-solver
 solver="$CARGO_TARGET_DIR/release/aichain-solver"
 datasets="$HOME/.cache/aichain/datasets"
 "$solver" dataset import --csv "$datasets/digits.csv" --divide-by 16 --test-percent 20 \
