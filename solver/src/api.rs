@@ -16,10 +16,10 @@
 
 use crate::{
 	datasets::DatasetError,
-	jobs::{Manager, SubmitError},
+	jobs::{Manager, ReplayError, SubmitError},
 	types::*,
 };
-use aichain_engine::{trace, Schedule, State};
+use aichain_engine::{trace, State};
 use axum::{
 	extract::{rejection::JsonRejection, DefaultBodyLimit, Path, State as AxumState},
 	http::{header, StatusCode},
@@ -349,17 +349,13 @@ async fn execute(
 	tokio::task::spawn_blocking(move || {
 		let mut state = state;
 		let start_hash = HexHash(state.hash());
-		let mut schedule = Schedule::new(&program, &dataset);
 		let mut step_hashes = Vec::with_capacity((to - from) as usize);
-		while state.step < to {
-			let (_, batch) = schedule
-				.minibatch_for_step(&dataset, state.step + 1)
-				.ok_or_else(|| ApiError::internal("no minibatch for the step"))?;
-			manager
-				.backend_step(&program, &mut state, &batch)
-				.map_err(|e| ApiError::new(StatusCode::UNPROCESSABLE_ENTITY, e))?;
-			step_hashes.push(HexHash(state.hash()));
-		}
+		manager
+			.advance(&program, &dataset, &mut state, to, |s| step_hashes.push(HexHash(s.hash())))
+			.map_err(|e| match e {
+				ReplayError::NoMinibatch(_) => ApiError::internal(e.to_string()),
+				ReplayError::Step(m) => ApiError::new(StatusCode::UNPROCESSABLE_ENTITY, m),
+			})?;
 		manager.metrics.segments.inc();
 		Ok(Json(SegmentResult {
 			from_step: from,

@@ -38,6 +38,24 @@ pub enum SubmitError {
 	Store(String),
 }
 
+/// Why replaying steps stopped.
+#[derive(Debug)]
+pub enum ReplayError {
+	/// The dataset has no minibatch for this step (cannot happen for a checked dataset).
+	NoMinibatch(u32),
+	/// The engine refused the step.
+	Step(String),
+}
+
+impl std::fmt::Display for ReplayError {
+	fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+		match self {
+			Self::NoMinibatch(step) => write!(f, "no minibatch for step {step}"),
+			Self::Step(e) => f.write_str(e),
+		}
+	}
+}
+
 /// In-memory progress of a running job, finer than its checkpoints.
 #[derive(Clone, Copy, Debug, Default)]
 struct Live {
@@ -393,16 +411,29 @@ impl Manager {
 		})
 	}
 
-	/// One step on the backend, counted in the metrics (for segments re-executed on request).
-	pub fn backend_step(
+	/// Advance `state` to step `to` on the backend, calling `on_step` after each step; the steps
+	/// count in the metrics. Used to recompute states and to re-execute segments.
+	pub fn advance(
 		&self,
 		program: &aichain_engine::Program,
+		dataset: &Dataset,
 		state: &mut State,
-		batch: &aichain_engine::Minibatch,
-	) -> Result<(), String> {
-		self.backend.step(program, state, batch).map_err(|e| e.to_string())?;
-		self.metrics.steps.inc();
-		self.metrics.samples.inc_by(u64::from(program.batch_size));
+		to: u32,
+		mut on_step: impl FnMut(&State),
+	) -> Result<(), ReplayError> {
+		let mut schedule = Schedule::new(program, dataset);
+		while state.step < to {
+			let next = state.step + 1;
+			let (_, batch) = schedule
+				.minibatch_for_step(dataset, next)
+				.ok_or(ReplayError::NoMinibatch(next))?;
+			self.backend
+				.step(program, state, &batch)
+				.map_err(|e| ReplayError::Step(e.to_string()))?;
+			self.metrics.steps.inc();
+			self.metrics.samples.inc_by(u64::from(program.batch_size));
+			on_step(state);
+		}
 		Ok(())
 	}
 
@@ -413,13 +444,8 @@ impl Manager {
 			return Ok(state);
 		}
 		let dataset = self.dataset_of(job)?;
-		let mut schedule = Schedule::new(&job.program, &dataset);
-		while state.step < step {
-			let (_, batch) = schedule
-				.minibatch_for_step(&dataset, state.step + 1)
-				.ok_or("no minibatch for the step")?;
-			self.backend.step(&job.program, &mut state, &batch).map_err(|e| e.to_string())?;
-		}
+		self.advance(&job.program, &dataset, &mut state, step, |_| {})
+			.map_err(|e| e.to_string())?;
 		Ok(state)
 	}
 }

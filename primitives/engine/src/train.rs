@@ -472,16 +472,18 @@ fn accumulate_impl(
 		}
 		// Softmax cross-entropy: loss and output error p − onehot.
 		let max = logits.iter().copied().max().unwrap_or(0);
-		let sum: i64 = logits.iter().map(|&z| i64::from(exp_neg(z.wrapping_sub(max)))).sum();
 		let target = logits.get(label).copied().unwrap_or(max);
+		// e^(z − max) once per class, then turned into p − onehot in place.
+		ws.delta.clear();
+		ws.delta.extend(logits.iter().map(|&z| exp_neg(z.wrapping_sub(max))));
+		let sum = ws.delta.iter().fold(0i64, |acc, &e| acc.wrapping_add(i64::from(e)));
 		let loss = i64::from(ln(sum)).wrapping_sub(i64::from(target.wrapping_sub(max)));
 		grads.loss_sum = grads.loss_sum.wrapping_add(loss);
-		ws.delta.clear();
-		ws.delta.extend(logits.iter().enumerate().map(|(j, &z)| {
-			let p = round_div(i64::from(exp_neg(z.wrapping_sub(max))) << FRAC_BITS, sum);
+		for (j, d) in ws.delta.iter_mut().enumerate() {
+			let p = round_div(i64::from(*d) << FRAC_BITS, sum);
 			let y = if j == label { i64::from(ONE) } else { 0 };
-			clamp(p.wrapping_sub(y))
-		}));
+			*d = clamp(p.wrapping_sub(y));
+		}
 		backward(shapes, layers, &mut ws, grads);
 	}
 }
