@@ -16,7 +16,7 @@ use sp_runtime::{
 use sp_version::RuntimeVersion;
 
 use crate::{
-	genesis_config_presets, AccountId, Babe, Balance, Block, Executive, Grandpa, Historical,
+	genesis_config_presets, AccountId, Babe, Balance, Block, Compute, Executive, Grandpa, Historical,
 	InherentDataExt, Nonce, Runtime, RuntimeCall, RuntimeGenesisConfig, SessionKeys, Staking,
 	System, TransactionPayment, BABE_GENESIS_EPOCH_CONFIG, VERSION,
 };
@@ -226,6 +226,33 @@ impl_runtime_apis! {
 		}
 		fn query_length_to_fee(length: u32) -> Balance {
 			TransactionPayment::length_to_fee(length)
+		}
+	}
+
+	impl pallet_compute::runtime_api::ComputeApi<
+		Block,
+		AccountId,
+		Balance,
+		pallet_compute::TaskOf<Runtime>,
+		pallet_compute::SolverOf<Runtime>,
+	> for Runtime {
+		fn quote(
+			program: pallet_compute::Program,
+			hardware: pallet_compute::HardwareClass,
+		) -> Result<pallet_compute::Quote<Balance>, pallet_compute::QuoteError> {
+			Compute::quote(&program, hardware)
+		}
+
+		fn task(id: pallet_compute::TaskId) -> Option<pallet_compute::TaskOf<Runtime>> {
+			pallet_compute::Tasks::<Runtime>::get(id)
+		}
+
+		fn solver(who: AccountId) -> Option<pallet_compute::SolverOf<Runtime>> {
+			pallet_compute::Solvers::<Runtime>::get(who)
+		}
+
+		fn price_per_unit() -> Balance {
+			pallet_compute::PricePerUnit::<Runtime>::get()
 		}
 	}
 

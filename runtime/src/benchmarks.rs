@@ -19,6 +19,7 @@ frame_benchmarking::define_benchmarks!(
 	[pallet_proxy, Proxy]
 	[pallet_sudo, Sudo]
 	[pallet_bags_list, VoterList]
+	[pallet_compute, Compute]
 );
 
 /// The benchmarks this runtime offers.

@@ -182,6 +182,10 @@ mod runtime {
 	#[runtime::pallet_index(26)]
 	pub type VoterList = pallet_bags_list<Instance1>;
 
+	// The compute market.
+	#[runtime::pallet_index(40)]
+	pub type Compute = pallet_compute;
+
 	// Account tools.
 	#[runtime::pallet_index(30)]
 	pub type Utility = pallet_utility;

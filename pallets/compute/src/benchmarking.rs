@@ -1,0 +1,431 @@
+//! Benchmarks of every call and of each kind of per-block work, in its worst case.
+
+use super::*;
+use aichain_engine::{
+	program::{Activation, HiddenLayer, ModelSpec, Sgd, MAX_HIDDEN_LAYERS},
+	Fixed,
+};
+use alloc::vec::Vec;
+use frame_benchmarking::v2::*;
+use frame_support::{
+	traits::{fungible::Mutate, EnsureOrigin, Get, Hooks},
+	BoundedVec,
+};
+use frame_system::RawOrigin;
+use sp_core::H256;
+use sp_runtime::{
+	traits::{Bounded, One, Saturating, Zero},
+	Perbill,
+};
+
+const SEED: u32 = 0;
+
+/// What benchmarks need from the runtime beyond the pallet's config.
+pub trait BenchmarkHelper<AccountId> {
+	/// Make `validators` the active validator set (verifiers are drawn from it).
+	fn set_validators(validators: Vec<AccountId>);
+}
+
+fn funded<T: Config>(name: &'static str, index: u32) -> T::AccountId {
+	let who: T::AccountId = account(name, index, SEED);
+	let params = Params::<T>::get();
+	let amount = params
+		.min_stake
+		.saturating_mul(1_000u32.into())
+		.saturating_add(params.pricing.ceiling.saturating_mul(1_000_000_000u32.into()));
+	T::Currency::set_balance(&who, amount);
+	who
+}
+
+fn register<T: Config>(index: u32) -> T::AccountId {
+	let who = funded::<T>("solver", index);
+	let params = Params::<T>::get();
+	Pallet::<T>::do_register_solver(
+		who.clone(),
+		params.min_stake,
+		u64::MAX / 1024,
+		HardwareClass::DatacenterGpu,
+	)
+	.expect("a funded account can register");
+	who
+}
+
+/// The largest program to decode and validate: eight hidden layers.
+fn program() -> Program {
+	let hidden = (0..MAX_HIDDEN_LAYERS)
+		.map(|_| HiddenLayer { units: 32, activation: Activation::Relu })
+		.collect::<Vec<_>>();
+	Program {
+		model: ModelSpec { inputs: 64, hidden: BoundedVec::truncate_from(hidden), classes: 10 },
+		optimizer: Sgd { learning_rate: Fixed(6554), momentum: Fixed(58982) },
+		batch_size: 32,
+		steps: 1_000,
+		seed: 42,
+	}
+}
+
+fn dataset<T: Config>() -> DatasetRefOf<T> {
+	let url = alloc::vec![b'x'; T::MaxUrlLen::get() as usize];
+	DatasetRef { root: H256::repeat_byte(7), url: BoundedVec::truncate_from(url) }
+}
+
+fn deadline<T: Config>() -> BlockNumberFor<T> {
+	frame_system::Pallet::<T>::block_number().saturating_add(Params::<T>::get().max_deadline)
+}
+
+fn submit<T: Config>(submitter: &T::AccountId) -> TaskId {
+	let id = NextTaskId::<T>::get();
+	Pallet::<T>::do_submit_task(
+		submitter.clone(),
+		program(),
+		dataset::<T>(),
+		HardwareClass::Gpu,
+		deadline::<T>(),
+		<BalanceOf<T> as Bounded>::max_value(),
+	)
+	.expect("a funded account can submit");
+	id
+}
+
+/// Fill the agenda of `from` and the following blocks so that scheduling searches furthest.
+fn crowd_agenda<T: Config>(from: BlockNumberFor<T>) {
+	let full: BoundedVec<TaskId, T::MaxWakeupsPerBlock> =
+		BoundedVec::truncate_from(alloc::vec![TaskId::MAX; T::MaxWakeupsPerBlock::get() as usize]);
+	let mut block = from;
+	for _ in 0..crate::dispatchable_impls::SCHEDULE_SEARCH.saturating_sub(1) {
+		Agenda::<T>::insert(block, full.clone());
+		block = block.saturating_add(One::one());
+	}
+}
+
+/// Fill the queue up to one free place.
+fn crowd_queue<T: Config>() {
+	let ids = (0..T::MaxQueuedTasks::get().saturating_sub(1)).map(|i| TaskId::MAX - u64::from(i));
+	TaskQueue::<T>::put(BoundedVec::truncate_from(ids.collect::<Vec<_>>()));
+}
+
+/// A task assigned to a fresh solver, which has accepted it.
+fn running_task<T: Config>() -> (TaskId, T::AccountId) {
+	let solver = register::<T>(0);
+	let submitter = funded::<T>("submitter", 0);
+	let id = submit::<T>(&submitter);
+	let now = frame_system::Pallet::<T>::block_number();
+	Pallet::<T>::assign_queued(now);
+	Pallet::<T>::do_accept_task(solver.clone(), id).expect("assigned to the only solver");
+	(id, solver)
+}
+
+fn result_of<T: Config>(id: TaskId) -> TaskResult {
+	let steps = Tasks::<T>::get(id).map(|t| t.program.steps).unwrap_or_default();
+	TaskResult { model_hash: H256::repeat_byte(1), trace_root: H256::repeat_byte(2), steps }
+}
+
+/// `v` validators besides the solver, all drawn as verifiers.
+fn validators<T: Config>(v: u32) -> Vec<T::AccountId> {
+	let validators: Vec<T::AccountId> = (0..v).map(|i| funded::<T>("validator", i)).collect();
+	T::BenchmarkHelper::set_validators(validators.clone());
+	let mut params = Params::<T>::get();
+	params.verifiers_per_task = v;
+	Params::<T>::put(params);
+	validators
+}
+
+/// A task whose result is in, drawn `v` verifiers who all attested.
+fn submitted_task<T: Config>(v: u32) -> (TaskId, T::AccountId) {
+	let validators = validators::<T>(v);
+	let (id, solver) = running_task::<T>();
+	Pallet::<T>::do_submit_result(solver.clone(), id, result_of::<T>(id)).expect("running");
+	for verifier in validators {
+		Pallet::<T>::do_attest(verifier, id).expect("drawn");
+	}
+	(id, solver)
+}
+
+fn past<T: Config>(blocks: BlockNumberFor<T>) {
+	let now = frame_system::Pallet::<T>::block_number();
+	frame_system::Pallet::<T>::set_block_number(now.saturating_add(blocks).saturating_add(One::one()));
+}
+
+#[benchmarks]
+mod benchmarks {
+	use super::*;
+
+	#[benchmark]
+	fn register_solver() {
+		let who = funded::<T>("solver", 0);
+		let stake = Params::<T>::get().min_stake;
+		#[extrinsic_call]
+		_(RawOrigin::Signed(who.clone()), stake, 1_000_000, HardwareClass::Gpu);
+		assert!(Solvers::<T>::contains_key(&who));
+	}
+
+	#[benchmark]
+	fn bond_extra() {
+		let who = register::<T>(0);
+		let amount = Params::<T>::get().min_stake;
+		#[extrinsic_call]
+		_(RawOrigin::Signed(who.clone()), amount);
+		assert_eq!(Solvers::<T>::get(&who).map(|s| s.stake), Some(amount.saturating_add(amount)));
+	}
+
+	#[benchmark]
+	fn update_solver() {
+		let who = register::<T>(0);
+		#[extrinsic_call]
+		_(RawOrigin::Signed(who.clone()), 7, HardwareClass::Cpu);
+		assert_eq!(Solvers::<T>::get(&who).map(|s| s.capacity), Some(7));
+	}
+
+	#[benchmark]
+	fn heartbeat() {
+		let who = register::<T>(0);
+		// A new period: the capacity moves buckets and the uptime counts.
+		past::<T>(T::HeartbeatPeriod::get());
+		Pallet::<T>::on_initialize(frame_system::Pallet::<T>::block_number());
+		#[extrinsic_call]
+		_(RawOrigin::Signed(who.clone()));
+		let period = OnlineCapacityOf::<T>::get().period;
+		assert_eq!(Solvers::<T>::get(&who).map(|s| s.seen_period), Some(period));
+	}
+
+	#[benchmark]
+	fn unbond() {
+		let who = register::<T>(0);
+		#[extrinsic_call]
+		_(RawOrigin::Signed(who.clone()));
+		assert!(Solvers::<T>::get(&who).is_some_and(|s| s.status != SolverStatus::Active));
+	}
+
+	#[benchmark]
+	fn withdraw_stake() {
+		let who = register::<T>(0);
+		Pallet::<T>::do_unbond(who.clone()).expect("active");
+		past::<T>(Params::<T>::get().unbonding_period);
+		#[extrinsic_call]
+		_(RawOrigin::Signed(who.clone()));
+		assert!(!Solvers::<T>::contains_key(&who));
+	}
+
+	#[benchmark]
+	fn submit_task() {
+		let who = funded::<T>("submitter", 0);
+		crowd_queue::<T>();
+		let deadline = deadline::<T>();
+		crowd_agenda::<T>(deadline.saturating_add(One::one()));
+		#[extrinsic_call]
+		_(
+			RawOrigin::Signed(who),
+			program(),
+			dataset::<T>(),
+			HardwareClass::Gpu,
+			deadline,
+			<BalanceOf<T> as Bounded>::max_value(),
+		);
+		assert_eq!(TaskQueue::<T>::get().len() as u32, T::MaxQueuedTasks::get());
+	}
+
+	#[benchmark]
+	fn cancel_task() {
+		let who = funded::<T>("submitter", 0);
+		crowd_queue::<T>();
+		let id = submit::<T>(&who);
+		crowd_agenda::<T>(frame_system::Pallet::<T>::block_number());
+		#[extrinsic_call]
+		_(RawOrigin::Signed(who), id);
+		assert!(Tasks::<T>::get(id).is_some_and(|t| t.status.is_finished()));
+	}
+
+	#[benchmark]
+	fn accept_task() {
+		let solver = register::<T>(0);
+		let submitter = funded::<T>("submitter", 0);
+		let id = submit::<T>(&submitter);
+		Pallet::<T>::assign_queued(frame_system::Pallet::<T>::block_number());
+		#[extrinsic_call]
+		_(RawOrigin::Signed(solver), id);
+		assert!(Tasks::<T>::get(id).is_some_and(|t| matches!(t.status, TaskStatus::Running { .. })));
+	}
+
+	#[benchmark]
+	fn submit_result(v: Linear<0, { T::MaxVerifiers::get() }>) {
+		validators::<T>(v);
+		let (id, solver) = running_task::<T>();
+		let result = result_of::<T>(id);
+		let window_end = frame_system::Pallet::<T>::block_number()
+			.saturating_add(Params::<T>::get().challenge_window);
+		crowd_agenda::<T>(window_end.saturating_add(One::one()));
+		#[extrinsic_call]
+		_(RawOrigin::Signed(solver), id, result);
+		assert!(Tasks::<T>::get(id).is_some_and(|t| matches!(t.status, TaskStatus::Submitted { .. })));
+	}
+
+	#[benchmark]
+	fn attest() {
+		let max = T::MaxVerifiers::get();
+		let validators = validators::<T>(max);
+		let (id, solver) = running_task::<T>();
+		Pallet::<T>::do_submit_result(solver, id, result_of::<T>(id)).expect("running");
+		// The last verifier in the list: the longest search.
+		let verifier = match Tasks::<T>::get(id).map(|t| t.status) {
+			Some(TaskStatus::Submitted { verifiers, .. }) =>
+				verifiers.last().map(|v| v.account.clone()),
+			_ => None,
+		}
+		.or_else(|| validators.first().cloned())
+		.expect("at least one verifier");
+		#[extrinsic_call]
+		_(RawOrigin::Signed(verifier), id);
+	}
+
+	#[benchmark]
+	fn set_params() -> Result<(), BenchmarkError> {
+		let origin =
+			T::GovernanceOrigin::try_successful_origin().map_err(|_| BenchmarkError::Weightless)?;
+		let mut params = Params::<T>::get();
+		params.challenge_window = params.challenge_window.saturating_add(One::one());
+		#[extrinsic_call]
+		_(origin as T::RuntimeOrigin, params);
+		assert_eq!(Params::<T>::get(), params);
+		Ok(())
+	}
+
+	/// A block with no wake-ups, no queue and no era change: period roll and price update.
+	#[benchmark]
+	fn on_initialize_base() {
+		register::<T>(0);
+		OutstandingWork::<T>::put(WorkUnits::MAX / 2);
+		let now = T::HeartbeatPeriod::get();
+		frame_system::Pallet::<T>::set_block_number(now);
+		#[block]
+		{
+			Pallet::<T>::tick(now);
+		}
+	}
+
+	/// A wake-up that finds nothing to do.
+	#[benchmark]
+	fn wakeup_idle() {
+		let submitter = funded::<T>("submitter", 0);
+		let id = submit::<T>(&submitter);
+		let now = frame_system::Pallet::<T>::block_number();
+		#[block]
+		{
+			let _ = Pallet::<T>::wake(id, now);
+		}
+	}
+
+	#[benchmark]
+	fn wakeup_prune() {
+		let submitter = funded::<T>("submitter", 0);
+		let id = submit::<T>(&submitter);
+		Pallet::<T>::do_cancel_task(submitter, id).expect("queued");
+		past::<T>(Params::<T>::get().retention);
+		let now = frame_system::Pallet::<T>::block_number();
+		#[block]
+		{
+			let _ = Pallet::<T>::wake(id, now);
+		}
+		assert!(!Tasks::<T>::contains_key(id));
+	}
+
+	/// A queued task's deadline passes: refunded.
+	#[benchmark]
+	fn wakeup_expire() {
+		let submitter = funded::<T>("submitter", 0);
+		crowd_queue::<T>();
+		let id = submit::<T>(&submitter);
+		past::<T>(Params::<T>::get().max_deadline);
+		crowd_agenda::<T>(
+			frame_system::Pallet::<T>::block_number()
+				.saturating_add(Params::<T>::get().retention)
+				.saturating_add(One::one()),
+		);
+		let now = frame_system::Pallet::<T>::block_number();
+		#[block]
+		{
+			let _ = Pallet::<T>::wake(id, now);
+		}
+		assert!(Tasks::<T>::get(id).is_some_and(|t| t.status.is_finished()));
+	}
+
+	/// A running task's solver misses its deadline: slashed, task requeued.
+	#[benchmark]
+	fn wakeup_missed() {
+		let (id, _solver) = running_task::<T>();
+		crowd_queue::<T>();
+		let solver_deadline = match Tasks::<T>::get(id).map(|t| t.status) {
+			Some(TaskStatus::Running { solver_deadline, .. }) => solver_deadline,
+			_ => Zero::zero(),
+		};
+		frame_system::Pallet::<T>::set_block_number(solver_deadline.saturating_add(One::one()));
+		let now = frame_system::Pallet::<T>::block_number();
+		#[block]
+		{
+			let _ = Pallet::<T>::wake(id, now);
+		}
+		assert!(Tasks::<T>::get(id).is_some_and(|t| matches!(t.status, TaskStatus::Queued { .. })));
+	}
+
+	/// A challenge window closes with `v` attesting verifiers: the fee is split and paid.
+	#[benchmark]
+	fn wakeup_finalize(v: Linear<0, { T::MaxVerifiers::get() }>) {
+		let (id, _solver) = submitted_task::<T>(v);
+		past::<T>(Params::<T>::get().challenge_window);
+		let now = frame_system::Pallet::<T>::block_number();
+		crowd_agenda::<T>(
+			now.saturating_add(Params::<T>::get().retention).saturating_add(One::one()),
+		);
+		#[block]
+		{
+			let _ = Pallet::<T>::wake(id, now);
+		}
+		assert!(Tasks::<T>::get(id).is_some_and(|t| t.status.is_finished()));
+	}
+
+	/// `s` online solvers are read and `a` queued tasks assigned.
+	#[benchmark]
+	fn assign(
+		s: Linear<1, { T::MaxSolvers::get() }>,
+		a: Linear<1, { T::MaxAssignmentsPerBlock::get() }>,
+	) {
+		for i in 0..s {
+			register::<T>(i);
+		}
+		let submitter = funded::<T>("submitter", 0);
+		let ids: Vec<TaskId> = (0..a).map(|_| submit::<T>(&submitter)).collect();
+		let now = frame_system::Pallet::<T>::block_number();
+		#[block]
+		{
+			Pallet::<T>::assign_queued(now);
+		}
+		for id in ids {
+			assert!(Tasks::<T>::get(id).is_some_and(|t| matches!(t.status, TaskStatus::Assigned { .. })));
+		}
+	}
+
+	/// A mining era ends with `s` solvers that did verified work.
+	#[benchmark]
+	fn close_mining_era(s: Linear<1, { T::MaxSolvers::get() }>) {
+		let pot = Pallet::<T>::mining_pot_account();
+		T::Currency::set_balance(&pot, Params::<T>::get().min_stake.saturating_mul(1_000u32.into()));
+		let mut params = Params::<T>::get();
+		params.mining_emission = Perbill::from_percent(10);
+		Params::<T>::put(params);
+		let era = MiningEra::<T>::get();
+		for i in 0..s {
+			let who = register::<T>(i);
+			Solvers::<T>::mutate(&who, |solver| {
+				if let Some(solver) = solver {
+					solver.activity = EraActivity { era, verified_work: 1_000_000, periods_online: 1 };
+				}
+			});
+		}
+		#[block]
+		{
+			Pallet::<T>::close_mining_era(era.saturating_add(1));
+		}
+		assert_eq!(MiningEra::<T>::get(), era.saturating_add(1));
+	}
+
+	impl_benchmark_test_suite!(Pallet, crate::mock::new_test_ext(), crate::mock::Test);
+}

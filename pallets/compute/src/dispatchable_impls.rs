@@ -1,0 +1,625 @@
+//! What the calls do, after their origin was checked, and the bookkeeping they share with the
+//! per-block work.
+
+use crate::{
+	pallet::*, pricing, types::*, BalanceOf, CreditOf, DatasetRefOf, ParamsOf, SolverOf, TaskOf,
+	TaskStatusOf,
+};
+use frame_support::{
+	pallet_prelude::*,
+	traits::{
+		fungible::{Balanced, MutateHold},
+		tokens::{Fortitude, Precision, Preservation},
+		Imbalance, OnUnbalanced,
+	},
+};
+use frame_system::pallet_prelude::BlockNumberFor;
+use sp_runtime::{
+	traits::{AccountIdConversion, CheckedDiv, Saturating, UniqueSaturatedInto, Zero},
+	Perbill,
+};
+
+/// How many blocks from the wanted one a wake-up may be pushed when blocks are full.
+pub(crate) const SCHEDULE_SEARCH: u32 = 8;
+
+impl<T: Config> Pallet<T> {
+	pub(crate) fn do_register_solver(
+		who: T::AccountId,
+		stake: BalanceOf<T>,
+		capacity: WorkUnits,
+		hardware: HardwareClass,
+	) -> DispatchResult {
+		ensure!(!Solvers::<T>::contains_key(&who), Error::<T>::AlreadyRegistered);
+		ensure!(Solvers::<T>::count() < T::MaxSolvers::get(), Error::<T>::TooManySolvers);
+		let params = Params::<T>::get();
+		ensure!(stake >= params.min_stake, Error::<T>::StakeBelowMinimum);
+		ensure!(capacity > 0, Error::<T>::ZeroCapacity);
+		T::Currency::hold(&HoldReason::SolverStake.into(), &who, stake)
+			.map_err(|_| Error::<T>::InsufficientBalance)?;
+
+		let now = frame_system::Pallet::<T>::block_number();
+		let period = OnlineCapacityOf::<T>::get().period;
+		let solver = SolverOf::<T> {
+			stake,
+			capacity,
+			hardware,
+			reputation: params.initial_reputation,
+			committed: 0,
+			active_tasks: 0,
+			last_heartbeat: now,
+			seen_period: period,
+			status: SolverStatus::Active,
+			stats: SolverStats::default(),
+			activity: EraActivity { era: MiningEra::<T>::get(), verified_work: 0, periods_online: 1 },
+		};
+		Self::online_add(&solver);
+		Solvers::<T>::insert(&who, solver);
+		Self::deposit_event(Event::SolverRegistered { solver: who, stake, capacity, hardware });
+		Ok(())
+	}
+
+	pub(crate) fn do_bond_extra(who: T::AccountId, amount: BalanceOf<T>) -> DispatchResult {
+		let mut solver = Self::active_solver(&who)?;
+		T::Currency::hold(&HoldReason::SolverStake.into(), &who, amount)
+			.map_err(|_| Error::<T>::InsufficientBalance)?;
+		solver.stake = solver.stake.saturating_add(amount);
+		let stake = solver.stake;
+		Solvers::<T>::insert(&who, solver);
+		Self::deposit_event(Event::StakeBonded { solver: who, amount, stake });
+		Ok(())
+	}
+
+	pub(crate) fn do_update_solver(
+		who: T::AccountId,
+		capacity: WorkUnits,
+		hardware: HardwareClass,
+	) -> DispatchResult {
+		let mut solver = Self::active_solver(&who)?;
+		ensure!(capacity > 0, Error::<T>::ZeroCapacity);
+		Self::online_remove(&solver);
+		solver.capacity = capacity;
+		solver.hardware = hardware;
+		Self::online_add(&solver);
+		Solvers::<T>::insert(&who, solver);
+		Self::deposit_event(Event::SolverUpdated { solver: who, capacity, hardware });
+		Ok(())
+	}
+
+	pub(crate) fn do_heartbeat(who: T::AccountId) -> DispatchResult {
+		let mut solver = Self::active_solver(&who)?;
+		let now = frame_system::Pallet::<T>::block_number();
+		let period = OnlineCapacityOf::<T>::get().period;
+		solver.last_heartbeat = now;
+		let new_period = solver.seen_period != period;
+		if new_period {
+			Self::online_remove(&solver);
+			solver.seen_period = period;
+			Self::online_add(&solver);
+			let activity = Self::activity_mut(&mut solver);
+			activity.periods_online = activity.periods_online.saturating_add(1);
+		}
+		Solvers::<T>::insert(&who, solver);
+		if new_period {
+			Self::deposit_event(Event::Heartbeat { solver: who, period });
+		}
+		Ok(())
+	}
+
+	pub(crate) fn do_unbond(who: T::AccountId) -> DispatchResult {
+		let mut solver = Self::active_solver(&who)?;
+		let now = frame_system::Pallet::<T>::block_number();
+		let unlock_at = now.saturating_add(Params::<T>::get().unbonding_period);
+		Self::online_remove(&solver);
+		solver.status = SolverStatus::Unbonding { unlock_at };
+		Solvers::<T>::insert(&who, solver);
+		Self::deposit_event(Event::SolverUnbonding { solver: who, unlock_at });
+		Ok(())
+	}
+
+	pub(crate) fn do_withdraw_stake(who: T::AccountId) -> DispatchResult {
+		let solver = Solvers::<T>::get(&who).ok_or(Error::<T>::NotRegistered)?;
+		let SolverStatus::Unbonding { unlock_at } = solver.status else {
+			return Err(Error::<T>::NotUnbonding.into());
+		};
+		ensure!(frame_system::Pallet::<T>::block_number() >= unlock_at, Error::<T>::StakeStillLocked);
+		ensure!(solver.active_tasks == 0, Error::<T>::SolverBusy);
+		let stake = T::Currency::release(
+			&HoldReason::SolverStake.into(),
+			&who,
+			solver.stake,
+			Precision::BestEffort,
+		)?;
+		Solvers::<T>::remove(&who);
+		Self::deposit_event(Event::SolverWithdrawn { solver: who, stake });
+		Ok(())
+	}
+
+	pub(crate) fn do_submit_task(
+		who: T::AccountId,
+		program: Program,
+		dataset: DatasetRefOf<T>,
+		hardware: HardwareClass,
+		deadline: BlockNumberFor<T>,
+		max_fee: BalanceOf<T>,
+	) -> DispatchResult {
+		let quote = Self::quote(&program, hardware).map_err(|e| match e {
+			QuoteError::InvalidProgram => Error::<T>::InvalidProgram,
+			QuoteError::Overflow => Error::<T>::FeeOverflow,
+		})?;
+		ensure!(quote.fee <= max_fee, Error::<T>::FeeAboveMax);
+		let params = Params::<T>::get();
+		let now = frame_system::Pallet::<T>::block_number();
+		ensure!(deadline >= now.saturating_add(params.min_deadline), Error::<T>::DeadlineTooSoon);
+		ensure!(deadline <= now.saturating_add(params.max_deadline), Error::<T>::DeadlineTooFar);
+
+		let id = NextTaskId::<T>::get();
+		TaskQueue::<T>::try_mutate(|queue| queue.try_push(id))
+			.map_err(|_| Error::<T>::QueueFull)?;
+		// The result is due by `deadline`; the block after it refunds a task still without one.
+		Self::schedule(deadline.saturating_add(1u32.into()), id)?;
+		T::Currency::hold(&HoldReason::TaskFee.into(), &who, quote.fee)
+			.map_err(|_| Error::<T>::InsufficientBalance)?;
+
+		NextTaskId::<T>::put(id.saturating_add(1));
+		OutstandingWork::<T>::mutate(|w| *w = w.saturating_add(quote.work_units));
+		Tasks::<T>::insert(
+			id,
+			TaskOf::<T> {
+				submitter: who.clone(),
+				program,
+				dataset,
+				hardware,
+				work_units: quote.work_units,
+				fee: quote.fee,
+				deadline,
+				submitted_at: now,
+				excluded_solver: None,
+				status: TaskStatus::Queued { reason: QueueReason::AwaitingSolver },
+			},
+		);
+		Self::deposit_event(Event::TaskSubmitted {
+			task: id,
+			submitter: who,
+			work_units: quote.work_units,
+			fee: quote.fee,
+			deadline,
+		});
+		Ok(())
+	}
+
+	pub(crate) fn do_cancel_task(who: T::AccountId, id: TaskId) -> DispatchResult {
+		let task = Tasks::<T>::get(id).ok_or(Error::<T>::UnknownTask)?;
+		ensure!(task.submitter == who, Error::<T>::NotSubmitter);
+		ensure!(matches!(task.status, TaskStatus::Queued { .. }), Error::<T>::NotQueued);
+		TaskQueue::<T>::mutate(|queue| queue.retain(|t| *t != id));
+		OutstandingWork::<T>::mutate(|w| *w = w.saturating_sub(task.work_units));
+		Self::refund(id, task, RefundCause::Cancelled)
+	}
+
+	pub(crate) fn do_accept_task(who: T::AccountId, id: TaskId) -> DispatchResult {
+		Tasks::<T>::try_mutate(id, |task| {
+			let task = task.as_mut().ok_or(Error::<T>::UnknownTask)?;
+			let TaskStatus::Assigned { solver, solver_deadline } = &task.status else {
+				return Err(Error::<T>::NotAssigned);
+			};
+			ensure!(*solver == who, Error::<T>::NotAssignedSolver);
+			task.status = TaskStatus::Running { solver: who.clone(), solver_deadline: *solver_deadline };
+			Ok(())
+		})?;
+		Self::deposit_event(Event::TaskAccepted { task: id, solver: who });
+		Ok(())
+	}
+
+	pub(crate) fn do_submit_result(
+		who: T::AccountId,
+		id: TaskId,
+		result: TaskResult,
+	) -> DispatchResult {
+		let mut task = Tasks::<T>::get(id).ok_or(Error::<T>::UnknownTask)?;
+		ensure!(task.status.working_solver() == Some(&who), Error::<T>::NotAssignedSolver);
+		let now = frame_system::Pallet::<T>::block_number();
+		ensure!(now <= task.deadline, Error::<T>::DeadlinePassed);
+		ensure!(result.steps == task.program.steps, Error::<T>::StepCountMismatch);
+
+		let params = Params::<T>::get();
+		let window_end = now.saturating_add(params.challenge_window);
+		Self::schedule(window_end.saturating_add(1u32.into()), id)?;
+		let verifiers = Self::draw_verifiers(id, &who, params.verifiers_per_task);
+
+		let mut solver = Solvers::<T>::get(&who).ok_or(Error::<T>::NotRegistered)?;
+		solver.committed = solver.committed.saturating_sub(task.work_units);
+		Solvers::<T>::insert(&who, solver);
+		OutstandingWork::<T>::mutate(|w| *w = w.saturating_sub(task.work_units));
+
+		let accounts = verifiers.iter().map(|v| v.account.clone()).collect();
+		task.status = TaskStatus::Submitted { solver: who.clone(), result, window_end, verifiers };
+		Tasks::<T>::insert(id, task);
+		Self::deposit_event(Event::ResultSubmitted {
+			task: id,
+			solver: who,
+			result,
+			window_end,
+			verifiers: accounts,
+		});
+		Ok(())
+	}
+
+	pub(crate) fn do_attest(who: T::AccountId, id: TaskId) -> DispatchResult {
+		Tasks::<T>::try_mutate(id, |task| {
+			let task = task.as_mut().ok_or(Error::<T>::UnknownTask)?;
+			let now = frame_system::Pallet::<T>::block_number();
+			let TaskStatus::Submitted { verifiers, window_end, .. } = &mut task.status else {
+				return Err(Error::<T>::NotInChallengeWindow);
+			};
+			ensure!(now <= *window_end, Error::<T>::NotInChallengeWindow);
+			let verifier = verifiers
+				.iter_mut()
+				.find(|v| v.account == who)
+				.ok_or(Error::<T>::NotAVerifier)?;
+			ensure!(!verifier.attested, Error::<T>::AlreadyAttested);
+			verifier.attested = true;
+			Ok(())
+		})?;
+		Self::deposit_event(Event::ResultAttested { task: id, verifier: who });
+		Ok(())
+	}
+
+	pub(crate) fn do_set_params(params: ParamsOf<T>) -> DispatchResult {
+		params.validate(T::MaxVerifiers::get()).map_err(|why| {
+			log::debug!(target: crate::LOG_TARGET, "rejected parameters: {why}");
+			Error::<T>::InvalidParams
+		})?;
+		Params::<T>::put(params);
+		PricePerUnit::<T>::mutate(|price| {
+			*price = (*price).max(params.pricing.floor).min(params.pricing.ceiling)
+		});
+		Self::deposit_event(Event::ParamsUpdated { params });
+		Ok(())
+	}
+
+	// ---- queries ----
+
+	/// The fee of `program` on `hardware` at the current price.
+	pub fn quote(
+		program: &Program,
+		hardware: HardwareClass,
+	) -> Result<Quote<BalanceOf<T>>, QuoteError> {
+		program.validate().map_err(|_| QuoteError::InvalidProgram)?;
+		let work_units = program.work_units().ok_or(QuoteError::InvalidProgram)?;
+		let pricing = Params::<T>::get().pricing;
+		let price_per_unit = PricePerUnit::<T>::get();
+		let class_multiplier = pricing.class_multipliers.of(hardware);
+		let fee = pricing::fee(work_units, price_per_unit, class_multiplier, pricing.min_fee)
+			.ok_or(QuoteError::Overflow)?;
+		Ok(Quote { work_units, price_per_unit, class_multiplier, fee })
+	}
+
+	/// The compute-mining pot: funded by the Community Treasury, emptied slowly by rewards.
+	pub fn mining_pot_account() -> T::AccountId {
+		T::MiningPotId::get().into_account_truncating()
+	}
+
+	/// The mining era of block `now`.
+	pub fn mining_era_of(now: BlockNumberFor<T>) -> u32 {
+		now.checked_div(&T::MiningEraLength::get()).unwrap_or_default().unique_saturated_into()
+	}
+
+	/// The heartbeat period of block `now`.
+	pub fn heartbeat_period_of(now: BlockNumberFor<T>) -> u32 {
+		now.checked_div(&T::HeartbeatPeriod::get()).unwrap_or_default().unique_saturated_into()
+	}
+
+	/// Whether `solver` is active and sent a heartbeat in this or the previous period.
+	pub fn is_online(solver: &SolverOf<T>) -> bool {
+		let period = OnlineCapacityOf::<T>::get().period;
+		solver.status == SolverStatus::Active && solver.seen_period.saturating_add(1) >= period
+	}
+
+	// ---- shared bookkeeping ----
+
+	fn active_solver(who: &T::AccountId) -> Result<SolverOf<T>, DispatchError> {
+		let solver = Solvers::<T>::get(who).ok_or(Error::<T>::NotRegistered)?;
+		ensure!(solver.status == SolverStatus::Active, Error::<T>::SolverUnbonding);
+		Ok(solver)
+	}
+
+	/// The solver's activity record for the current mining era (reset if it is older).
+	pub(crate) fn activity_mut(solver: &mut SolverOf<T>) -> &mut EraActivity {
+		let era = MiningEra::<T>::get();
+		if solver.activity.era != era {
+			solver.activity = EraActivity { era, verified_work: 0, periods_online: 0 };
+		}
+		&mut solver.activity
+	}
+
+	/// Count an active solver's capacity in the bucket of its last heartbeat period.
+	pub(crate) fn online_add(solver: &SolverOf<T>) {
+		if solver.status != SolverStatus::Active {
+			return;
+		}
+		OnlineCapacityOf::<T>::mutate(|c| {
+			if solver.seen_period == c.period {
+				c.current = c.current.saturating_add(solver.capacity);
+			} else if solver.seen_period.saturating_add(1) == c.period {
+				c.previous = c.previous.saturating_add(solver.capacity);
+			}
+		});
+	}
+
+	/// Take an active solver's capacity out of its bucket.
+	pub(crate) fn online_remove(solver: &SolverOf<T>) {
+		if solver.status != SolverStatus::Active {
+			return;
+		}
+		OnlineCapacityOf::<T>::mutate(|c| {
+			if solver.seen_period == c.period {
+				c.current = c.current.saturating_sub(solver.capacity);
+			} else if solver.seen_period.saturating_add(1) == c.period {
+				c.previous = c.previous.saturating_sub(solver.capacity);
+			}
+		});
+	}
+
+	/// Wake `task` up at block `at`, or in the first of the following blocks with a free slot.
+	pub(crate) fn schedule(at: BlockNumberFor<T>, task: TaskId) -> Result<(), Error<T>> {
+		let mut block = at;
+		for _ in 0..SCHEDULE_SEARCH {
+			if Agenda::<T>::try_mutate(block, |slots| slots.try_push(task)).is_ok() {
+				return Ok(());
+			}
+			block = block.saturating_add(1u32.into());
+		}
+		Err(Error::<T>::AgendaFull)
+	}
+
+	/// Release a task's whole fee to its submitter and mark it refunded.
+	pub(crate) fn refund(id: TaskId, mut task: TaskOf<T>, cause: RefundCause) -> DispatchResult {
+		let amount = T::Currency::release(
+			&HoldReason::TaskFee.into(),
+			&task.submitter,
+			task.fee,
+			Precision::BestEffort,
+		)?;
+		let submitter = task.submitter.clone();
+		Self::finish(id, &mut task, TaskStatus::Refunded { cause, at: Self::now() });
+		Tasks::<T>::insert(id, task);
+		Self::deposit_event(Event::TaskRefunded { task: id, submitter, amount, cause });
+		Ok(())
+	}
+
+	/// Move a task to a final state and schedule its pruning.
+	pub(crate) fn finish(id: TaskId, task: &mut TaskOf<T>, status: TaskStatusOf<T>) {
+		task.status = status;
+		let prune_at = Self::now()
+			.saturating_add(Params::<T>::get().retention)
+			.saturating_add(1u32.into());
+		if Self::schedule(prune_at, id).is_err() {
+			// Kept longer than `retention`, never lost: the next wake-up of the task retries.
+			log::warn!(target: crate::LOG_TARGET, "no slot to prune task {id}; kept");
+		}
+	}
+
+	/// Slash `share` of a solver's stake and hand the proceeds to `T::Slashed`.
+	pub(crate) fn slash_stake(
+		solver_id: &T::AccountId,
+		solver: &mut SolverOf<T>,
+		share: Perbill,
+	) -> CreditOf<T> {
+		let amount = share.mul_floor(solver.stake);
+		let (credit, _missing) = <T::Currency as frame_support::traits::fungible::hold::Balanced<
+			T::AccountId,
+		>>::slash(&HoldReason::SolverStake.into(), solver_id, amount);
+		solver.stake = solver.stake.saturating_sub(credit.peek());
+		credit
+	}
+
+	/// The solver missed a deadline on `task`: slash it, lower its reputation and free the
+	/// task's capacity.
+	pub(crate) fn penalize_missed(solver_id: &T::AccountId, id: TaskId, task: &TaskOf<T>) {
+		let Some(mut solver) = Solvers::<T>::get(solver_id) else {
+			log::error!(target: crate::LOG_TARGET, "task {id} bound to unknown solver");
+			return;
+		};
+		let params = Params::<T>::get();
+		let credit = Self::slash_stake(solver_id, &mut solver, params.missed_deadline_slash);
+		let amount = credit.peek();
+		T::Slashed::on_unbalanced(credit);
+		solver.committed = solver.committed.saturating_sub(task.work_units);
+		solver.active_tasks = solver.active_tasks.saturating_sub(1);
+		solver.stats.missed = solver.stats.missed.saturating_add(1);
+		solver.reputation = solver.reputation.saturating_sub(params.reputation_loss);
+		Solvers::<T>::insert(solver_id, solver);
+		Self::deposit_event(Event::SolverSlashed {
+			solver: solver_id.clone(),
+			task: id,
+			amount,
+			cause: SlashCause::MissedDeadline,
+		});
+	}
+
+	/// Pay out a task whose result stands: take the fee from the submitter's hold and split it.
+	pub(crate) fn pay_out(id: TaskId, mut task: TaskOf<T>) -> DispatchResult {
+		let (solver_id, result, verifiers) = match &task.status {
+			TaskStatus::Submitted { solver, result, verifiers, .. } |
+			TaskStatus::Challenged { solver, result, verifiers } =>
+				(solver.clone(), *result, verifiers.clone()),
+			_ => return Err(Error::<T>::NotInChallengeWindow.into()),
+		};
+		let params = Params::<T>::get();
+		T::Currency::release(&HoldReason::TaskFee.into(), &task.submitter, task.fee, Precision::Exact)?;
+		let mut credit = T::Currency::withdraw(
+			&task.submitter,
+			task.fee,
+			Precision::Exact,
+			Preservation::Expendable,
+			Fortitude::Force,
+		)?;
+
+		let fee = task.fee;
+		let solver_reward = params.solver_share.mul_floor(fee);
+		let verifier_pot = params.verifier_share.mul_floor(fee);
+		let slots: u32 = verifiers.len().unique_saturated_into();
+		let per_verifier = verifier_pot.checked_div(&slots.into()).unwrap_or_else(Zero::zero);
+
+		let mut paid_verifiers = BalanceOf::<T>::zero();
+		let (to_solver, rest) = credit.split(solver_reward);
+		credit = rest;
+		Self::pay_or_revenue(&solver_id, to_solver);
+		for verifier in verifiers.iter().filter(|v| v.attested) {
+			let (share, rest) = credit.split(per_verifier);
+			credit = rest;
+			paid_verifiers = paid_verifiers.saturating_add(share.peek());
+			Self::pay_or_revenue(&verifier.account, share);
+		}
+		let (unearned, protocol) = credit.split(verifier_pot.saturating_sub(paid_verifiers));
+		let unearned_amount = unearned.peek();
+		let protocol_amount = protocol.peek();
+		T::UnearnedVerifierReward::on_unbalanced(unearned);
+		T::ProtocolRevenue::on_unbalanced(protocol);
+
+		if let Some(mut solver) = Solvers::<T>::get(&solver_id) {
+			solver.active_tasks = solver.active_tasks.saturating_sub(1);
+			solver.stats.completed = solver.stats.completed.saturating_add(1);
+			solver.reputation = solver.reputation.saturating_add(params.reputation_gain);
+			let activity = Self::activity_mut(&mut solver);
+			activity.verified_work = activity.verified_work.saturating_add(task.work_units);
+			Solvers::<T>::insert(&solver_id, solver);
+		}
+		Self::finish(
+			id,
+			&mut task,
+			TaskStatus::Finalized { solver: solver_id.clone(), result, at: Self::now() },
+		);
+		Tasks::<T>::insert(id, task);
+		Self::deposit_event(Event::TaskFinalized {
+			task: id,
+			solver: solver_id,
+			solver_reward,
+			verifier_reward: paid_verifiers,
+			unearned: unearned_amount,
+			protocol: protocol_amount,
+		});
+		Ok(())
+	}
+
+	/// Put a payout into `who`'s account; if the account cannot take it (it would stay below the
+	/// existential deposit), it joins the protocol revenue instead of being lost.
+	fn pay_or_revenue(who: &T::AccountId, credit: CreditOf<T>) {
+		if let Err(credit) = T::Currency::resolve(who, credit) {
+			T::ProtocolRevenue::on_unbalanced(credit);
+		}
+	}
+
+	/// Draw up to `count` distinct verifiers among the active validators, never the solver.
+	fn draw_verifiers(
+		id: TaskId,
+		solver: &T::AccountId,
+		count: u32,
+	) -> BoundedVec<Verifier<T::AccountId>, T::MaxVerifiers> {
+		use frame_support::traits::ValidatorSet;
+		let mut pool: alloc::vec::Vec<T::AccountId> =
+			T::Validators::validators().into_iter().filter(|v| v != solver).collect();
+		let mut drawn = BoundedVec::new();
+		let mut round: u32 = 0;
+		while round < count.min(T::MaxVerifiers::get()) && !pool.is_empty() {
+			let seed = Self::random_u128(&(b"compute/verifiers", id, round));
+			let len: u128 = pool.len().unique_saturated_into();
+			let index: usize = seed.checked_rem(len).unwrap_or(0).unique_saturated_into();
+			let account = pool.swap_remove(index.min(pool.len().saturating_sub(1)));
+			if drawn.try_push(Verifier { account, attested: false }).is_err() {
+				break;
+			}
+			round = round.saturating_add(1);
+		}
+		drawn
+	}
+
+	/// A random number for `subject`, from the configured randomness (BABE, one epoch ago).
+	pub(crate) fn random_u128(subject: &impl Encode) -> u128 {
+		use frame_support::traits::Randomness;
+		let (hash, _) = T::Randomness::random(&subject.encode());
+		let bytes = hash.encode();
+		let mut buf = [0u8; 16];
+		for (b, h) in buf.iter_mut().zip(bytes.iter()) {
+			*b = *h;
+		}
+		u128::from_le_bytes(buf)
+	}
+
+	pub(crate) fn now() -> BlockNumberFor<T> {
+		frame_system::Pallet::<T>::block_number()
+	}
+
+	/// Check the pallet's invariants (see the crate documentation).
+	#[cfg(any(feature = "try-runtime", feature = "std", test))]
+	pub fn do_try_state() -> Result<(), sp_runtime::TryRuntimeError> {
+		use alloc::collections::btree_map::BTreeMap;
+		use frame_support::traits::fungible::InspectHold;
+
+		let mut fees: BTreeMap<T::AccountId, BalanceOf<T>> = BTreeMap::new();
+		let mut committed: BTreeMap<T::AccountId, (WorkUnits, u32)> = BTreeMap::new();
+		let mut outstanding: WorkUnits = 0;
+		let mut queued = alloc::vec::Vec::new();
+		for (id, task) in Tasks::<T>::iter() {
+			if task.status.holds_fee() {
+				let e = fees.entry(task.submitter.clone()).or_default();
+				*e = e.saturating_add(task.fee);
+			}
+			if task.status.is_outstanding() {
+				outstanding = outstanding.saturating_add(task.work_units);
+			}
+			if matches!(task.status, TaskStatus::Queued { .. }) {
+				queued.push(id);
+			}
+			if let Some(solver) = task.status.bound_solver() {
+				let e = committed.entry(solver.clone()).or_default();
+				if task.status.working_solver().is_some() {
+					e.0 = e.0.saturating_add(task.work_units);
+				}
+				e.1 = e.1.saturating_add(1);
+			}
+		}
+		for (who, fee) in &fees {
+			ensure!(
+				T::Currency::balance_on_hold(&HoldReason::TaskFee.into(), who) == *fee,
+				"compute: held task fees differ from the sum of live task fees"
+			);
+		}
+		ensure!(OutstandingWork::<T>::get() == outstanding, "compute: outstanding work mismatch");
+		let mut queue = TaskQueue::<T>::get().into_inner();
+		queue.sort_unstable();
+		queued.sort_unstable();
+		ensure!(queue == queued, "compute: queue differs from the queued tasks");
+
+		let capacity = OnlineCapacityOf::<T>::get();
+		let (mut current, mut previous) = (0u64, 0u64);
+		let mut count = 0u32;
+		for (who, solver) in Solvers::<T>::iter() {
+			count = count.saturating_add(1);
+			ensure!(
+				T::Currency::balance_on_hold(&HoldReason::SolverStake.into(), &who) == solver.stake,
+				"compute: held stake differs from the solver's stake"
+			);
+			let (work, tasks) = committed.remove(&who).unwrap_or_default();
+			ensure!(solver.committed == work, "compute: solver committed work mismatch");
+			ensure!(solver.active_tasks == tasks, "compute: solver active task count mismatch");
+			if solver.status == SolverStatus::Active {
+				if solver.seen_period == capacity.period {
+					current = current.saturating_add(solver.capacity);
+				} else if solver.seen_period.saturating_add(1) == capacity.period {
+					previous = previous.saturating_add(solver.capacity);
+				}
+			}
+		}
+		ensure!(committed.is_empty(), "compute: tasks bound to unregistered solvers");
+		ensure!(count <= T::MaxSolvers::get(), "compute: too many solvers");
+		ensure!(
+			capacity.current == current && capacity.previous == previous,
+			"compute: online capacity buckets mismatch"
+		);
+		let pricing = Params::<T>::get().pricing;
+		let price = PricePerUnit::<T>::get();
+		ensure!(price >= pricing.floor && price <= pricing.ceiling, "compute: price out of bounds");
+		Ok(())
+	}
+}

@@ -1,0 +1,727 @@
+//! # Compute market pallet
+//!
+//! Turns demand for AI training into on-chain economic activity:
+//!
+//! - **Solvers** register with a stake held from their balance ([`HoldReason::SolverStake`]),
+//!   advertise a capacity (work units per block) and a [`HardwareClass`], and send a heartbeat
+//!   at least once per [`Config::HeartbeatPeriod`] to stay online. Leaving starts an unbonding
+//!   period during which the stake stays held and slashable.
+//! - **Tasks** name a training [`Program`], a dataset by Merkle root and URL, a hardware class, a
+//!   deadline and a maximum fee. The fee is `work units × price per unit × class multiplier` (at
+//!   least `min_fee`), held from the submitter ([`HoldReason::TaskFee`]). When a solver takes the
+//!   task the fee is recomputed at that block's price; if it is lower, the difference is released.
+//! - **Pricing** adapts every block to utilization (outstanding work over online capacity), see
+//!   [`pricing`]. [`runtime_api::ComputeApi`]'s `quote` shows the fee of a program before submitting it.
+//! - **Assignment** (in `on_initialize`, the block after submission) draws a solver among the
+//!   online ones with the hardware and free capacity, weighted by stake × reputation, with
+//!   randomness from one BABE epoch ago. A solver that misses its own deadline is slashed and the
+//!   task goes back to the queue; if the task's deadline passes without a result, the submitter
+//!   is refunded in full.
+//! - **Results** (final model hash, trace root, step count) open a challenge window; verifiers
+//!   drawn from the active validators may attest. After the window the fee is split: solver 80%,
+//!   attesting verifiers 10% (unattested shares go to the staking reward pot), the rest (10%) to
+//!   the BuyBack Vault. Disputes freeze a result through [`TaskDisputes`].
+//! - **Compute mining**: each mining era a share of the mining pot (funded by the Community
+//!   Treasury, never minted) is paid to solvers by verified work × quality × uptime.
+//! - Finished tasks stay readable for `retention` blocks, then are pruned.
+//!
+//! Layout: this file declares; calls hand over to `do_*` functions in [`dispatchable_impls`],
+//! per-block work lives in [`tick_impls`], pricing in [`pricing`], the disputes interface in
+//! [`disputes`], the runtime API in [`runtime_api`].
+//!
+//! ## Invariants (checked by [`Pallet::do_try_state`])
+//! - Every solver's `stake` equals its balance held under [`HoldReason::SolverStake`].
+//! - Every account's balance held under [`HoldReason::TaskFee`] equals the sum of the fees of its
+//!   tasks that are neither finalized nor refunded.
+//! - [`OutstandingWork`] equals the work of all queued, assigned and running tasks; each
+//!   solver's `committed` work and `active_tasks` match the tasks bound to it.
+//! - [`TaskQueue`] holds exactly the queued tasks; [`OnlineCapacityOf`] matches the active
+//!   solvers' capacity by heartbeat period.
+//! - The price per work unit lies within the floor and ceiling.
+
+#![cfg_attr(not(feature = "std"), no_std)]
+#![deny(missing_docs)]
+#![cfg_attr(
+	not(test),
+	deny(
+		clippy::arithmetic_side_effects,
+		clippy::indexing_slicing,
+		clippy::unwrap_used,
+		clippy::expect_used,
+		clippy::panic
+	)
+)]
+
+extern crate alloc;
+
+pub use pallet::*;
+pub use types::*;
+
+#[cfg(feature = "runtime-benchmarks")]
+pub mod benchmarking;
+pub mod disputes;
+mod dispatchable_impls;
+#[cfg(test)]
+mod mock;
+pub mod pricing;
+pub mod runtime_api;
+#[cfg(test)]
+mod tests;
+mod tick_impls;
+pub mod types;
+pub mod weights;
+
+pub use disputes::{DisputeTarget, TaskDisputes};
+pub use weights::WeightInfo;
+
+use frame_support::traits::fungible::{self, Credit, Inspect};
+use frame_system::pallet_prelude::BlockNumberFor;
+
+/// The balance type of the configured currency.
+pub type BalanceOf<T> =
+	<<T as Config>::Currency as Inspect<<T as frame_system::Config>::AccountId>>::Balance;
+/// Tokens taken out of an account and not yet placed anywhere.
+pub type CreditOf<T> = Credit<<T as frame_system::Config>::AccountId, <T as Config>::Currency>;
+/// A solver record of this runtime.
+pub type SolverOf<T> = Solver<BalanceOf<T>, BlockNumberFor<T>>;
+/// A task record of this runtime.
+pub type TaskOf<T> = Task<
+	<T as frame_system::Config>::AccountId,
+	BalanceOf<T>,
+	BlockNumberFor<T>,
+	<T as Config>::MaxUrlLen,
+	<T as Config>::MaxVerifiers,
+>;
+/// A task status of this runtime.
+pub type TaskStatusOf<T> =
+	TaskStatus<<T as frame_system::Config>::AccountId, BlockNumberFor<T>, <T as Config>::MaxVerifiers>;
+/// The market parameters of this runtime.
+pub type ParamsOf<T> = MarketParams<BalanceOf<T>, BlockNumberFor<T>>;
+/// A dataset reference of this runtime.
+pub type DatasetRefOf<T> = DatasetRef<<T as Config>::MaxUrlLen>;
+
+const LOG_TARGET: &str = "runtime::compute";
+
+#[frame_support::pallet]
+pub mod pallet {
+	use super::*;
+	use frame_support::{
+		pallet_prelude::*,
+		traits::{fungible::MutateHold, OnUnbalanced, Randomness, ValidatorSet},
+		PalletId,
+	};
+	use frame_system::pallet_prelude::*;
+
+	/// The in-code storage version.
+	const STORAGE_VERSION: StorageVersion = StorageVersion::new(0);
+
+	#[pallet::pallet]
+	#[pallet::storage_version(STORAGE_VERSION)]
+	pub struct Pallet<T>(_);
+
+	#[pallet::config]
+	pub trait Config: frame_system::Config<RuntimeEvent: From<Event<Self>>> {
+		/// The native currency ($AI): stakes and fees are held in it.
+		type Currency: fungible::Mutate<Self::AccountId>
+			+ fungible::Balanced<Self::AccountId>
+			+ MutateHold<Self::AccountId, Reason = Self::RuntimeHoldReason>
+			+ fungible::hold::Balanced<Self::AccountId>;
+
+		/// The overarching hold reason.
+		type RuntimeHoldReason: From<HoldReason>;
+
+		/// Randomness for drawing solvers and verifiers: BABE's randomness from one epoch ago,
+		/// which no block author can still influence.
+		type Randomness: Randomness<Self::Hash, BlockNumberFor<Self>>;
+
+		/// The active validators, from which verifiers are drawn.
+		type Validators: ValidatorSet<Self::AccountId, ValidatorId = Self::AccountId>;
+
+		/// Receives the protocol share of every fee (the BuyBack Vault).
+		type ProtocolRevenue: OnUnbalanced<CreditOf<Self>>;
+
+		/// Receives the verifier shares no verifier earned (the staking reward pot).
+		type UnearnedVerifierReward: OnUnbalanced<CreditOf<Self>>;
+
+		/// Receives slashed stake (the Community Treasury).
+		type Slashed: OnUnbalanced<CreditOf<Self>>;
+
+		/// May change the market parameters.
+		type GovernanceOrigin: EnsureOrigin<Self::RuntimeOrigin>;
+
+		/// Parameters in force until governance sets others.
+		#[pallet::constant]
+		type DefaultParams: Get<ParamsOf<Self>>;
+
+		/// Id of the compute-mining pot account.
+		#[pallet::constant]
+		type MiningPotId: Get<PalletId>;
+
+		/// Blocks per mining era: rewards are paid when one ends.
+		#[pallet::constant]
+		type MiningEraLength: Get<BlockNumberFor<Self>>;
+
+		/// Blocks per heartbeat period: a solver is online while it sent a heartbeat in the
+		/// current or the previous period.
+		#[pallet::constant]
+		type HeartbeatPeriod: Get<BlockNumberFor<Self>>;
+
+		/// Most registered solvers.
+		#[pallet::constant]
+		type MaxSolvers: Get<u32>;
+
+		/// Most tasks bound to one solver at a time (working or in their challenge window).
+		#[pallet::constant]
+		type MaxTasksPerSolver: Get<u32>;
+
+		/// Most tasks waiting for a solver.
+		#[pallet::constant]
+		type MaxQueuedTasks: Get<u32>;
+
+		/// Most queued tasks assigned per block.
+		#[pallet::constant]
+		type MaxAssignmentsPerBlock: Get<u32>;
+
+		/// Most task wake-ups (deadline checks, window ends, pruning) in one block.
+		#[pallet::constant]
+		type MaxWakeupsPerBlock: Get<u32>;
+
+		/// Most verifiers per result.
+		#[pallet::constant]
+		type MaxVerifiers: Get<u32>;
+
+		/// Longest dataset URL.
+		#[pallet::constant]
+		type MaxUrlLen: Get<u32>;
+
+		/// Weights of this pallet's calls and hooks.
+		type WeightInfo: WeightInfo;
+
+		/// Sets up what the benchmarks need beyond this pallet.
+		#[cfg(feature = "runtime-benchmarks")]
+		type BenchmarkHelper: crate::benchmarking::BenchmarkHelper<Self::AccountId>;
+	}
+
+	/// Why this pallet holds funds.
+	#[pallet::composite_enum]
+	pub enum HoldReason {
+		/// A solver's stake.
+		SolverStake,
+		/// A task's fee, until it is paid out or refunded.
+		TaskFee,
+	}
+
+	/// The price before the first adaptation: the floor of the default parameters.
+	#[pallet::type_value]
+	pub fn DefaultPrice<T: Config>() -> BalanceOf<T> {
+		T::DefaultParams::get().pricing.floor
+	}
+
+	/// The market parameters in force.
+	#[pallet::storage]
+	pub type Params<T: Config> = StorageValue<_, ParamsOf<T>, ValueQuery, T::DefaultParams>;
+
+	/// Registered solvers. Keys are accounts anyone can choose, hence the cryptographic hasher.
+	#[pallet::storage]
+	pub type Solvers<T: Config> =
+		CountedStorageMap<_, Blake2_128Concat, T::AccountId, SolverOf<T>, OptionQuery>;
+
+	/// Online capacity by heartbeat period.
+	#[pallet::storage]
+	pub type OnlineCapacityOf<T: Config> = StorageValue<_, OnlineCapacity, ValueQuery>;
+
+	/// Price of one work unit, adapted every block.
+	#[pallet::storage]
+	pub type PricePerUnit<T: Config> = StorageValue<_, BalanceOf<T>, ValueQuery, DefaultPrice<T>>;
+
+	/// Work units of queued, assigned and running tasks: the demand side of utilization.
+	#[pallet::storage]
+	pub type OutstandingWork<T: Config> = StorageValue<_, WorkUnits, ValueQuery>;
+
+	/// The id the next task gets.
+	#[pallet::storage]
+	pub type NextTaskId<T: Config> = StorageValue<_, TaskId, ValueQuery>;
+
+	/// Tasks, live and recently finished. Ids are sequential and chosen by the chain, so a
+	/// non-cryptographic hasher is safe.
+	#[pallet::storage]
+	pub type Tasks<T: Config> = StorageMap<_, Twox64Concat, TaskId, TaskOf<T>, OptionQuery>;
+
+	/// Tasks waiting for a solver, oldest first.
+	#[pallet::storage]
+	pub type TaskQueue<T: Config> =
+		StorageValue<_, BoundedVec<TaskId, T::MaxQueuedTasks>, ValueQuery>;
+
+	/// Task wake-ups by block: deadlines, solver deadlines, window ends and pruning. An entry
+	/// only says "look at this task"; the task's state decides what happens. Keys are block
+	/// numbers chosen by the chain.
+	#[pallet::storage]
+	pub type Agenda<T: Config> = StorageMap<
+		_,
+		Twox64Concat,
+		BlockNumberFor<T>,
+		BoundedVec<TaskId, T::MaxWakeupsPerBlock>,
+		ValueQuery,
+	>;
+
+	/// The mining era whose work and uptime are being counted; paid when the next one begins.
+	#[pallet::storage]
+	pub type MiningEra<T: Config> = StorageValue<_, u32, ValueQuery>;
+
+	#[pallet::event]
+	#[pallet::generate_deposit(pub(super) fn deposit_event)]
+	pub enum Event<T: Config> {
+		/// A solver registered; `stake` is now held.
+		SolverRegistered {
+			/// The solver.
+			solver: T::AccountId,
+			/// Held stake.
+			stake: BalanceOf<T>,
+			/// Work units per block.
+			capacity: WorkUnits,
+			/// Hardware class.
+			hardware: HardwareClass,
+		},
+		/// A solver added to its stake.
+		StakeBonded {
+			/// The solver.
+			solver: T::AccountId,
+			/// Newly held.
+			amount: BalanceOf<T>,
+			/// Total stake now.
+			stake: BalanceOf<T>,
+		},
+		/// A solver changed what it advertises.
+		SolverUpdated {
+			/// The solver.
+			solver: T::AccountId,
+			/// Work units per block.
+			capacity: WorkUnits,
+			/// Hardware class.
+			hardware: HardwareClass,
+		},
+		/// A solver is online for this heartbeat period.
+		Heartbeat {
+			/// The solver.
+			solver: T::AccountId,
+			/// The heartbeat period.
+			period: u32,
+		},
+		/// A solver stopped taking work; its stake stays slashable until `unlock_at`.
+		SolverUnbonding {
+			/// The solver.
+			solver: T::AccountId,
+			/// When the stake may be withdrawn.
+			unlock_at: BlockNumberFor<T>,
+		},
+		/// A solver left; its stake was released.
+		SolverWithdrawn {
+			/// The former solver.
+			solver: T::AccountId,
+			/// Released stake.
+			stake: BalanceOf<T>,
+		},
+		/// A solver's stake was slashed; the amount went to the treasury (or, in a dispute, to
+		/// whom the disputes pallet decides).
+		SolverSlashed {
+			/// The solver.
+			solver: T::AccountId,
+			/// The task concerned.
+			task: TaskId,
+			/// Taken from its stake.
+			amount: BalanceOf<T>,
+			/// Why.
+			cause: SlashCause,
+		},
+		/// A task was submitted; `fee` is held from the submitter.
+		TaskSubmitted {
+			/// The task.
+			task: TaskId,
+			/// Who pays.
+			submitter: T::AccountId,
+			/// Exact work units.
+			work_units: WorkUnits,
+			/// Held fee.
+			fee: BalanceOf<T>,
+			/// Result deadline.
+			deadline: BlockNumberFor<T>,
+		},
+		/// A task was drawn for a solver. The fee was recomputed at this block's price; a lower
+		/// price released `released` back to the submitter.
+		TaskAssigned {
+			/// The task.
+			task: TaskId,
+			/// The solver.
+			solver: T::AccountId,
+			/// It must post a result by this block.
+			solver_deadline: BlockNumberFor<T>,
+			/// The fee now held.
+			fee: BalanceOf<T>,
+			/// Released to the submitter.
+			released: BalanceOf<T>,
+		},
+		/// The solver acknowledged the task and started training.
+		TaskAccepted {
+			/// The task.
+			task: TaskId,
+			/// The solver.
+			solver: T::AccountId,
+		},
+		/// The solver missed its deadline; the task went back to the queue.
+		TaskRequeued {
+			/// The task.
+			task: TaskId,
+			/// The solver that missed.
+			solver: T::AccountId,
+		},
+		/// A result was posted; the challenge window is open until `window_end`.
+		ResultSubmitted {
+			/// The task.
+			task: TaskId,
+			/// The solver.
+			solver: T::AccountId,
+			/// The result.
+			result: TaskResult,
+			/// Last block of the challenge window.
+			window_end: BlockNumberFor<T>,
+			/// Verifiers drawn to check it.
+			verifiers: alloc::vec::Vec<T::AccountId>,
+		},
+		/// A verifier attested a result.
+		ResultAttested {
+			/// The task.
+			task: TaskId,
+			/// The verifier.
+			verifier: T::AccountId,
+		},
+		/// A task was paid out.
+		TaskFinalized {
+			/// The task.
+			task: TaskId,
+			/// The solver.
+			solver: T::AccountId,
+			/// Paid to the solver.
+			solver_reward: BalanceOf<T>,
+			/// Paid to attesting verifiers, together.
+			verifier_reward: BalanceOf<T>,
+			/// Unearned verifier shares sent to the staking reward pot.
+			unearned: BalanceOf<T>,
+			/// Sent to the BuyBack Vault.
+			protocol: BalanceOf<T>,
+		},
+		/// A task's fee went back to its submitter.
+		TaskRefunded {
+			/// The task.
+			task: TaskId,
+			/// Who got it back.
+			submitter: T::AccountId,
+			/// Released.
+			amount: BalanceOf<T>,
+			/// Why.
+			cause: RefundCause,
+		},
+		/// A dispute froze a task's result.
+		TaskChallenged {
+			/// The task.
+			task: TaskId,
+		},
+		/// The price per work unit changed.
+		PriceUpdated {
+			/// New price.
+			price: BalanceOf<T>,
+			/// Utilization that moved it.
+			utilization: sp_runtime::Perbill,
+		},
+		/// A solver received its compute-mining reward for an era.
+		MiningRewardPaid {
+			/// The era.
+			era: u32,
+			/// The solver.
+			solver: T::AccountId,
+			/// Paid from the mining pot.
+			amount: BalanceOf<T>,
+		},
+		/// A mining era ended.
+		MiningEraClosed {
+			/// The era.
+			era: u32,
+			/// Budget emitted from the pot.
+			budget: BalanceOf<T>,
+			/// Actually paid (the rest is rounding, left in the pot).
+			paid: BalanceOf<T>,
+			/// Solvers paid.
+			solvers: u32,
+		},
+		/// Governance changed the market parameters.
+		ParamsUpdated {
+			/// The new parameters.
+			params: ParamsOf<T>,
+		},
+	}
+
+	#[pallet::error]
+	pub enum Error<T> {
+		/// The account is already a solver.
+		AlreadyRegistered,
+		/// The account is not a registered solver.
+		NotRegistered,
+		/// [`Config::MaxSolvers`] solvers are registered already.
+		TooManySolvers,
+		/// The stake is below the `min_stake` parameter.
+		StakeBelowMinimum,
+		/// Capacity must be at least one work unit per block.
+		ZeroCapacity,
+		/// The account cannot cover the stake or the fee.
+		InsufficientBalance,
+		/// The solver is unbonding: no new stake, heartbeats or updates.
+		SolverUnbonding,
+		/// The solver is not unbonding.
+		NotUnbonding,
+		/// The unbonding period has not passed yet.
+		StakeStillLocked,
+		/// The solver still has tasks that are not settled.
+		SolverBusy,
+		/// The program breaks a limit of the training engine: 1–4,096 inputs and units per
+		/// layer, at most 8 hidden layers, 2–1,024 classes, batch 1–1,024, 1–10,000,000 steps,
+		/// learning rate in (0, 1], momentum in [0, 1), at most 262,144 parameters and 50,000,000
+		/// work units per step.
+		InvalidProgram,
+		/// The fee does not fit the balance type.
+		FeeOverflow,
+		/// The fee at the current price is above `max_fee`.
+		FeeAboveMax,
+		/// The deadline is closer than the `min_deadline` parameter.
+		DeadlineTooSoon,
+		/// The deadline is further than the `max_deadline` parameter.
+		DeadlineTooFar,
+		/// [`Config::MaxQueuedTasks`] tasks are waiting already.
+		QueueFull,
+		/// No free wake-up slot in the blocks around the task's deadline.
+		AgendaFull,
+		/// No such task.
+		UnknownTask,
+		/// Only the task's submitter may do this.
+		NotSubmitter,
+		/// The task is not waiting in the queue.
+		NotQueued,
+		/// The task is not assigned to the caller (or not waiting for a result).
+		NotAssignedSolver,
+		/// The task is not assigned: it cannot be accepted.
+		NotAssigned,
+		/// The deadline for a result has passed.
+		DeadlinePassed,
+		/// The result's step count is not the program's.
+		StepCountMismatch,
+		/// The task has no open challenge window.
+		NotInChallengeWindow,
+		/// The caller was not drawn to verify this task.
+		NotAVerifier,
+		/// The verifier attested already.
+		AlreadyAttested,
+		/// The parameters are inconsistent (see [`MarketParams::validate`]).
+		InvalidParams,
+		/// The task is not frozen by a dispute.
+		NotChallenged,
+	}
+
+	#[pallet::hooks]
+	impl<T: Config> Hooks<BlockNumberFor<T>> for Pallet<T> {
+		fn on_initialize(now: BlockNumberFor<T>) -> Weight {
+			Self::tick(now)
+		}
+
+		fn integrity_test() {
+			use sp_runtime::traits::Zero;
+			assert!(
+				T::DefaultParams::get().validate(T::MaxVerifiers::get()).is_ok(),
+				"DefaultParams invalid: {:?}",
+				T::DefaultParams::get().validate(T::MaxVerifiers::get())
+			);
+			assert!(!T::HeartbeatPeriod::get().is_zero(), "HeartbeatPeriod must be positive");
+			assert!(!T::MiningEraLength::get().is_zero(), "MiningEraLength must be positive");
+			assert!(
+				T::MiningEraLength::get() >= T::HeartbeatPeriod::get(),
+				"a mining era must span at least one heartbeat period"
+			);
+			assert!(T::MaxSolvers::get() > 0 && T::MaxTasksPerSolver::get() > 0);
+			assert!(T::MaxQueuedTasks::get() > 0 && T::MaxWakeupsPerBlock::get() > 0);
+		}
+
+		#[cfg(feature = "try-runtime")]
+		fn try_state(_n: BlockNumberFor<T>) -> Result<(), sp_runtime::TryRuntimeError> {
+			Self::do_try_state()
+		}
+	}
+
+	#[pallet::call]
+	impl<T: Config> Pallet<T> {
+		/// Register as a solver, holding `stake` from the caller's balance.
+		///
+		/// Origin: signed, not yet a solver. The registration counts as a heartbeat.
+		/// Emits [`Event::SolverRegistered`].
+		/// Errors: [`Error::AlreadyRegistered`], [`Error::TooManySolvers`],
+		/// [`Error::StakeBelowMinimum`], [`Error::ZeroCapacity`], [`Error::InsufficientBalance`].
+		#[pallet::call_index(0)]
+		#[pallet::weight(T::WeightInfo::register_solver())]
+		pub fn register_solver(
+			origin: OriginFor<T>,
+			#[pallet::compact] stake: BalanceOf<T>,
+			#[pallet::compact] capacity: WorkUnits,
+			hardware: HardwareClass,
+		) -> DispatchResult {
+			let who = ensure_signed(origin)?;
+			Self::do_register_solver(who, stake, capacity, hardware)
+		}
+
+		/// Hold `amount` more as stake.
+		///
+		/// Origin: signed, an active solver. Emits [`Event::StakeBonded`].
+		/// Errors: [`Error::NotRegistered`], [`Error::SolverUnbonding`],
+		/// [`Error::InsufficientBalance`].
+		#[pallet::call_index(1)]
+		#[pallet::weight(T::WeightInfo::bond_extra())]
+		pub fn bond_extra(
+			origin: OriginFor<T>,
+			#[pallet::compact] amount: BalanceOf<T>,
+		) -> DispatchResult {
+			let who = ensure_signed(origin)?;
+			Self::do_bond_extra(who, amount)
+		}
+
+		/// Change the advertised capacity and hardware class. Tasks already assigned keep their
+		/// deadlines.
+		///
+		/// Origin: signed, an active solver. Emits [`Event::SolverUpdated`].
+		/// Errors: [`Error::NotRegistered`], [`Error::SolverUnbonding`], [`Error::ZeroCapacity`].
+		#[pallet::call_index(2)]
+		#[pallet::weight(T::WeightInfo::update_solver())]
+		pub fn update_solver(
+			origin: OriginFor<T>,
+			#[pallet::compact] capacity: WorkUnits,
+			hardware: HardwareClass,
+		) -> DispatchResult {
+			let who = ensure_signed(origin)?;
+			Self::do_update_solver(who, capacity, hardware)
+		}
+
+		/// Report the solver online for this heartbeat period.
+		///
+		/// Origin: signed, an active solver. Emits [`Event::Heartbeat`] once per period.
+		/// Errors: [`Error::NotRegistered`], [`Error::SolverUnbonding`].
+		#[pallet::call_index(3)]
+		#[pallet::weight(T::WeightInfo::heartbeat())]
+		pub fn heartbeat(origin: OriginFor<T>) -> DispatchResult {
+			let who = ensure_signed(origin)?;
+			Self::do_heartbeat(who)
+		}
+
+		/// Stop taking new tasks and start the unbonding period. Tasks already assigned must
+		/// still be delivered; the stake stays slashable until it may be withdrawn.
+		///
+		/// Origin: signed, an active solver. Emits [`Event::SolverUnbonding`].
+		/// Errors: [`Error::NotRegistered`], [`Error::SolverUnbonding`].
+		#[pallet::call_index(4)]
+		#[pallet::weight(T::WeightInfo::unbond())]
+		pub fn unbond(origin: OriginFor<T>) -> DispatchResult {
+			let who = ensure_signed(origin)?;
+			Self::do_unbond(who)
+		}
+
+		/// Release the stake of an unbonded solver and remove its record.
+		///
+		/// Origin: signed, a solver whose unbonding period has passed and whose tasks are all
+		/// settled. Emits [`Event::SolverWithdrawn`].
+		/// Errors: [`Error::NotRegistered`], [`Error::NotUnbonding`], [`Error::StakeStillLocked`],
+		/// [`Error::SolverBusy`].
+		#[pallet::call_index(5)]
+		#[pallet::weight(T::WeightInfo::withdraw_stake())]
+		pub fn withdraw_stake(origin: OriginFor<T>) -> DispatchResult {
+			let who = ensure_signed(origin)?;
+			Self::do_withdraw_stake(who)
+		}
+
+		/// Submit a training task. Its fee at the current price is held from the caller; a
+		/// solver is drawn for it in the next block.
+		///
+		/// Origin: signed. Emits [`Event::TaskSubmitted`].
+		/// Errors: [`Error::InvalidProgram`], [`Error::FeeOverflow`], [`Error::FeeAboveMax`],
+		/// [`Error::DeadlineTooSoon`], [`Error::DeadlineTooFar`], [`Error::QueueFull`],
+		/// [`Error::AgendaFull`], [`Error::InsufficientBalance`].
+		#[pallet::call_index(6)]
+		#[pallet::weight(T::WeightInfo::submit_task())]
+		pub fn submit_task(
+			origin: OriginFor<T>,
+			program: Program,
+			dataset: DatasetRefOf<T>,
+			hardware: HardwareClass,
+			deadline: BlockNumberFor<T>,
+			#[pallet::compact] max_fee: BalanceOf<T>,
+		) -> DispatchResult {
+			let who = ensure_signed(origin)?;
+			Self::do_submit_task(who, program, dataset, hardware, deadline, max_fee)
+		}
+
+		/// Cancel a task no solver has taken yet; the whole fee is released.
+		///
+		/// Origin: signed, the submitter. Emits [`Event::TaskRefunded`] (cause `Cancelled`).
+		/// Errors: [`Error::UnknownTask`], [`Error::NotSubmitter`], [`Error::NotQueued`].
+		#[pallet::call_index(7)]
+		#[pallet::weight(T::WeightInfo::cancel_task())]
+		pub fn cancel_task(origin: OriginFor<T>, task: TaskId) -> DispatchResult {
+			let who = ensure_signed(origin)?;
+			Self::do_cancel_task(who, task)
+		}
+
+		/// Acknowledge an assigned task: the solver has started training.
+		///
+		/// Origin: signed, the assigned solver. Emits [`Event::TaskAccepted`].
+		/// Errors: [`Error::UnknownTask`], [`Error::NotAssigned`], [`Error::NotAssignedSolver`].
+		#[pallet::call_index(8)]
+		#[pallet::weight(T::WeightInfo::accept_task())]
+		pub fn accept_task(origin: OriginFor<T>, task: TaskId) -> DispatchResult {
+			let who = ensure_signed(origin)?;
+			Self::do_accept_task(who, task)
+		}
+
+		/// Post a task's result; its challenge window opens and verifiers are drawn.
+		///
+		/// Origin: signed, the assigned solver, by the task's deadline.
+		/// Emits [`Event::ResultSubmitted`].
+		/// Errors: [`Error::UnknownTask`], [`Error::NotAssignedSolver`],
+		/// [`Error::DeadlinePassed`], [`Error::StepCountMismatch`], [`Error::AgendaFull`].
+		#[pallet::call_index(9)]
+		#[pallet::weight(T::WeightInfo::submit_result(T::MaxVerifiers::get()))]
+		pub fn submit_result(
+			origin: OriginFor<T>,
+			task: TaskId,
+			result: TaskResult,
+		) -> DispatchResult {
+			let who = ensure_signed(origin)?;
+			Self::do_submit_result(who, task, result)
+		}
+
+		/// Attest a result after re-executing part of its trace.
+		///
+		/// Origin: signed, a verifier drawn for the task, within the challenge window.
+		/// Emits [`Event::ResultAttested`].
+		/// Errors: [`Error::UnknownTask`], [`Error::NotInChallengeWindow`],
+		/// [`Error::NotAVerifier`], [`Error::AlreadyAttested`].
+		#[pallet::call_index(10)]
+		#[pallet::weight(T::WeightInfo::attest())]
+		pub fn attest(origin: OriginFor<T>, task: TaskId) -> DispatchResult {
+			let who = ensure_signed(origin)?;
+			Self::do_attest(who, task)
+		}
+
+		/// Set the market parameters. The price is clamped into the new floor and ceiling.
+		///
+		/// Origin: [`Config::GovernanceOrigin`]. Emits [`Event::ParamsUpdated`].
+		/// Errors: [`Error::InvalidParams`].
+		#[pallet::call_index(11)]
+		#[pallet::weight(T::WeightInfo::set_params())]
+		pub fn set_params(origin: OriginFor<T>, params: ParamsOf<T>) -> DispatchResult {
+			T::GovernanceOrigin::ensure_origin(origin)?;
+			Self::do_set_params(params)
+		}
+	}
+}

@@ -1,0 +1,207 @@
+//! A test runtime: System, Balances and the compute market, with deterministic randomness and
+//! a validator set the tests can change.
+
+use crate::{self as pallet_compute, types::*, CreditOf, ParamsOf};
+use frame_support::{
+	derive_impl, parameter_types,
+	traits::{fungible::Balanced, ConstU32, ConstU64, Hooks, OnUnbalanced, Randomness, ValidatorSet},
+	PalletId,
+};
+use sp_core::H256;
+use sp_runtime::{
+	traits::{Convert, Hash},
+	BuildStorage, FixedU128, Perbill, Permill,
+};
+use std::cell::RefCell;
+
+type Block = frame_system::mocking::MockBlock<Test>;
+
+frame_support::construct_runtime!(
+	pub enum Test {
+		System: frame_system,
+		Balances: pallet_balances,
+		Compute: pallet_compute,
+	}
+);
+
+#[derive_impl(frame_system::config_preludes::TestDefaultConfig)]
+impl frame_system::Config for Test {
+	type Block = Block;
+	type AccountData = pallet_balances::AccountData<u64>;
+}
+
+#[derive_impl(pallet_balances::config_preludes::TestDefaultConfig)]
+impl pallet_balances::Config for Test {
+	type AccountStore = System;
+	type RuntimeHoldReason = RuntimeHoldReason;
+}
+
+/// The BuyBack Vault.
+pub const VAULT: u64 = 900;
+/// The staking reward pot.
+pub const REWARD_POT: u64 = 901;
+/// The treasury (receives slashes).
+pub const TREASURY: u64 = 902;
+/// Validators of the mock chain (verifiers are drawn from them).
+pub const VALIDATORS: [u64; 3] = [100, 101, 102];
+/// Everyone's starting balance.
+pub const INITIAL: u64 = 1_000_000;
+/// The mining pot's starting balance.
+pub const MINING_POT_FUNDS: u64 = 100_000;
+
+thread_local! {
+	static ACTIVE_VALIDATORS: RefCell<Vec<u64>> = RefCell::new(VALIDATORS.to_vec());
+}
+
+/// Replace the active validator set.
+pub fn set_validators(validators: Vec<u64>) {
+	ACTIVE_VALIDATORS.with(|v| *v.borrow_mut() = validators);
+}
+
+pub struct TestValidators;
+pub struct Identity;
+impl Convert<u64, Option<u64>> for Identity {
+	fn convert(a: u64) -> Option<u64> {
+		Some(a)
+	}
+}
+impl ValidatorSet<u64> for TestValidators {
+	type ValidatorId = u64;
+	type ValidatorIdOf = Identity;
+	fn session_index() -> u32 {
+		0
+	}
+	fn validators() -> Vec<u64> {
+		ACTIVE_VALIDATORS.with(|v| v.borrow().clone())
+	}
+}
+
+/// Deterministic randomness: a hash of the subject and the block number.
+pub struct TestRandomness;
+impl Randomness<H256, u64> for TestRandomness {
+	fn random(subject: &[u8]) -> (H256, u64) {
+		let block = System::block_number();
+		(sp_runtime::traits::BlakeTwo256::hash_of(&(subject, block)), block)
+	}
+}
+
+/// Resolve credit into account `A`.
+pub struct ResolveTo<A>(core::marker::PhantomData<A>);
+impl<A: frame_support::traits::Get<u64>> OnUnbalanced<CreditOf<Test>> for ResolveTo<A> {
+	fn on_nonzero_unbalanced(credit: CreditOf<Test>) {
+		let _ = Balances::resolve(&A::get(), credit);
+	}
+}
+
+parameter_types! {
+	pub const Vault: u64 = VAULT;
+	pub const RewardPot: u64 = REWARD_POT;
+	pub const Treasury: u64 = TREASURY;
+	pub const MiningPotId: PalletId = PalletId(*b"ai/mine_");
+	pub TestParams: ParamsOf<Test> = test_params();
+}
+
+/// Parameters of the tests: price 1 per work unit at the floor, minimum fee 100.
+pub fn test_params() -> ParamsOf<Test> {
+	MarketParams {
+		min_stake: 1_000,
+		unbonding_period: 20,
+		challenge_window: 10,
+		verifiers_per_task: 2,
+		solver_share: Perbill::from_percent(80),
+		verifier_share: Perbill::from_percent(10),
+		missed_deadline_slash: Perbill::from_percent(10),
+		min_deadline: 5,
+		max_deadline: 1_000,
+		solver_grace: 2,
+		retention: 20,
+		initial_reputation: Permill::from_percent(50),
+		reputation_gain: Permill::from_percent(1),
+		reputation_loss: Permill::from_percent(20),
+		mining_emission: Perbill::from_percent(10),
+		pricing: PricingParams {
+			target_utilization: Perbill::from_percent(50),
+			max_change: Perbill::from_rational(1u32, 8u32),
+			floor: 1,
+			ceiling: 1_000,
+			horizon: 10,
+			min_fee: 100,
+			class_multipliers: ClassMultipliers {
+				cpu: FixedU128::from_u32(1),
+				gpu: FixedU128::from_u32(2),
+				datacenter_gpu: FixedU128::from_u32(4),
+			},
+		},
+	}
+}
+
+impl crate::Config for Test {
+	type Currency = Balances;
+	type RuntimeHoldReason = RuntimeHoldReason;
+	type Randomness = TestRandomness;
+	type Validators = TestValidators;
+	type ProtocolRevenue = ResolveTo<Vault>;
+	type UnearnedVerifierReward = ResolveTo<RewardPot>;
+	type Slashed = ResolveTo<Treasury>;
+	type GovernanceOrigin = frame_system::EnsureRoot<u64>;
+	type DefaultParams = TestParams;
+	type MiningPotId = MiningPotId;
+	type MiningEraLength = ConstU64<100>;
+	type HeartbeatPeriod = ConstU64<10>;
+	type MaxSolvers = ConstU32<16>;
+	type MaxTasksPerSolver = ConstU32<4>;
+	type MaxQueuedTasks = ConstU32<8>;
+	type MaxAssignmentsPerBlock = ConstU32<4>;
+	type MaxWakeupsPerBlock = ConstU32<8>;
+	type MaxVerifiers = ConstU32<4>;
+	type MaxUrlLen = ConstU32<64>;
+	type WeightInfo = ();
+	#[cfg(feature = "runtime-benchmarks")]
+	type BenchmarkHelper = TestValidators;
+}
+
+#[cfg(feature = "runtime-benchmarks")]
+impl crate::benchmarking::BenchmarkHelper<u64> for TestValidators {
+	fn set_validators(validators: Vec<u64>) {
+		set_validators(validators);
+	}
+}
+
+/// Accounts 1..=20, the validators and the mining pot are funded.
+pub fn new_test_ext() -> sp_io::TestExternalities {
+	let mut t = frame_system::GenesisConfig::<Test>::default().build_storage().unwrap();
+	let mut balances: Vec<(u64, u64)> = (1..=20).map(|a| (a, INITIAL)).collect();
+	balances.extend(VALIDATORS.iter().map(|v| (*v, INITIAL)));
+	balances.push((Compute::mining_pot_account(), MINING_POT_FUNDS));
+	pallet_balances::GenesisConfig::<Test> { balances, ..Default::default() }
+		.assimilate_storage(&mut t)
+		.unwrap();
+	let mut ext = sp_io::TestExternalities::new(t);
+	ext.execute_with(|| {
+		set_validators(VALIDATORS.to_vec());
+		System::set_block_number(1);
+	});
+	ext
+}
+
+/// Run `test`, then check the pallet's invariants and that the market neither minted nor
+/// burned anything.
+pub fn build_and_execute(test: impl FnOnce()) {
+	new_test_ext().execute_with(|| {
+		let issuance = Balances::total_issuance();
+		test();
+		Compute::do_try_state().expect("invariants hold after the test");
+		assert_eq!(Balances::total_issuance(), issuance, "the market changed total issuance");
+	});
+}
+
+/// Advance to block `n`, running the pallet's `on_initialize` for every block on the way and
+/// checking the invariants after each one.
+pub fn run_to_block(n: u64) {
+	while System::block_number() < n {
+		let next = System::block_number() + 1;
+		System::set_block_number(next);
+		Compute::on_initialize(next);
+		Compute::do_try_state().expect("invariants hold after every block");
+	}
+}

@@ -1,0 +1,896 @@
+//! Unit tests of the compute market against the mock runtime. Every test ends with the pallet's
+//! invariants and an unchanged total issuance (`build_and_execute`); `run_to_block` checks the
+//! invariants after every block.
+
+use crate::{
+	mock::*, pallet::*, types::*, DatasetRefOf, Event, TaskDisputes,
+};
+use aichain_engine::{
+	program::{Activation, HiddenLayer, ModelSpec, Sgd},
+	Fixed,
+};
+use frame_support::{
+	assert_noop, assert_ok,
+	traits::{
+		fungible::{Inspect, InspectHold},
+		Imbalance,
+	},
+	BoundedVec,
+};
+use sp_core::H256;
+use sp_runtime::{DispatchError, FixedU128, Perbill, Permill};
+
+const SOLVER: u64 = 1;
+const SOLVER_2: u64 = 2;
+const USER: u64 = 10;
+const STAKE: u64 = 1_000;
+
+/// 4 inputs, 8 ReLU units, 2 classes, batch 2, `steps` steps: 340 work units per step.
+fn program(steps: u32) -> Program {
+	Program {
+		model: ModelSpec {
+			inputs: 4,
+			hidden: BoundedVec::truncate_from(vec![HiddenLayer {
+				units: 8,
+				activation: Activation::Relu,
+			}]),
+			classes: 2,
+		},
+		optimizer: Sgd { learning_rate: Fixed(6554), momentum: Fixed(0) },
+		batch_size: 2,
+		steps,
+		seed: 7,
+	}
+}
+
+/// The default test task: 10 steps, 3,400 work units, fee 3,400 at the floor price on a CPU.
+const WORK: u64 = 3_400;
+
+fn dataset() -> DatasetRefOf<Test> {
+	DatasetRef {
+		root: H256::repeat_byte(9),
+		url: BoundedVec::truncate_from(b"http://127.0.0.1:8000/d.aids".to_vec()),
+	}
+}
+
+fn register(who: u64, capacity: u64, hardware: HardwareClass) {
+	assert_ok!(Compute::register_solver(RuntimeOrigin::signed(who), STAKE, capacity, hardware));
+}
+
+fn submit_with(who: u64, program: Program, hardware: HardwareClass, deadline: u64) -> TaskId {
+	let id = NextTaskId::<Test>::get();
+	assert_ok!(Compute::submit_task(
+		RuntimeOrigin::signed(who),
+		program,
+		dataset(),
+		hardware,
+		deadline,
+		u64::MAX
+	));
+	id
+}
+
+fn submit(deadline: u64) -> TaskId {
+	submit_with(USER, program(10), HardwareClass::Cpu, deadline)
+}
+
+fn task(id: TaskId) -> crate::TaskOf<Test> {
+	Tasks::<Test>::get(id).expect("task exists")
+}
+
+fn solver(who: u64) -> crate::SolverOf<Test> {
+	Solvers::<Test>::get(who).expect("solver exists")
+}
+
+fn result(steps: u32) -> TaskResult {
+	TaskResult { model_hash: H256::repeat_byte(1), trace_root: H256::repeat_byte(2), steps }
+}
+
+fn events() -> Vec<Event<Test>> {
+	System::events()
+		.into_iter()
+		.filter_map(|r| match r.event {
+			RuntimeEvent::Compute(e) => Some(e),
+			_ => None,
+		})
+		.collect()
+}
+
+fn fee_held(who: u64) -> u64 {
+	Balances::balance_on_hold(&HoldReason::TaskFee.into(), &who)
+}
+
+fn stake_held(who: u64) -> u64 {
+	Balances::balance_on_hold(&HoldReason::SolverStake.into(), &who)
+}
+
+fn verifiers_of(id: TaskId) -> Vec<u64> {
+	match task(id).status {
+		TaskStatus::Submitted { verifiers, .. } | TaskStatus::Challenged { verifiers, .. } =>
+			verifiers.into_iter().map(|v| v.account).collect(),
+		other => panic!("no verifiers in {other:?}"),
+	}
+}
+
+/// A solver, a task assigned to it (block 2) and its result posted (block 3).
+fn submitted_task() -> TaskId {
+	register(SOLVER, 1_000, HardwareClass::Gpu);
+	let id = submit(100);
+	run_to_block(2);
+	assert!(matches!(task(id).status, TaskStatus::Assigned { solver: SOLVER, .. }));
+	run_to_block(3);
+	assert_ok!(Compute::submit_result(RuntimeOrigin::signed(SOLVER), id, result(10)));
+	id
+}
+
+// ---- solvers ----
+
+#[test]
+fn register_holds_stake_and_counts_capacity_online() {
+	build_and_execute(|| {
+		register(SOLVER, 1_000, HardwareClass::Gpu);
+		assert_eq!(stake_held(SOLVER), STAKE);
+		assert_eq!(Balances::free_balance(SOLVER), INITIAL - STAKE);
+		let s = solver(SOLVER);
+		assert_eq!(s.reputation, Permill::from_percent(50));
+		assert_eq!(s.status, SolverStatus::Active);
+		assert_eq!(OnlineCapacityOf::<Test>::get().total(), 1_000);
+		assert!(Compute::is_online(&s));
+		System::assert_last_event(
+			Event::SolverRegistered {
+				solver: SOLVER,
+				stake: STAKE,
+				capacity: 1_000,
+				hardware: HardwareClass::Gpu,
+			}
+			.into(),
+		);
+	});
+}
+
+#[test]
+fn register_rejects_bad_input() {
+	build_and_execute(|| {
+		assert_noop!(
+			Compute::register_solver(RuntimeOrigin::signed(SOLVER), STAKE - 1, 1, HardwareClass::Cpu),
+			Error::<Test>::StakeBelowMinimum
+		);
+		assert_noop!(
+			Compute::register_solver(RuntimeOrigin::signed(SOLVER), STAKE, 0, HardwareClass::Cpu),
+			Error::<Test>::ZeroCapacity
+		);
+		assert_noop!(
+			Compute::register_solver(RuntimeOrigin::signed(SOLVER), INITIAL + 1, 1, HardwareClass::Cpu),
+			Error::<Test>::InsufficientBalance
+		);
+		register(SOLVER, 1, HardwareClass::Cpu);
+		assert_noop!(
+			Compute::register_solver(RuntimeOrigin::signed(SOLVER), STAKE, 1, HardwareClass::Cpu),
+			Error::<Test>::AlreadyRegistered
+		);
+		for who in 2..=16 {
+			register(who, 1, HardwareClass::Cpu);
+		}
+		assert_noop!(
+			Compute::register_solver(RuntimeOrigin::signed(17), STAKE, 1, HardwareClass::Cpu),
+			Error::<Test>::TooManySolvers
+		);
+	});
+}
+
+#[test]
+fn bond_extra_and_update_solver() {
+	build_and_execute(|| {
+		assert_noop!(
+			Compute::bond_extra(RuntimeOrigin::signed(SOLVER), 5),
+			Error::<Test>::NotRegistered
+		);
+		assert_noop!(
+			Compute::update_solver(RuntimeOrigin::signed(SOLVER), 5, HardwareClass::Cpu),
+			Error::<Test>::NotRegistered
+		);
+		register(SOLVER, 1_000, HardwareClass::Cpu);
+		assert_ok!(Compute::bond_extra(RuntimeOrigin::signed(SOLVER), 500));
+		assert_eq!(stake_held(SOLVER), STAKE + 500);
+		System::assert_last_event(
+			Event::StakeBonded { solver: SOLVER, amount: 500, stake: STAKE + 500 }.into(),
+		);
+		assert_noop!(
+			Compute::bond_extra(RuntimeOrigin::signed(SOLVER), INITIAL),
+			Error::<Test>::InsufficientBalance
+		);
+		assert_noop!(
+			Compute::update_solver(RuntimeOrigin::signed(SOLVER), 0, HardwareClass::Cpu),
+			Error::<Test>::ZeroCapacity
+		);
+		assert_ok!(Compute::update_solver(RuntimeOrigin::signed(SOLVER), 250, HardwareClass::DatacenterGpu));
+		assert_eq!(OnlineCapacityOf::<Test>::get().total(), 250);
+		assert_eq!(solver(SOLVER).hardware, HardwareClass::DatacenterGpu);
+		assert_ok!(Compute::unbond(RuntimeOrigin::signed(SOLVER)));
+		assert_noop!(
+			Compute::bond_extra(RuntimeOrigin::signed(SOLVER), 5),
+			Error::<Test>::SolverUnbonding
+		);
+		assert_noop!(
+			Compute::update_solver(RuntimeOrigin::signed(SOLVER), 5, HardwareClass::Cpu),
+			Error::<Test>::SolverUnbonding
+		);
+		assert_noop!(Compute::heartbeat(RuntimeOrigin::signed(SOLVER)), Error::<Test>::SolverUnbonding);
+		assert_noop!(Compute::unbond(RuntimeOrigin::signed(SOLVER)), Error::<Test>::SolverUnbonding);
+	});
+}
+
+#[test]
+fn heartbeats_keep_a_solver_online_for_two_periods() {
+	build_and_execute(|| {
+		assert_noop!(Compute::heartbeat(RuntimeOrigin::signed(SOLVER)), Error::<Test>::NotRegistered);
+		// Period = block / 10. Registered in period 0.
+		register(SOLVER, 1_000, HardwareClass::Cpu);
+		run_to_block(19);
+		assert_eq!(OnlineCapacityOf::<Test>::get().total(), 1_000, "previous period still counts");
+		run_to_block(20);
+		assert_eq!(OnlineCapacityOf::<Test>::get().total(), 0, "two periods without a heartbeat");
+		assert!(!Compute::is_online(&solver(SOLVER)));
+		assert_ok!(Compute::heartbeat(RuntimeOrigin::signed(SOLVER)));
+		assert_eq!(OnlineCapacityOf::<Test>::get().current, 1_000);
+		System::assert_last_event(Event::Heartbeat { solver: SOLVER, period: 2 }.into());
+		let count = events().len();
+		assert_ok!(Compute::heartbeat(RuntimeOrigin::signed(SOLVER)));
+		assert_eq!(events().len(), count, "one heartbeat event per period");
+		assert_eq!(solver(SOLVER).activity.periods_online, 2);
+		run_to_block(30);
+		assert_eq!(OnlineCapacityOf::<Test>::get().previous, 1_000);
+	});
+}
+
+#[test]
+fn unbonding_keeps_the_stake_until_the_period_passes() {
+	build_and_execute(|| {
+		let mut params = test_params();
+		params.unbonding_period = 5;
+		assert_ok!(Compute::set_params(RuntimeOrigin::root(), params));
+		register(SOLVER, 1_000, HardwareClass::Cpu);
+		assert_noop!(
+			Compute::withdraw_stake(RuntimeOrigin::signed(SOLVER)),
+			Error::<Test>::NotUnbonding
+		);
+		let id = submit(100);
+		run_to_block(2);
+		assert_ok!(Compute::unbond(RuntimeOrigin::signed(SOLVER)));
+		System::assert_last_event(Event::SolverUnbonding { solver: SOLVER, unlock_at: 7 }.into());
+		assert_eq!(OnlineCapacityOf::<Test>::get().total(), 0);
+		assert_noop!(
+			Compute::withdraw_stake(RuntimeOrigin::signed(SOLVER)),
+			Error::<Test>::StakeStillLocked
+		);
+		run_to_block(7);
+		// The assigned task still has to be delivered, and its window to close.
+		assert_ok!(Compute::submit_result(RuntimeOrigin::signed(SOLVER), id, result(10)));
+		assert_noop!(Compute::withdraw_stake(RuntimeOrigin::signed(SOLVER)), Error::<Test>::SolverBusy);
+		run_to_block(18);
+		assert!(task(id).status.is_finished());
+		assert_ok!(Compute::withdraw_stake(RuntimeOrigin::signed(SOLVER)));
+		assert_eq!(stake_held(SOLVER), 0);
+		assert!(Solvers::<Test>::get(SOLVER).is_none());
+		System::assert_last_event(Event::SolverWithdrawn { solver: SOLVER, stake: STAKE }.into());
+		assert_noop!(
+			Compute::withdraw_stake(RuntimeOrigin::signed(SOLVER)),
+			Error::<Test>::NotRegistered
+		);
+	});
+}
+
+// ---- tasks ----
+
+#[test]
+fn work_units_and_quote() {
+	build_and_execute(|| {
+		assert_eq!(program(10).work_units(), Some(WORK));
+		let quote = Compute::quote(&program(10), HardwareClass::Cpu).unwrap();
+		assert_eq!(
+			quote,
+			Quote {
+				work_units: WORK,
+				price_per_unit: 1,
+				class_multiplier: FixedU128::from_u32(1),
+				fee: WORK
+			}
+		);
+		assert_eq!(Compute::quote(&program(10), HardwareClass::DatacenterGpu).unwrap().fee, 4 * WORK);
+		// The minimum fee applies to tiny programs.
+		assert_eq!(Compute::quote(&program(1), HardwareClass::Cpu).unwrap().fee, 340);
+		let mut tiny = program(1);
+		tiny.batch_size = 1;
+		tiny.model.hidden = BoundedVec::truncate_from(vec![]);
+		assert_eq!(Compute::quote(&tiny, HardwareClass::Cpu).unwrap().fee, 100);
+		let mut bad = program(10);
+		bad.steps = 0;
+		assert_eq!(Compute::quote(&bad, HardwareClass::Cpu), Err(QuoteError::InvalidProgram));
+	});
+}
+
+#[test]
+fn submit_holds_the_fee_and_queues() {
+	build_and_execute(|| {
+		let id = submit(100);
+		assert_eq!(fee_held(USER), WORK);
+		assert_eq!(Balances::free_balance(USER), INITIAL - WORK);
+		assert_eq!(OutstandingWork::<Test>::get(), WORK);
+		assert_eq!(TaskQueue::<Test>::get().into_inner(), vec![id]);
+		let t = task(id);
+		assert_eq!(t.status, TaskStatus::Queued { reason: QueueReason::AwaitingSolver });
+		assert_eq!((t.fee, t.work_units, t.deadline, t.submitted_at), (WORK, WORK, 100, 1));
+		System::assert_last_event(
+			Event::TaskSubmitted { task: id, submitter: USER, work_units: WORK, fee: WORK, deadline: 100 }
+				.into(),
+		);
+	});
+}
+
+#[test]
+fn submit_rejects_bad_input() {
+	build_and_execute(|| {
+		let call = |program: Program, deadline: u64, max_fee: u64| {
+			Compute::submit_task(
+				RuntimeOrigin::signed(USER),
+				program,
+				dataset(),
+				HardwareClass::Cpu,
+				deadline,
+				max_fee,
+			)
+		};
+		let mut bad = program(10);
+		bad.optimizer.learning_rate = Fixed(0);
+		assert_noop!(call(bad, 100, u64::MAX), Error::<Test>::InvalidProgram);
+		assert_noop!(call(program(10), 100, WORK - 1), Error::<Test>::FeeAboveMax);
+		assert_noop!(call(program(10), 5, u64::MAX), Error::<Test>::DeadlineTooSoon);
+		assert_noop!(call(program(10), 1_002, u64::MAX), Error::<Test>::DeadlineTooFar);
+		assert_noop!(
+			Compute::submit_task(
+				RuntimeOrigin::signed(99),
+				program(10),
+				dataset(),
+				HardwareClass::Cpu,
+				100,
+				u64::MAX
+			),
+			Error::<Test>::InsufficientBalance
+		);
+		// A price at which the fee no longer fits the balance type.
+		let mut params = test_params();
+		params.pricing.floor = u64::MAX / 1_000;
+		params.pricing.ceiling = u64::MAX / 1_000;
+		assert_ok!(Compute::set_params(RuntimeOrigin::root(), params));
+		assert_noop!(call(program(10), 100, u64::MAX), Error::<Test>::FeeOverflow);
+		assert_ok!(Compute::set_params(RuntimeOrigin::root(), test_params()));
+		PricePerUnit::<Test>::put(1);
+
+		// Eight wake-ups per block over eight blocks: the ninth block is out of reach.
+		for block in 101..109u64 {
+			Agenda::<Test>::insert(block, BoundedVec::truncate_from(vec![u64::MAX; 8]));
+		}
+		assert_noop!(call(program(10), 100, u64::MAX), Error::<Test>::AgendaFull);
+		for block in 101..109u64 {
+			Agenda::<Test>::remove(block);
+		}
+		for _ in 0..8 {
+			submit(200);
+		}
+		assert_noop!(call(program(10), 200, u64::MAX), Error::<Test>::QueueFull);
+	});
+}
+
+#[test]
+fn assignment_draws_an_online_solver_with_hardware_and_capacity() {
+	build_and_execute(|| {
+		register(SOLVER, 1_000, HardwareClass::Cpu);
+		register(SOLVER_2, 1_000, HardwareClass::DatacenterGpu);
+		let id = submit_with(USER, program(10), HardwareClass::Gpu, 100);
+		assert_eq!(fee_held(USER), 2 * WORK);
+		run_to_block(2);
+		// Only the datacenter GPU qualifies; backlog 4 blocks + grace 2.
+		assert_eq!(
+			task(id).status,
+			TaskStatus::Assigned { solver: SOLVER_2, solver_deadline: 8 }
+		);
+		assert_eq!(solver(SOLVER_2).committed, WORK);
+		assert_eq!(solver(SOLVER_2).active_tasks, 1);
+		assert!(TaskQueue::<Test>::get().is_empty());
+		System::assert_has_event(
+			Event::TaskAssigned { task: id, solver: SOLVER_2, solver_deadline: 8, fee: 2 * WORK, released: 0 }
+				.into(),
+		);
+
+		// No capacity for a task whose deadline is too close: 3,400 units at 1,000 per block
+		// cannot finish in 5 blocks once the backlog counts.
+		let id2 = submit_with(USER, program(10), HardwareClass::DatacenterGpu, 8);
+		run_to_block(3);
+		assert_eq!(task(id2).status, TaskStatus::Queued { reason: QueueReason::AwaitingSolver });
+		// Nobody takes it; at its deadline it is refunded in full.
+		run_to_block(9);
+		assert_eq!(
+			task(id2).status,
+			TaskStatus::Refunded { cause: RefundCause::NoSolverAvailable, at: 9 }
+		);
+		assert_eq!(fee_held(USER), 2 * WORK);
+		System::assert_has_event(
+			Event::TaskRefunded {
+				task: id2,
+				submitter: USER,
+				amount: 4 * WORK,
+				cause: RefundCause::NoSolverAvailable,
+			}
+			.into(),
+		);
+	});
+}
+
+#[test]
+fn assignment_is_weighted_by_stake_and_reputation() {
+	build_and_execute(|| {
+		register(SOLVER, 1_000_000, HardwareClass::Cpu);
+		assert_ok!(Compute::register_solver(
+			RuntimeOrigin::signed(SOLVER_2),
+			100 * STAKE,
+			1_000_000,
+			HardwareClass::Cpu
+		));
+		// A zero reputation takes a solver out of the draw altogether.
+		Solvers::<Test>::mutate(SOLVER, |s| s.as_mut().unwrap().reputation = Permill::zero());
+		let mut seen = [0u32; 3];
+		for round in 0..12u64 {
+			let id = submit(200 + round);
+			run_to_block(System::block_number() + 1);
+			if let TaskStatus::Assigned { solver, .. } = task(id).status {
+				seen[solver as usize] += 1;
+			}
+			// Keep everyone free for the next draw.
+			assert_ok!(Compute::submit_result(
+				RuntimeOrigin::signed(match task(id).status {
+					TaskStatus::Assigned { solver, .. } => solver,
+					_ => unreachable!(),
+				}),
+				id,
+				result(10)
+			));
+			run_to_block(System::block_number() + 12);
+			assert_ok!(Compute::heartbeat(RuntimeOrigin::signed(SOLVER)));
+			assert_ok!(Compute::heartbeat(RuntimeOrigin::signed(SOLVER_2)));
+		}
+		assert_eq!(seen, [0, 0, 12]);
+	});
+}
+
+#[test]
+fn a_lower_price_at_assignment_releases_the_difference() {
+	build_and_execute(|| {
+		let mut params = test_params();
+		params.pricing.floor = 1;
+		assert_ok!(Compute::set_params(RuntimeOrigin::root(), params));
+		PricePerUnit::<Test>::put(4);
+		let id = submit(100);
+		assert_eq!(fee_held(USER), 4 * WORK);
+		PricePerUnit::<Test>::put(3);
+		register(SOLVER, 100_000, HardwareClass::Cpu);
+		run_to_block(2);
+		// The price adapts after assignment in the same block: the fee uses price 3.
+		assert_eq!(task(id).fee, 3 * WORK);
+		assert_eq!(fee_held(USER), 3 * WORK);
+		System::assert_has_event(
+			Event::TaskAssigned { task: id, solver: SOLVER, solver_deadline: 5, fee: 3 * WORK, released: WORK }
+				.into(),
+		);
+	});
+}
+
+#[test]
+fn cancel_only_by_the_submitter_while_queued() {
+	build_and_execute(|| {
+		assert_noop!(Compute::cancel_task(RuntimeOrigin::signed(USER), 0), Error::<Test>::UnknownTask);
+		let id = submit(100);
+		assert_noop!(Compute::cancel_task(RuntimeOrigin::signed(11), id), Error::<Test>::NotSubmitter);
+		assert_ok!(Compute::cancel_task(RuntimeOrigin::signed(USER), id));
+		assert_eq!(fee_held(USER), 0);
+		assert_eq!(Balances::free_balance(USER), INITIAL);
+		assert_eq!(task(id).status, TaskStatus::Refunded { cause: RefundCause::Cancelled, at: 1 });
+		assert_noop!(Compute::cancel_task(RuntimeOrigin::signed(USER), id), Error::<Test>::NotQueued);
+		// Pruned after the retention period (20 blocks).
+		run_to_block(21);
+		assert!(Tasks::<Test>::get(id).is_some());
+		run_to_block(22);
+		assert!(Tasks::<Test>::get(id).is_none());
+	});
+}
+
+#[test]
+fn accept_and_result_checks() {
+	build_and_execute(|| {
+		register(SOLVER, 1_000, HardwareClass::Cpu);
+		register(SOLVER_2, 1, HardwareClass::Cpu);
+		assert_noop!(Compute::accept_task(RuntimeOrigin::signed(SOLVER), 0), Error::<Test>::UnknownTask);
+		assert_noop!(
+			Compute::submit_result(RuntimeOrigin::signed(SOLVER), 0, result(10)),
+			Error::<Test>::UnknownTask
+		);
+		let id = submit(100);
+		assert_noop!(Compute::accept_task(RuntimeOrigin::signed(SOLVER), id), Error::<Test>::NotAssigned);
+		assert_noop!(
+			Compute::submit_result(RuntimeOrigin::signed(SOLVER), id, result(10)),
+			Error::<Test>::NotAssignedSolver
+		);
+		run_to_block(2);
+		// SOLVER_2 has no capacity for it: SOLVER got it.
+		assert_noop!(
+			Compute::accept_task(RuntimeOrigin::signed(SOLVER_2), id),
+			Error::<Test>::NotAssignedSolver
+		);
+		assert_ok!(Compute::accept_task(RuntimeOrigin::signed(SOLVER), id));
+		assert_eq!(task(id).status, TaskStatus::Running { solver: SOLVER, solver_deadline: 8 });
+		System::assert_last_event(Event::TaskAccepted { task: id, solver: SOLVER }.into());
+		assert_noop!(
+			Compute::submit_result(RuntimeOrigin::signed(SOLVER_2), id, result(10)),
+			Error::<Test>::NotAssignedSolver
+		);
+		assert_noop!(
+			Compute::submit_result(RuntimeOrigin::signed(SOLVER), id, result(9)),
+			Error::<Test>::StepCountMismatch
+		);
+		assert_ok!(Compute::submit_result(RuntimeOrigin::signed(SOLVER), id, result(10)));
+		assert_noop!(
+			Compute::submit_result(RuntimeOrigin::signed(SOLVER), id, result(10)),
+			Error::<Test>::NotAssignedSolver
+		);
+	});
+}
+
+#[test]
+fn result_after_the_deadline_is_refused() {
+	build_and_execute(|| {
+		register(SOLVER, 1_000, HardwareClass::Cpu);
+		// Block 7 is full, so the deadline check of a task due at 6 runs a block late (at 8).
+		Agenda::<Test>::insert(7, BoundedVec::truncate_from(vec![u64::MAX; 8]));
+		let id = submit(6);
+		run_to_block(2);
+		// The solver deadline is capped at the task's.
+		assert_eq!(task(id).status, TaskStatus::Assigned { solver: SOLVER, solver_deadline: 6 });
+		run_to_block(7);
+		assert_noop!(
+			Compute::submit_result(RuntimeOrigin::signed(SOLVER), id, result(10)),
+			Error::<Test>::DeadlinePassed
+		);
+		run_to_block(8);
+		assert_eq!(task(id).status, TaskStatus::Refunded { cause: RefundCause::DeadlineMissed, at: 8 });
+	});
+}
+
+#[test]
+fn finalization_pays_every_party_to_the_unit() {
+	build_and_execute(|| {
+		let id = submitted_task();
+		let verifiers = verifiers_of(id);
+		assert_eq!(verifiers.len(), 2);
+		assert!(verifiers.iter().all(|v| VALIDATORS.contains(v)));
+		let window_end = 13;
+		assert!(matches!(task(id).status, TaskStatus::Submitted { window_end: 13, .. }));
+		assert_eq!(OutstandingWork::<Test>::get(), 0);
+		assert_eq!(solver(SOLVER).committed, 0);
+		assert_eq!(solver(SOLVER).active_tasks, 1);
+
+		assert_noop!(Compute::attest(RuntimeOrigin::signed(USER), id), Error::<Test>::NotAVerifier);
+		assert_ok!(Compute::attest(RuntimeOrigin::signed(verifiers[0]), id));
+		System::assert_last_event(Event::ResultAttested { task: id, verifier: verifiers[0] }.into());
+		assert_noop!(
+			Compute::attest(RuntimeOrigin::signed(verifiers[0]), id),
+			Error::<Test>::AlreadyAttested
+		);
+
+		let before = |who: u64| Balances::free_balance(who);
+		let (user, solver_free, v0, v1, vault, pot) = (
+			before(USER),
+			before(SOLVER),
+			before(verifiers[0]),
+			before(verifiers[1]),
+			before(VAULT),
+			before(REWARD_POT),
+		);
+		run_to_block(window_end);
+		assert!(matches!(task(id).status, TaskStatus::Submitted { .. }), "window still open");
+		run_to_block(window_end + 1);
+		assert_noop!(
+			Compute::attest(RuntimeOrigin::signed(verifiers[1]), id),
+			Error::<Test>::NotInChallengeWindow
+		);
+		// Fee 3,400: solver 80% = 2,720; verifiers 10% = 340, 170 per drawn verifier; the one
+		// that did not attest sends its 170 to the reward pot; protocol 340.
+		assert_eq!(fee_held(USER), 0);
+		assert_eq!(Balances::free_balance(USER), user - 0, "the fee left the hold, not free");
+		assert_eq!(Balances::total_balance(&USER), INITIAL - WORK);
+		assert_eq!(before(SOLVER) - solver_free, 2_720);
+		assert_eq!(before(verifiers[0]) - v0, 170);
+		assert_eq!(before(verifiers[1]) - v1, 0);
+		assert_eq!(before(REWARD_POT) - pot, 170);
+		assert_eq!(before(VAULT) - vault, 340);
+		System::assert_has_event(
+			Event::TaskFinalized {
+				task: id,
+				solver: SOLVER,
+				solver_reward: 2_720,
+				verifier_reward: 170,
+				unearned: 170,
+				protocol: 340,
+			}
+			.into(),
+		);
+		let s = solver(SOLVER);
+		assert_eq!((s.active_tasks, s.stats.completed), (0, 1));
+		assert_eq!(s.reputation, Permill::from_percent(51));
+		assert_eq!(s.activity.verified_work, WORK);
+		assert!(matches!(task(id).status, TaskStatus::Finalized { solver: SOLVER, at: 14, .. }));
+		// Pruned after the retention period.
+		run_to_block(35);
+		assert!(Tasks::<Test>::get(id).is_none());
+	});
+}
+
+#[test]
+fn without_validators_the_verifier_share_goes_to_the_reward_pot() {
+	build_and_execute(|| {
+		set_validators(vec![SOLVER]);
+		let id = submitted_task();
+		assert!(verifiers_of(id).is_empty(), "the solver never verifies itself");
+		let pot = Balances::free_balance(REWARD_POT);
+		run_to_block(14);
+		assert_eq!(Balances::free_balance(REWARD_POT) - pot, 340);
+	});
+}
+
+#[test]
+fn a_missed_solver_deadline_slashes_and_reassigns() {
+	build_and_execute(|| {
+		register(SOLVER, 1_000, HardwareClass::Cpu);
+		let id = submit(100);
+		run_to_block(2);
+		assert_eq!(task(id).status, TaskStatus::Assigned { solver: SOLVER, solver_deadline: 8 });
+		register(SOLVER_2, 1_000, HardwareClass::Cpu);
+		let treasury = Balances::free_balance(TREASURY);
+		run_to_block(8);
+		assert!(matches!(task(id).status, TaskStatus::Assigned { .. }));
+		run_to_block(9);
+		// Slashed 10% of 1,000 to the treasury; reputation 50% − 20%.
+		assert_eq!(stake_held(SOLVER), 900);
+		assert_eq!(Balances::free_balance(TREASURY) - treasury, 100);
+		let s = solver(SOLVER);
+		assert_eq!((s.stake, s.stats.missed, s.active_tasks, s.committed), (900, 1, 0, 0));
+		assert_eq!(s.reputation, Permill::from_percent(30));
+		System::assert_has_event(
+			Event::SolverSlashed { solver: SOLVER, task: id, amount: 100, cause: SlashCause::MissedDeadline }
+				.into(),
+		);
+		System::assert_has_event(Event::TaskRequeued { task: id, solver: SOLVER }.into());
+		// Requeued and drawn again in the same block, never for the solver that missed.
+		assert_eq!(task(id).excluded_solver, Some(SOLVER));
+		assert_eq!(task(id).status, TaskStatus::Assigned { solver: SOLVER_2, solver_deadline: 15 });
+		assert_eq!(fee_held(USER), WORK, "the fee stays held for the new solver");
+	});
+}
+
+#[test]
+fn a_missed_task_deadline_refunds_in_full_and_slashes() {
+	build_and_execute(|| {
+		register(SOLVER, 1_000, HardwareClass::Cpu);
+		let id = submit(7);
+		run_to_block(2);
+		assert_eq!(task(id).status, TaskStatus::Assigned { solver: SOLVER, solver_deadline: 7 });
+		assert_ok!(Compute::accept_task(RuntimeOrigin::signed(SOLVER), id));
+		run_to_block(8);
+		assert_eq!(task(id).status, TaskStatus::Refunded { cause: RefundCause::DeadlineMissed, at: 8 });
+		assert_eq!(fee_held(USER), 0);
+		assert_eq!(Balances::free_balance(USER), INITIAL);
+		assert_eq!(stake_held(SOLVER), 900);
+		System::assert_has_event(
+			Event::TaskRefunded { task: id, submitter: USER, amount: WORK, cause: RefundCause::DeadlineMissed }
+				.into(),
+		);
+	});
+}
+
+// ---- pricing ----
+
+#[test]
+fn the_price_follows_utilization_within_bounds() {
+	build_and_execute(|| {
+		let mut params = test_params();
+		params.pricing.floor = 100;
+		params.pricing.min_fee = 1;
+		assert_ok!(Compute::set_params(RuntimeOrigin::root(), params));
+		assert_eq!(PricePerUnit::<Test>::get(), 100, "clamped to the new floor");
+		// Demand without capacity: +12.5% a block, rounded up.
+		submit_with(USER, program(1), HardwareClass::Cpu, 1_000);
+		run_to_block(2);
+		assert_eq!(PricePerUnit::<Test>::get(), 113);
+		System::assert_has_event(
+			Event::PriceUpdated { price: 113, utilization: Perbill::one() }.into(),
+		);
+		run_to_block(3);
+		assert_eq!(PricePerUnit::<Test>::get(), 128);
+		// Plenty of capacity: utilization 340 / (100,000 × 10) ≈ 0: down 12.5% a block, to the floor.
+		register(SOLVER, 100_000, HardwareClass::Cpu);
+		Solvers::<Test>::mutate(SOLVER, |s| s.as_mut().unwrap().reputation = Permill::zero());
+		run_to_block(4);
+		assert_eq!(PricePerUnit::<Test>::get(), 113);
+		run_to_block(15);
+		assert_eq!(PricePerUnit::<Test>::get(), 100);
+		// Governance may not set a ceiling below the floor.
+		let mut bad = test_params();
+		bad.pricing.ceiling = 0;
+		assert_noop!(Compute::set_params(RuntimeOrigin::root(), bad), Error::<Test>::InvalidParams);
+	});
+}
+
+#[test]
+fn set_params_is_for_governance_and_validated() {
+	build_and_execute(|| {
+		assert_noop!(
+			Compute::set_params(RuntimeOrigin::signed(USER), test_params()),
+			DispatchError::BadOrigin
+		);
+		let cases: Vec<Box<dyn Fn(&mut crate::ParamsOf<Test>)>> = vec![
+			Box::new(|p| p.min_stake = 0),
+			Box::new(|p| p.challenge_window = 0),
+			Box::new(|p| p.verifiers_per_task = 5),
+			Box::new(|p| p.solver_share = Perbill::from_percent(95)),
+			Box::new(|p| p.min_deadline = 0),
+			Box::new(|p| p.max_deadline = 4),
+			Box::new(|p| p.pricing.target_utilization = Perbill::one()),
+			Box::new(|p| p.pricing.max_change = Perbill::from_percent(51)),
+			Box::new(|p| p.pricing.floor = 0),
+			Box::new(|p| p.pricing.horizon = 0),
+			Box::new(|p| p.pricing.class_multipliers.gpu = FixedU128::from_rational(1, 2)),
+			Box::new(|p| p.initial_reputation = Permill::zero()),
+		];
+		for break_it in cases {
+			let mut p = test_params();
+			break_it(&mut p);
+			assert_noop!(Compute::set_params(RuntimeOrigin::root(), p), Error::<Test>::InvalidParams);
+		}
+		let mut p = test_params();
+		p.challenge_window = 3;
+		assert_ok!(Compute::set_params(RuntimeOrigin::root(), p));
+		assert_eq!(Params::<Test>::get().challenge_window, 3);
+		System::assert_last_event(Event::ParamsUpdated { params: p }.into());
+	});
+}
+
+// ---- compute mining ----
+
+#[test]
+fn mining_pays_the_era_budget_by_work_quality_and_uptime() {
+	build_and_execute(|| {
+		register(SOLVER, 1_000, HardwareClass::Cpu);
+		register(SOLVER_2, 1_000, HardwareClass::Cpu);
+		// Ten periods per era; SOLVER is seen in all, SOLVER_2 in half of them.
+		Solvers::<Test>::mutate(SOLVER, |s| {
+			s.as_mut().unwrap().activity = EraActivity { era: 0, verified_work: 3_000, periods_online: 10 }
+		});
+		Solvers::<Test>::mutate(SOLVER_2, |s| {
+			let s = s.as_mut().unwrap();
+			s.activity = EraActivity { era: 0, verified_work: 3_000, periods_online: 5 };
+			// One dispute lost: quality 1/2.
+			s.stats.disputes_lost = 1;
+		});
+		let pot = Compute::mining_pot_account();
+		run_to_block(99);
+		assert_eq!(Balances::free_balance(pot), MINING_POT_FUNDS);
+		let (a, b) = (Balances::free_balance(SOLVER), Balances::free_balance(SOLVER_2));
+		run_to_block(100);
+		// Budget 10% of the spendable pot (99,999 above the ED of 1) = 9,999.
+		// Points: 3,000 and 3,000 × 1/2 × 1/2 = 750 → 7,999 and 1,999 (rounded down).
+		assert_eq!(Balances::free_balance(SOLVER) - a, 7_999);
+		assert_eq!(Balances::free_balance(SOLVER_2) - b, 1_999);
+		assert_eq!(Balances::free_balance(pot), MINING_POT_FUNDS - 9_998);
+		System::assert_has_event(
+			Event::MiningEraClosed { era: 0, budget: 9_999, paid: 9_998, solvers: 2 }.into(),
+		);
+		assert_eq!(MiningEra::<Test>::get(), 1);
+		// Work is counted per era: nothing verified in era 1 yet.
+		run_to_block(200);
+		System::assert_has_event(
+			Event::MiningEraClosed { era: 1, budget: 9_000, paid: 0, solvers: 0 }.into(),
+		);
+	});
+}
+
+#[test]
+fn finalized_work_counts_for_mining() {
+	build_and_execute(|| {
+		let id = submitted_task();
+		run_to_block(14);
+		assert!(task(id).status.is_finished());
+		let before = Balances::free_balance(SOLVER);
+		run_to_block(100);
+		// The only solver with work gets the whole budget, scaled by its uptime: it registered
+		// (1 period) and sent no heartbeat since: 1/10 of 3,400 points, still the only points.
+		assert_eq!(Balances::free_balance(SOLVER) - before, 9_999);
+	});
+}
+
+// ---- disputes interface ----
+
+#[test]
+fn a_dispute_freezes_the_result_and_settles_either_way() {
+	build_and_execute(|| {
+		let id = submitted_task();
+		assert_noop!(
+			<Compute as TaskDisputes<u64>>::resolve(id, true),
+			Error::<Test>::NotChallenged
+		);
+		let target = <Compute as TaskDisputes<u64>>::dispute_target(id).unwrap();
+		assert_eq!((target.solver, target.submitter, target.result), (SOLVER, USER, result(10)));
+		assert_eq!(target.dataset_root, H256::repeat_byte(9));
+		assert_ok!(<Compute as TaskDisputes<u64>>::freeze(id));
+		System::assert_last_event(Event::TaskChallenged { task: id }.into());
+		assert_noop!(<Compute as TaskDisputes<u64>>::freeze(id), Error::<Test>::NotInChallengeWindow);
+		// The window passes without a payout.
+		run_to_block(20);
+		assert!(matches!(task(id).status, TaskStatus::Challenged { .. }));
+		assert_eq!(fee_held(USER), WORK);
+		// The solver was wrong: slashed (the dispute game shares it out), submitter refunded.
+		let credit = <Compute as TaskDisputes<u64>>::slash_solver(id, Perbill::from_percent(50)).unwrap();
+		assert_eq!(credit.peek(), 500);
+		let _ = <Balances as frame_support::traits::fungible::Balanced<u64>>::resolve(&TREASURY, credit);
+		assert_ok!(<Compute as TaskDisputes<u64>>::resolve(id, false));
+		assert_eq!(
+			task(id).status,
+			TaskStatus::Refunded { cause: RefundCause::ResultDisproved, at: 20 }
+		);
+		assert_eq!(Balances::free_balance(USER), INITIAL);
+		let s = solver(SOLVER);
+		assert_eq!((s.stake, s.reputation, s.stats.disputes_lost, s.active_tasks), (500, Permill::zero(), 1, 0));
+		assert_eq!(<Compute as TaskDisputes<u64>>::dispute_target(id), None);
+		assert_noop!(
+			<Compute as TaskDisputes<u64>>::slash_solver(id, Perbill::one()),
+			Error::<Test>::NotChallenged
+		);
+		assert_noop!(
+			<Compute as TaskDisputes<u64>>::freeze(99),
+			Error::<Test>::UnknownTask
+		);
+	});
+}
+
+#[test]
+fn a_dispute_the_solver_wins_pays_it() {
+	build_and_execute(|| {
+		let id = submitted_task();
+		assert_ok!(<Compute as TaskDisputes<u64>>::freeze(id));
+		let before = Balances::free_balance(SOLVER);
+		assert_ok!(<Compute as TaskDisputes<u64>>::resolve(id, true));
+		assert_eq!(Balances::free_balance(SOLVER) - before, 2_720);
+		assert_eq!(solver(SOLVER).stats.disputes_won, 1);
+		assert!(matches!(task(id).status, TaskStatus::Finalized { .. }));
+	});
+}
+
+#[test]
+fn the_market_never_mints_or_burns() {
+	build_and_execute(|| {
+		// Many tasks through every path; build_and_execute checks issuance at the end.
+		register(SOLVER, 2_000, HardwareClass::Gpu);
+		register(SOLVER_2, 2_000, HardwareClass::Cpu);
+		let mut ids = vec![];
+		for i in 0..6u64 {
+			ids.push(submit_with(USER + i % 3, program(10), HardwareClass::Cpu, 60));
+		}
+		run_to_block(2);
+		for id in &ids[..3] {
+			if let Some(solver) = task(*id).status.working_solver().cloned() {
+				assert_ok!(Compute::submit_result(RuntimeOrigin::signed(solver), *id, result(10)));
+			}
+		}
+		run_to_block(120);
+		for id in &ids {
+			assert!(Tasks::<Test>::get(id).map_or(true, |t| t.status.is_finished()));
+		}
+	});
+}

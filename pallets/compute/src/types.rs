@@ -1,0 +1,532 @@
+//! The market's data: solvers, tasks and their states, and the governance parameters.
+
+use codec::{Decode, DecodeWithMemTracking, Encode, MaxEncodedLen};
+use frame_support::{pallet_prelude::*, BoundedVec};
+use scale_info::TypeInfo;
+use sp_core::H256;
+use core::fmt::Debug;
+use frame_support::{CloneNoBound, DebugNoBound, EqNoBound, PartialEqNoBound};
+use sp_runtime::{FixedU128, Perbill, Permill};
+
+pub use aichain_engine::Program;
+
+/// Identifies a task. Assigned by the chain in sequence, never reused.
+pub type TaskId = u64;
+
+/// Work units: the exact operation count of a training program
+/// ([`aichain_engine::Program::work_units`]). Capacity is measured in work units per block.
+pub type WorkUnits = u64;
+
+/// The hardware a solver offers, or the least a task asks for. Ordered: a better class can run
+/// anything a lesser class can.
+#[derive(
+	Clone,
+	Copy,
+	PartialEq,
+	Eq,
+	PartialOrd,
+	Ord,
+	Encode,
+	Decode,
+	DecodeWithMemTracking,
+	MaxEncodedLen,
+	TypeInfo,
+	Debug,
+)]
+pub enum HardwareClass {
+	/// A CPU machine.
+	Cpu,
+	/// A consumer or workstation GPU.
+	Gpu,
+	/// A datacenter GPU (H100 class).
+	DatacenterGpu,
+}
+
+/// Whether a solver takes new work.
+#[derive(
+	Clone, Copy, PartialEq, Eq, Encode, Decode, DecodeWithMemTracking, MaxEncodedLen, TypeInfo, Debug,
+)]
+pub enum SolverStatus<BlockNumber> {
+	/// Registered and eligible for assignment while its heartbeats are current.
+	Active,
+	/// Leaving: no new tasks; the stake stays held and slashable until `unlock_at`.
+	Unbonding {
+		/// First block at which the stake may be withdrawn.
+		unlock_at: BlockNumber,
+	},
+}
+
+/// A solver's track record.
+#[derive(
+	Clone, Copy, Default, PartialEq, Eq, Encode, Decode, DecodeWithMemTracking, MaxEncodedLen, TypeInfo, Debug,
+)]
+pub struct SolverStats {
+	/// Tasks finalized with this solver's result.
+	pub completed: u32,
+	/// Deadlines missed (each one slashed).
+	pub missed: u32,
+	/// Disputes about its results that it won.
+	pub disputes_won: u32,
+	/// Disputes about its results that it lost.
+	pub disputes_lost: u32,
+}
+
+/// A solver's work and uptime in one mining era, the basis of its compute-mining reward.
+#[derive(
+	Clone, Copy, Default, PartialEq, Eq, Encode, Decode, DecodeWithMemTracking, MaxEncodedLen, TypeInfo, Debug,
+)]
+pub struct EraActivity {
+	/// The mining era these figures belong to.
+	pub era: u32,
+	/// Work units of this solver's tasks finalized in the era.
+	pub verified_work: WorkUnits,
+	/// Heartbeat periods of the era in which the solver was seen.
+	pub periods_online: u32,
+}
+
+/// A registered solver.
+#[derive(
+	Clone, PartialEq, Eq, Encode, Decode, DecodeWithMemTracking, MaxEncodedLen, TypeInfo, Debug,
+)]
+pub struct Solver<Balance, BlockNumber> {
+	/// Held from the solver's account under [`crate::HoldReason::SolverStake`].
+	pub stake: Balance,
+	/// Advertised throughput in work units per block.
+	pub capacity: WorkUnits,
+	/// Advertised hardware.
+	pub hardware: HardwareClass,
+	/// Multiplies the stake in the assignment draw; starts at the `initial_reputation` parameter.
+	pub reputation: Permill,
+	/// Work units of its assigned tasks whose results are not in yet.
+	pub committed: WorkUnits,
+	/// Tasks assigned to it and not yet finalized or refunded (includes results in their
+	/// challenge window: the stake must stay until they settle).
+	pub active_tasks: u32,
+	/// Block of the last heartbeat (registration counts as one).
+	pub last_heartbeat: BlockNumber,
+	/// Heartbeat period of the last heartbeat; online means this period or the previous one.
+	pub seen_period: u32,
+	/// Active or unbonding.
+	pub status: SolverStatus<BlockNumber>,
+	/// Track record.
+	pub stats: SolverStats,
+	/// This era's work and uptime, for compute mining.
+	pub activity: EraActivity,
+}
+
+/// Where a task's dataset lives and what it must hash to.
+#[derive(
+	CloneNoBound,
+	PartialEqNoBound,
+	EqNoBound,
+	Encode,
+	Decode,
+	DecodeWithMemTracking,
+	MaxEncodedLen,
+	TypeInfo,
+	DebugNoBound,
+)]
+#[scale_info(skip_type_params(MaxUrlLen))]
+pub struct DatasetRef<MaxUrlLen: Get<u32>> {
+	/// Merkle root of the dataset's minibatches at the program's batch size
+	/// ([`aichain_engine::Dataset::commitment`]).
+	pub root: H256,
+	/// Where solvers fetch it (`http(s)://…`); the root, not the URL, is what binds.
+	pub url: BoundedVec<u8, MaxUrlLen>,
+}
+
+/// What a solver commits to when it posts a result.
+#[derive(
+	Clone, Copy, PartialEq, Eq, Encode, Decode, DecodeWithMemTracking, MaxEncodedLen, TypeInfo, Debug,
+)]
+pub struct TaskResult {
+	/// Hash of the final model (weights and biases).
+	pub model_hash: H256,
+	/// Merkle root over the state hash after every step: the trace a dispute bisects.
+	pub trace_root: H256,
+	/// Steps trained; must equal the program's `steps`.
+	pub steps: u32,
+}
+
+/// A verifier drawn for a result, and whether it has attested.
+#[derive(
+	Clone, PartialEq, Eq, Encode, Decode, DecodeWithMemTracking, MaxEncodedLen, TypeInfo, Debug,
+)]
+pub struct Verifier<AccountId> {
+	/// The validator account.
+	pub account: AccountId,
+	/// Whether it attested the result within the window.
+	pub attested: bool,
+}
+
+/// Why a task waits in the queue.
+#[derive(
+	Clone, Copy, PartialEq, Eq, Encode, Decode, DecodeWithMemTracking, MaxEncodedLen, TypeInfo, Debug,
+)]
+pub enum QueueReason {
+	/// Newly submitted: no online solver with the hardware and free capacity has been drawn yet.
+	AwaitingSolver,
+	/// Its solver missed its deadline (and was slashed); waiting for another one.
+	SolverMissedDeadline,
+}
+
+/// Why a task's fee went back to the submitter.
+#[derive(
+	Clone, Copy, PartialEq, Eq, Encode, Decode, DecodeWithMemTracking, MaxEncodedLen, TypeInfo, Debug,
+)]
+pub enum RefundCause {
+	/// The submitter cancelled it before a solver took it.
+	Cancelled,
+	/// No online solver with the hardware and free capacity could take it before its deadline.
+	NoSolverAvailable,
+	/// The assigned solver posted no result before the deadline (the solver was slashed).
+	DeadlineMissed,
+	/// A dispute proved the solver's result wrong (the solver was slashed).
+	ResultDisproved,
+}
+
+/// Where a task is, and why. Every state a submitter can see carries its reason.
+#[derive(
+	CloneNoBound,
+	PartialEqNoBound,
+	EqNoBound,
+	Encode,
+	Decode,
+	DecodeWithMemTracking,
+	MaxEncodedLen,
+	TypeInfo,
+	DebugNoBound,
+)]
+#[scale_info(skip_type_params(MaxVerifiers))]
+pub enum TaskStatus<
+	AccountId: Clone + PartialEq + Eq + Debug,
+	BlockNumber: Clone + PartialEq + Eq + Debug,
+	MaxVerifiers: Get<u32>,
+> {
+	/// Waiting for a solver.
+	Queued {
+		/// Why it waits.
+		reason: QueueReason,
+	},
+	/// Drawn for `solver`, which has not acknowledged it yet.
+	Assigned {
+		/// The solver.
+		solver: AccountId,
+		/// The solver must post a result by this block or be slashed and replaced.
+		solver_deadline: BlockNumber,
+	},
+	/// The solver acknowledged it and is training.
+	Running {
+		/// The solver.
+		solver: AccountId,
+		/// The solver must post a result by this block or be slashed and replaced.
+		solver_deadline: BlockNumber,
+	},
+	/// A result is in; its challenge window is open.
+	Submitted {
+		/// The solver.
+		solver: AccountId,
+		/// What it committed to.
+		result: TaskResult,
+		/// Last block of the challenge window; finalized after it.
+		window_end: BlockNumber,
+		/// The verifiers drawn to check it.
+		verifiers: BoundedVec<Verifier<AccountId>, MaxVerifiers>,
+	},
+	/// A dispute froze it; the disputes pallet decides.
+	Challenged {
+		/// The solver.
+		solver: AccountId,
+		/// What it committed to.
+		result: TaskResult,
+		/// The verifiers drawn to check it.
+		verifiers: BoundedVec<Verifier<AccountId>, MaxVerifiers>,
+	},
+	/// Paid out: the result stands.
+	Finalized {
+		/// The solver that was paid.
+		solver: AccountId,
+		/// What it committed to.
+		result: TaskResult,
+		/// When.
+		at: BlockNumber,
+	},
+	/// The fee went back to the submitter.
+	Refunded {
+		/// Why.
+		cause: RefundCause,
+		/// When.
+		at: BlockNumber,
+	},
+}
+
+impl<
+		AccountId: Clone + PartialEq + Eq + Debug,
+		BlockNumber: Clone + PartialEq + Eq + Debug,
+		MaxVerifiers: Get<u32>,
+	> TaskStatus<AccountId, BlockNumber, MaxVerifiers>
+{
+	/// The solver working on the task, while a result is still due.
+	pub fn working_solver(&self) -> Option<&AccountId> {
+		match self {
+			Self::Assigned { solver, .. } | Self::Running { solver, .. } => Some(solver),
+			_ => None,
+		}
+	}
+
+	/// The solver the task counts against (assigned, running, or result not settled yet).
+	pub fn bound_solver(&self) -> Option<&AccountId> {
+		match self {
+			Self::Assigned { solver, .. } |
+			Self::Running { solver, .. } |
+			Self::Submitted { solver, .. } |
+			Self::Challenged { solver, .. } => Some(solver),
+			_ => None,
+		}
+	}
+
+	/// Whether the fee is still held (the task has not been paid out or refunded).
+	pub fn holds_fee(&self) -> bool {
+		!self.is_finished()
+	}
+
+	/// Whether the task is settled (finalized or refunded) and only waits to be pruned.
+	pub fn is_finished(&self) -> bool {
+		matches!(self, Self::Finalized { .. } | Self::Refunded { .. })
+	}
+
+	/// Whether the task's work counts as outstanding demand (no result yet).
+	pub fn is_outstanding(&self) -> bool {
+		matches!(self, Self::Queued { .. } | Self::Assigned { .. } | Self::Running { .. })
+	}
+}
+
+/// A training task.
+#[derive(
+	CloneNoBound,
+	PartialEqNoBound,
+	EqNoBound,
+	Encode,
+	Decode,
+	DecodeWithMemTracking,
+	MaxEncodedLen,
+	TypeInfo,
+	DebugNoBound,
+)]
+#[scale_info(skip_type_params(MaxUrlLen, MaxVerifiers))]
+pub struct Task<
+	AccountId: Clone + PartialEq + Eq + Debug,
+	Balance: Clone + PartialEq + Eq + Debug,
+	BlockNumber: Clone + PartialEq + Eq + Debug,
+	MaxUrlLen: Get<u32>,
+	MaxVerifiers: Get<u32>,
+> {
+	/// Who pays.
+	pub submitter: AccountId,
+	/// What to train.
+	pub program: Program,
+	/// On what.
+	pub dataset: DatasetRef<MaxUrlLen>,
+	/// The least hardware class it needs.
+	pub hardware: HardwareClass,
+	/// Exact work units of the program.
+	pub work_units: WorkUnits,
+	/// The fee held from the submitter under [`crate::HoldReason::TaskFee`].
+	pub fee: Balance,
+	/// A result must be posted by this block.
+	pub deadline: BlockNumber,
+	/// When it was submitted.
+	pub submitted_at: BlockNumber,
+	/// A solver that missed its deadline on this task; not drawn for it again.
+	pub excluded_solver: Option<AccountId>,
+	/// Where it is.
+	pub status: TaskStatus<AccountId, BlockNumber, MaxVerifiers>,
+}
+
+/// The price of a program, as `ComputeApi::quote` returns it.
+#[derive(
+	Clone, Copy, PartialEq, Eq, Encode, Decode, DecodeWithMemTracking, MaxEncodedLen, TypeInfo, Debug,
+)]
+pub struct Quote<Balance> {
+	/// Exact work units of the program.
+	pub work_units: WorkUnits,
+	/// The current price of one work unit.
+	pub price_per_unit: Balance,
+	/// The hardware class multiplier applied.
+	pub class_multiplier: FixedU128,
+	/// What submitting it now would hold: `max(work × price × multiplier, min_fee)`.
+	pub fee: Balance,
+}
+
+/// Why a program cannot be quoted.
+#[derive(
+	Clone, Copy, PartialEq, Eq, Encode, Decode, DecodeWithMemTracking, MaxEncodedLen, TypeInfo, Debug,
+)]
+pub enum QuoteError {
+	/// The program breaks a limit of the training engine (sizes, steps, learning rate…).
+	InvalidProgram,
+	/// The fee does not fit the balance type.
+	Overflow,
+}
+
+/// Why a solver's stake was slashed.
+#[derive(
+	Clone, Copy, PartialEq, Eq, Encode, Decode, DecodeWithMemTracking, MaxEncodedLen, TypeInfo, Debug,
+)]
+pub enum SlashCause {
+	/// It posted no result by its deadline.
+	MissedDeadline,
+	/// A dispute proved its result wrong.
+	DisputeLost,
+}
+
+/// Fee multipliers per hardware class a task asks for.
+#[derive(
+	Clone, Copy, PartialEq, Eq, Encode, Decode, DecodeWithMemTracking, MaxEncodedLen, TypeInfo, Debug,
+)]
+pub struct ClassMultipliers {
+	/// For tasks that run on any hardware.
+	pub cpu: FixedU128,
+	/// For tasks that need at least a GPU.
+	pub gpu: FixedU128,
+	/// For tasks that need a datacenter GPU.
+	pub datacenter_gpu: FixedU128,
+}
+
+impl ClassMultipliers {
+	/// The multiplier of `class`.
+	pub fn of(&self, class: HardwareClass) -> FixedU128 {
+		match class {
+			HardwareClass::Cpu => self.cpu,
+			HardwareClass::Gpu => self.gpu,
+			HardwareClass::DatacenterGpu => self.datacenter_gpu,
+		}
+	}
+}
+
+/// How the price per work unit follows utilization (EIP-1559 style).
+#[derive(
+	Clone, Copy, PartialEq, Eq, Encode, Decode, DecodeWithMemTracking, MaxEncodedLen, TypeInfo, Debug,
+)]
+pub struct PricingParams<Balance, BlockNumber> {
+	/// Utilization the price steers towards (50%).
+	pub target_utilization: Perbill,
+	/// Largest change of the price in one block, reached at 0% or at twice the target.
+	pub max_change: Perbill,
+	/// Lowest price per work unit.
+	pub floor: Balance,
+	/// Highest price per work unit.
+	pub ceiling: Balance,
+	/// Utilization = outstanding work / (online capacity per block × `horizon` blocks).
+	pub horizon: BlockNumber,
+	/// The least fee of any task (keeps every payout share above dust).
+	pub min_fee: Balance,
+	/// Fee multipliers per hardware class.
+	pub class_multipliers: ClassMultipliers,
+}
+
+/// The market's governance parameters. Set by the governance origin, checked by
+/// [`MarketParams::validate`].
+#[derive(
+	Clone, Copy, PartialEq, Eq, Encode, Decode, DecodeWithMemTracking, MaxEncodedLen, TypeInfo, Debug,
+)]
+pub struct MarketParams<Balance, BlockNumber> {
+	/// Least stake a solver registers with, and keeps to be assigned tasks.
+	pub min_stake: Balance,
+	/// How long an unbonding solver's stake stays held and slashable.
+	pub unbonding_period: BlockNumber,
+	/// Blocks a result stays open to challenges and attestations.
+	pub challenge_window: BlockNumber,
+	/// Verifiers drawn from the active validators for each result (at most `MaxVerifiers`).
+	pub verifiers_per_task: u32,
+	/// Share of the fee paid to the solver.
+	pub solver_share: Perbill,
+	/// Share of the fee paid to verifiers that attest, split evenly per drawn verifier; the
+	/// shares of verifiers that do not attest go to the staking reward pot. The rest of the fee
+	/// (after the solver and verifier shares) is protocol revenue for the BuyBack Vault.
+	pub verifier_share: Perbill,
+	/// Share of its stake a solver loses when it misses a deadline.
+	pub missed_deadline_slash: Perbill,
+	/// A task's deadline must be at least this many blocks away.
+	pub min_deadline: BlockNumber,
+	/// A task's deadline may be at most this many blocks away.
+	pub max_deadline: BlockNumber,
+	/// Blocks a solver gets beyond its own advertised processing time before it is late.
+	pub solver_grace: BlockNumber,
+	/// How long finished tasks stay readable on-chain before they are pruned.
+	pub retention: BlockNumber,
+	/// Reputation of a new solver.
+	pub initial_reputation: Permill,
+	/// Reputation gained per finalized task.
+	pub reputation_gain: Permill,
+	/// Reputation lost per missed deadline.
+	pub reputation_loss: Permill,
+	/// Share of the compute-mining pot emitted each mining era (a decaying budget).
+	pub mining_emission: Perbill,
+	/// Pricing.
+	pub pricing: PricingParams<Balance, BlockNumber>,
+}
+
+impl<Balance: PartialOrd + sp_runtime::traits::Zero, BlockNumber: PartialOrd + sp_runtime::traits::Zero>
+	MarketParams<Balance, BlockNumber>
+{
+	/// Check that the parameters describe a working market; `max_verifiers` is the storage bound.
+	pub fn validate(&self, max_verifiers: u32) -> Result<(), &'static str> {
+		let p = &self.pricing;
+		let one = FixedU128::from_u32(1);
+		let checks: [(bool, &'static str); 12] = [
+			(!self.min_stake.is_zero(), "min_stake must be positive"),
+			(!self.challenge_window.is_zero(), "challenge_window must be positive"),
+			(self.verifiers_per_task <= max_verifiers, "verifiers_per_task above MaxVerifiers"),
+			(
+				u64::from(self.solver_share.deconstruct())
+					.saturating_add(u64::from(self.verifier_share.deconstruct())) <=
+					u64::from(Perbill::one().deconstruct()),
+				"solver_share + verifier_share above 100%",
+			),
+			(!self.min_deadline.is_zero(), "min_deadline must be positive"),
+			(self.min_deadline <= self.max_deadline, "min_deadline above max_deadline"),
+			(!p.target_utilization.is_zero() && p.target_utilization < Perbill::one(), "target_utilization must be in (0, 100%)"),
+			(p.max_change <= Perbill::from_percent(50), "max_change above 50%"),
+			(!p.floor.is_zero() && p.floor <= p.ceiling, "need 0 < floor <= ceiling"),
+			(!p.horizon.is_zero(), "horizon must be positive"),
+			(
+				p.class_multipliers.cpu >= one &&
+					p.class_multipliers.gpu >= p.class_multipliers.cpu &&
+					p.class_multipliers.datacenter_gpu >= p.class_multipliers.gpu,
+				"class multipliers must be >= 1 and not decrease with the class",
+			),
+			(!self.initial_reputation.is_zero(), "initial_reputation must be positive"),
+		];
+		for (ok, why) in checks {
+			if !ok {
+				return Err(why);
+			}
+		}
+		Ok(())
+	}
+}
+
+/// Online solver capacity per heartbeat period, kept exact in O(1) per heartbeat.
+///
+/// A solver is online while its last heartbeat falls in the current or the previous period. Its
+/// capacity sits in `current` or `previous` accordingly; at a period change `previous` drops
+/// out and `current` becomes `previous`.
+#[derive(
+	Clone, Copy, Default, PartialEq, Eq, Encode, Decode, DecodeWithMemTracking, MaxEncodedLen, TypeInfo, Debug,
+)]
+pub struct OnlineCapacity {
+	/// The current heartbeat period.
+	pub period: u32,
+	/// Capacity of active solvers last seen in `period`.
+	pub current: WorkUnits,
+	/// Capacity of active solvers last seen in `period - 1`.
+	pub previous: WorkUnits,
+}
+
+impl OnlineCapacity {
+	/// Work units per block the online solvers offer.
+	pub fn total(&self) -> WorkUnits {
+		self.current.saturating_add(self.previous)
+	}
+}

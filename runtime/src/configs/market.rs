@@ -1,0 +1,95 @@
+//! The compute market: solvers, training tasks, pricing, verification and compute mining.
+//!
+//! Fees flow three ways when a task is finalized: 80% to the solver, 10% to the verifiers that
+//! attested (the shares of those that did not go to the staking reward pot), 10% to the BuyBack
+//! Vault. Slashed solver stake goes to the Community Treasury. Compute-mining rewards come from a
+//! pot the treasury funds; nothing is minted.
+
+use crate::{
+	AccountId, Balance, Balances, BlockNumber, Runtime, RuntimeHoldReason, Session, AI, DAYS,
+	EPOCH_DURATION_IN_BLOCKS, HOURS, MILLI_AI, SESSIONS_PER_ERA,
+};
+use frame_support::{parameter_types, traits::ConstU32, PalletId};
+use pallet_compute::{ClassMultipliers, MarketParams, PricingParams};
+use pallet_supply::{ResolveOrBurn, ToRewardPot};
+use sp_runtime::{traits::AccountIdConversion, FixedU128, Perbill, Permill};
+
+/// A billionth of an AI: the floor price of one work unit.
+pub const NANO_AI: Balance = AI / 1_000_000_000;
+
+parameter_types! {
+	/// Protocol revenue lands here until the buyback pallet executes it.
+	pub const BuybackVaultId: PalletId = PalletId(*b"ai/bybck");
+	pub BuybackVaultAccount: AccountId = BuybackVaultId::get().into_account_truncating();
+	pub const MiningPotId: PalletId = PalletId(*b"ai/mine_");
+	/// One staking era: six ten-minute sessions.
+	pub const MiningEraLength: BlockNumber = EPOCH_DURATION_IN_BLOCKS * SESSIONS_PER_ERA;
+	/// A solver must send a heartbeat every five minutes to stay online.
+	pub const HeartbeatPeriod: BlockNumber = 50;
+	pub MarketDefaults: MarketParams<Balance, BlockNumber> = MarketParams {
+		min_stake: 10_000 * AI,
+		unbonding_period: 7 * DAYS,
+		challenge_window: 100,
+		verifiers_per_task: 2,
+		solver_share: Perbill::from_percent(80),
+		verifier_share: Perbill::from_percent(10),
+		missed_deadline_slash: Perbill::from_percent(10),
+		min_deadline: 10,
+		max_deadline: 30 * DAYS,
+		solver_grace: 10,
+		retention: DAYS,
+		initial_reputation: Permill::from_percent(50),
+		reputation_gain: Permill::from_percent(1),
+		reputation_loss: Permill::from_percent(20),
+		// 0.01% of the pot per hourly era: a half-life of about 290 days.
+		mining_emission: Perbill::from_parts(100_000),
+		pricing: PricingParams {
+			target_utilization: Perbill::from_percent(50),
+			max_change: Perbill::from_rational(1u32, 8u32),
+			floor: NANO_AI,
+			ceiling: 1_000_000 * NANO_AI,
+			horizon: HOURS,
+			min_fee: 100 * MILLI_AI,
+			class_multipliers: ClassMultipliers {
+				cpu: FixedU128::from_u32(1),
+				gpu: FixedU128::from_u32(2),
+				datacenter_gpu: FixedU128::from_u32(4),
+			},
+		},
+	};
+}
+
+impl pallet_compute::Config for Runtime {
+	type Currency = Balances;
+	type RuntimeHoldReason = RuntimeHoldReason;
+	type Randomness = pallet_babe::RandomnessFromOneEpochAgo<Runtime>;
+	type Validators = Session;
+	type ProtocolRevenue = ResolveOrBurn<Runtime, BuybackVaultAccount>;
+	type UnearnedVerifierReward = ToRewardPot<Runtime>;
+	type Slashed = ResolveOrBurn<Runtime, super::TreasuryAccount>;
+	type GovernanceOrigin = frame_system::EnsureRoot<AccountId>;
+	type DefaultParams = MarketDefaults;
+	type MiningPotId = MiningPotId;
+	type MiningEraLength = MiningEraLength;
+	type HeartbeatPeriod = HeartbeatPeriod;
+	type MaxSolvers = ConstU32<256>;
+	type MaxTasksPerSolver = ConstU32<16>;
+	type MaxQueuedTasks = ConstU32<512>;
+	type MaxAssignmentsPerBlock = ConstU32<16>;
+	type MaxWakeupsPerBlock = ConstU32<128>;
+	type MaxVerifiers = ConstU32<8>;
+	type MaxUrlLen = ConstU32<256>;
+	type WeightInfo = pallet_compute::weights::SubstrateWeight<Runtime>;
+	#[cfg(feature = "runtime-benchmarks")]
+	type BenchmarkHelper = SessionValidators;
+}
+
+/// Benchmarks draw verifiers from a validator set they choose.
+#[cfg(feature = "runtime-benchmarks")]
+pub struct SessionValidators;
+#[cfg(feature = "runtime-benchmarks")]
+impl pallet_compute::benchmarking::BenchmarkHelper<AccountId> for SessionValidators {
+	fn set_validators(validators: alloc::vec::Vec<AccountId>) {
+		pallet_session::Validators::<Runtime>::put(validators);
+	}
+}
