@@ -125,9 +125,13 @@ pub fn run() -> sc_cli::Result<()> {
 			let runner = cli.create_runner(cmd)?;
 			runner.sync_run(|config| match cmd {
 				BenchmarkCmd::Pallet(cmd) => {
-					if !cfg!(feature = "runtime-benchmarks") {
+					// A runtime given with `--runtime` brings its own benchmarks (built with
+					// `--features runtime-benchmarks`); the built-in one has them only if the node
+					// was built with that feature.
+					if cmd.runtime.is_none() && !cfg!(feature = "runtime-benchmarks") {
 						return Err("runtime benchmarks are not compiled in: build the node with \
-						            `--features runtime-benchmarks`"
+						            `--features runtime-benchmarks`, or pass `--runtime` a runtime \
+						            built with that feature (scripts/bench-compute.sh)"
 							.into());
 					}
 					cmd.run_with_spec::<sp_runtime::traits::HashingFor<Block>, service::HostFunctions>(

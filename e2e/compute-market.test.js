@@ -1,0 +1,164 @@
+// End to end: the compute market on a real `aichain-node --dev`, as a wallet or script drives it
+// through @polkadot/api. A solver registers, a user gets a quote from the runtime API and submits
+// a training task, the solver posts its result, the drawn verifier attests, the task is finalized
+// and every balance is checked to the unit.
+
+import { after, before, test } from 'node:test';
+import assert from 'node:assert/strict';
+import { Keyring } from '@polkadot/keyring';
+import { cryptoWaitReady } from '@polkadot/util-crypto';
+import { startDevNode, sendAndFinalize } from './lib/node.js';
+
+const AI = 10n ** 18n;
+const TOTAL_SUPPLY = 10_000_000_000n * AI;
+// `modl` + PalletId("ai/bybck"), padded with zeros: the BuyBack Vault.
+const BUYBACK_VAULT = '0x6d6f646c61692f627962636b' + '00'.repeat(20);
+const PERBILL = 1_000_000_000n;
+
+// The digits job of the engine issue: 64-64-10 ReLU, η 0.1, μ 0.9, batch 32, 1,500 steps.
+const PROGRAM = {
+  model: { inputs: 64, hidden: [{ units: 64, activation: 'Relu' }], classes: 10 },
+  optimizer: { learningRate: 6554, momentum: 58982 },
+  batchSize: 32,
+  steps: 1500,
+  seed: 42,
+};
+const WORK_UNITS = 333_204n * 1500n;
+
+let node;
+let alice; // the dev validator: the verifier drawn for every result
+let charlie; // the solver
+let dave; // submits the task
+
+before(async () => {
+  await cryptoWaitReady();
+  const keyring = new Keyring({ type: 'sr25519', ss58Format: 42 });
+  alice = keyring.addFromUri('//Alice');
+  charlie = keyring.addFromUri('//Charlie');
+  dave = keyring.addFromUri('//Dave');
+  node = await startDevNode();
+});
+
+after(async () => {
+  await node?.stop();
+});
+
+async function free(api, who, at) {
+  const q = at ? await api.at(at) : api;
+  return (await q.query.system.account(who)).data.free.toBigInt();
+}
+
+async function held(api, who, reason) {
+  const holds = await api.query.balances.holds(who);
+  return holds
+    .filter((h) => h.id.isCompute && h.id.asCompute.type === reason)
+    .reduce((sum, h) => sum + h.amount.toBigInt(), 0n);
+}
+
+function feePaid(events, who) {
+  const e = events.find(
+    (r) => r.event.section === 'transactionPayment' && r.event.method === 'TransactionFeePaid' &&
+      r.event.data[0].toString() === who,
+  );
+  assert.ok(e, `TransactionFeePaid for ${who}`);
+  return e.event.data[1].toBigInt();
+}
+
+function compute(events, method) {
+  return events.filter((r) => r.event.section === 'compute' && r.event.method === method).map((r) => r.event.data);
+}
+
+async function waitForStatus(api, id, wanted, timeoutMs = 120_000) {
+  const deadline = Date.now() + timeoutMs;
+  for (;;) {
+    const task = (await api.call.computeApi.task(id)).unwrap();
+    if (task.status.type === wanted) return task;
+    if (Date.now() > deadline) throw new Error(`task ${id} stuck in ${task.status.type}`);
+    await new Promise((r) => setTimeout(r, 1000));
+  }
+}
+
+test('a training task from quote to payout, every balance to the unit', async () => {
+  const { api } = node;
+
+  // Governance (sudo on the dev chain) shortens the challenge window to keep the test short.
+  const params = (await api.query.compute.params()).toJSON();
+  params.challengeWindow = 10;
+  await sendAndFinalize(api.tx.sudo.sudo(api.tx.compute.setParams(params)), alice);
+  assert.equal((await api.query.compute.params()).challengeWindow.toNumber(), 10);
+
+  // A solver registers with the minimum stake, held from its balance.
+  const minStake = (await api.query.compute.params()).minStake.toBigInt();
+  assert.equal(minStake, 10_000n * AI);
+  const reg = await sendAndFinalize(api.tx.compute.registerSolver(minStake, 1_000_000_000n, 'Gpu'), charlie);
+  assert.equal(compute(reg.events, 'SolverRegistered').length, 1);
+  assert.equal(await held(api, charlie.address, 'SolverStake'), minStake);
+  const solver = (await api.call.computeApi.solver(charlie.address)).unwrap();
+  assert.equal(solver.status.type, 'Active');
+  assert.equal(solver.reputation.toNumber(), 500_000);
+
+  // The runtime API quotes the program: exact work units × price × class multiplier.
+  const quote = (await api.call.computeApi.quote(PROGRAM, 'Cpu')).asOk;
+  assert.equal(quote.workUnits.toBigInt(), WORK_UNITS);
+  const price = quote.pricePerUnit.toBigInt();
+  assert.equal(price, (await api.call.computeApi.pricePerUnit()).toBigInt());
+  const fee = quote.fee.toBigInt();
+  assert.equal(fee, WORK_UNITS * price);
+  const invalid = await api.call.computeApi.quote({ ...PROGRAM, steps: 0 }, 'Cpu');
+  assert.ok(invalid.isErr && invalid.asErr.type === 'InvalidProgram');
+
+  // Dave submits it; the quoted fee is held.
+  const daveTotal0 = (await free(api, dave.address)) + (await held(api, dave.address, 'TaskFee'));
+  const best = (await api.rpc.chain.getHeader()).number.toNumber();
+  const dataset = { root: '0x' + '11'.repeat(32), url: 'http://127.0.0.1:8420/datasets/digits.aids' };
+  const sub = await sendAndFinalize(
+    api.tx.compute.submitTask(PROGRAM, dataset, 'Cpu', best + 200, fee),
+    dave,
+  );
+  const [submitted] = compute(sub.events, 'TaskSubmitted');
+  const id = submitted.task.toNumber();
+  assert.equal(submitted.fee.toBigInt(), fee);
+  assert.equal(submitted.workUnits.toBigInt(), WORK_UNITS);
+  const submitFee = feePaid(sub.events, dave.address);
+
+  // In the next block the only online solver is drawn.
+  const assigned = await waitForStatus(api, id, 'Assigned');
+  assert.equal(assigned.status.asAssigned.solver.toString(), charlie.address);
+  assert.equal(assigned.fee.toBigInt(), fee, 'the price did not move: nothing released');
+  assert.equal(await held(api, dave.address, 'TaskFee'), fee);
+
+  // The solver accepts it and posts its result; Alice (the only validator) is drawn to verify.
+  const acc = await sendAndFinalize(api.tx.compute.acceptTask(id), charlie);
+  const result = { modelHash: '0x' + '22'.repeat(32), traceRoot: '0x' + '33'.repeat(32), steps: 1500 };
+  const res = await sendAndFinalize(api.tx.compute.submitResult(id, result), charlie);
+  const [posted] = compute(res.events, 'ResultSubmitted');
+  assert.deepEqual(posted.verifiers.map((v) => v.toString()), [alice.address]);
+  const solverTxFees = feePaid(acc.events, charlie.address) + feePaid(res.events, charlie.address);
+  const charlieAfterTx = await free(api, charlie.address, res.blockHash);
+  const vaultBefore = await free(api, BUYBACK_VAULT, res.blockHash);
+
+  const att = await sendAndFinalize(api.tx.compute.attest(id), alice);
+  assert.equal(compute(att.events, 'ResultAttested').length, 1);
+  const aliceAfterTx = await free(api, alice.address, att.blockHash);
+
+  // After the window the fee is split: 80% solver, 10% attesting verifier, 10% vault.
+  const finalized = await waitForStatus(api, id, 'Finalized');
+  assert.equal(finalized.status.asFinalized.result.traceRoot.toHex(), result.traceRoot);
+  const solverShare = (fee * 800_000_000n) / PERBILL;
+  const verifierShare = (fee * 100_000_000n) / PERBILL;
+  const protocolShare = fee - solverShare - verifierShare;
+
+  assert.equal(await held(api, dave.address, 'TaskFee'), 0n);
+  const daveTotal1 = await free(api, dave.address);
+  assert.equal(daveTotal0 - daveTotal1, fee + submitFee, 'Dave paid the fee and one transaction fee');
+  assert.equal((await free(api, charlie.address)) - charlieAfterTx, solverShare);
+  assert.equal((await free(api, alice.address)) - aliceAfterTx, verifierShare);
+  assert.equal((await free(api, BUYBACK_VAULT)) - vaultBefore, protocolShare);
+  assert.ok(solverTxFees > 0n);
+
+  const record = (await api.call.computeApi.solver(charlie.address)).unwrap();
+  assert.equal(record.stats.completed.toNumber(), 1);
+  assert.equal(record.activeTasks.toNumber(), 0);
+  assert.equal(record.reputation.toNumber(), 510_000);
+  assert.equal((await api.query.balances.totalIssuance()).toBigInt(), TOTAL_SUPPLY, 'no mint, no burn');
+});
