@@ -1,5 +1,8 @@
 //! Benchmarks of every call and of each kind of per-block work, in its worst case.
 
+// Benchmark set-up is harness code: a failing precondition must abort the benchmark loudly.
+#![allow(clippy::expect_used, clippy::arithmetic_side_effects, clippy::indexing_slicing)]
+
 use super::*;
 use aichain_engine::{
 	program::{Activation, HiddenLayer, ModelSpec, Sgd, MAX_HIDDEN_LAYERS},

@@ -102,6 +102,9 @@ pub type DatasetRefOf<T> = DatasetRef<<T as Config>::MaxUrlLen>;
 
 const LOG_TARGET: &str = "runtime::compute";
 
+// FRAME's macro expansion of this module (metadata, storage info) calls `expect`; the pallet's
+// logic lives outside it, under the crate's denied lints.
+#[allow(clippy::expect_used)]
 #[frame_support::pallet]
 pub mod pallet {
 	use super::*;

@@ -7,7 +7,7 @@
 
 use crate::types::{PricingParams, WorkUnits};
 use sp_runtime::{
-	traits::AtLeast32BitUnsigned,
+	traits::{AtLeast32BitUnsigned, Saturating},
 	FixedPointNumber, FixedU128, Perbill,
 };
 
@@ -40,14 +40,14 @@ where
 			target.deconstruct(),
 		);
 		// Round the increase up so that even a price at the floor can leave it.
-		let step = (params.max_change * deviation).mul_ceil(price);
+		let step = params.max_change.saturating_mul(deviation).mul_ceil(price);
 		price.saturating_add(step)
 	} else {
 		let deviation = Perbill::from_rational(
 			target.deconstruct().saturating_sub(utilization.deconstruct()),
 			target.deconstruct(),
 		);
-		let step = (params.max_change * deviation).mul_floor(price);
+		let step = params.max_change.saturating_mul(deviation).mul_floor(price);
 		price.saturating_sub(step)
 	};
 	next.max(params.floor).min(params.ceiling)
