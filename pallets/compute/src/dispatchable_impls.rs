@@ -373,7 +373,7 @@ impl<T: Config> Pallet<T> {
 	}
 
 	/// Release a task's whole fee to its submitter and mark it refunded.
-	pub(crate) fn refund(id: TaskId, mut task: TaskOf<T>, cause: RefundCause) -> DispatchResult {
+	pub(crate) fn refund(id: TaskId, task: TaskOf<T>, cause: RefundCause) -> DispatchResult {
 		let amount = T::Currency::release(
 			&HoldReason::TaskFee.into(),
 			&task.submitter,
@@ -381,21 +381,24 @@ impl<T: Config> Pallet<T> {
 			Precision::BestEffort,
 		)?;
 		let submitter = task.submitter.clone();
-		Self::finish(id, &mut task, TaskStatus::Refunded { cause, at: Self::now() });
-		Tasks::<T>::insert(id, task);
+		Self::finish(id, task, TaskStatus::Refunded { cause, at: Self::now() });
 		Self::deposit_event(Event::TaskRefunded { task: id, submitter, amount, cause });
 		Ok(())
 	}
 
-	/// Move a task to a final state and schedule its pruning.
-	pub(crate) fn finish(id: TaskId, task: &mut TaskOf<T>, status: TaskStatusOf<T>) {
+	/// Store a task in its final state and schedule its pruning after `retention` blocks.
+	pub(crate) fn finish(id: TaskId, mut task: TaskOf<T>, status: TaskStatusOf<T>) {
 		task.status = status;
 		let prune_at = Self::now()
 			.saturating_add(Params::<T>::get().retention)
 			.saturating_add(1u32.into());
-		if Self::schedule(prune_at, id).is_err() {
-			// Kept longer than `retention`, never lost: the next wake-up of the task retries.
-			log::warn!(target: crate::LOG_TARGET, "no slot to prune task {id}; kept");
+		if Self::schedule(prune_at, id).is_ok() {
+			Tasks::<T>::insert(id, task);
+		} else {
+			// No later wake-up would ever remove it, so it is not kept at all; its final state
+			// is in this block's events.
+			log::warn!(target: crate::LOG_TARGET, "no slot to prune task {id}; removed now");
+			Tasks::<T>::remove(id);
 		}
 	}
 
@@ -438,7 +441,7 @@ impl<T: Config> Pallet<T> {
 	}
 
 	/// Pay out a task whose result stands: take the fee from the submitter's hold and split it.
-	pub(crate) fn pay_out(id: TaskId, mut task: TaskOf<T>) -> DispatchResult {
+	pub(crate) fn pay_out(id: TaskId, task: TaskOf<T>) -> DispatchResult {
 		let (solver_id, result, verifiers) = match &task.status {
 			TaskStatus::Submitted { solver, result, verifiers, .. } |
 			TaskStatus::Challenged { solver, result, verifiers } =>
@@ -485,12 +488,7 @@ impl<T: Config> Pallet<T> {
 			activity.verified_work = activity.verified_work.saturating_add(task.work_units);
 			Solvers::<T>::insert(&solver_id, solver);
 		}
-		Self::finish(
-			id,
-			&mut task,
-			TaskStatus::Finalized { solver: solver_id.clone(), result, at: Self::now() },
-		);
-		Tasks::<T>::insert(id, task);
+		Self::finish(id, task, TaskStatus::Finalized { solver: solver_id.clone(), result, at: Self::now() });
 		Self::deposit_event(Event::TaskFinalized {
 			task: id,
 			solver: solver_id,

@@ -504,6 +504,23 @@ fn cancel_only_by_the_submitter_while_queued() {
 }
 
 #[test]
+fn a_finished_task_without_a_pruning_slot_is_removed_at_once() {
+	build_and_execute(|| {
+		let id = submit(100);
+		// Pruning is due at 1 + 20 + 1 = 22; that block and the next seven are full.
+		for block in 22..30u64 {
+			Agenda::<Test>::insert(block, BoundedVec::truncate_from(vec![u64::MAX; 8]));
+		}
+		assert_ok!(Compute::cancel_task(RuntimeOrigin::signed(USER), id));
+		assert!(Tasks::<Test>::get(id).is_none());
+		System::assert_last_event(
+			Event::TaskRefunded { task: id, submitter: USER, amount: WORK, cause: RefundCause::Cancelled }
+				.into(),
+		);
+	});
+}
+
+#[test]
 fn accept_and_result_checks() {
 	build_and_execute(|| {
 		register(SOLVER, 1_000, HardwareClass::Cpu);

@@ -217,11 +217,11 @@ impl<T: Config> Pallet<T> {
 			return Ok(false);
 		};
 
-		solver.committed = solver.committed.saturating_add(task.work_units);
-		solver.active_tasks = solver.active_tasks.saturating_add(1);
-		*changed = true;
+		// Everything that can fail comes first: on an error the storage layer rolls back and the
+		// in-memory candidate must still match storage.
+		let committed = solver.committed.saturating_add(task.work_units);
 		// The solver's own claim: its backlog at its advertised capacity, plus a grace.
-		let busy_blocks = solver.committed.div_ceil(solver.capacity.max(1));
+		let busy_blocks = committed.div_ceil(solver.capacity.max(1));
 		let solver_deadline = now
 			.saturating_add(busy_blocks.unique_saturated_into())
 			.saturating_add(params.solver_grace)
@@ -229,7 +229,6 @@ impl<T: Config> Pallet<T> {
 		if solver_deadline < task.deadline {
 			Self::schedule(solver_deadline.saturating_add(1u32.into()), id)?;
 		}
-
 		// The fee follows the price at which the work starts, never above what was held.
 		let multiplier = params.pricing.class_multipliers.of(task.hardware);
 		let fee = pricing::fee(task.work_units, PricePerUnit::<T>::get(), multiplier, params.pricing.min_fee)
@@ -240,6 +239,10 @@ impl<T: Config> Pallet<T> {
 			T::Currency::release(&HoldReason::TaskFee.into(), &task.submitter, released, Precision::Exact)?;
 			task.fee = fee;
 		}
+
+		solver.committed = committed;
+		solver.active_tasks = solver.active_tasks.saturating_add(1);
+		*changed = true;
 		task.status = TaskStatus::Assigned { solver: who.clone(), solver_deadline };
 		Tasks::<T>::insert(id, task);
 		Self::deposit_event(Event::TaskAssigned {
