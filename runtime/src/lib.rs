@@ -1,7 +1,8 @@
 //! # The aichain runtime
 //!
 //! $AI tokenomics (fixed 10 billion supply, vesting buckets), BABE + GRANDPA consensus and NPoS
-//! staking paid from a reward pot instead of inflation. Configs are grouped by domain in
+//! staking paid from a reward pot instead of inflation, and the compute market where training
+//! tasks meet solvers. Configs are grouped by domain in
 //! [`configs`], runtime APIs live in [`apis`], genesis presets in [`genesis_config_presets`].
 
 #![cfg_attr(not(feature = "std"), no_std)]
@@ -113,7 +114,7 @@ pub const VERSION: RuntimeVersion = RuntimeVersion {
 	spec_name: alloc::borrow::Cow::Borrowed("aichain"),
 	impl_name: alloc::borrow::Cow::Borrowed("aichain"),
 	authoring_version: 1,
-	spec_version: 100,
+	spec_version: 101,
 	impl_version: 1,
 	apis: apis::RUNTIME_API_VERSIONS,
 	transaction_version: 1,

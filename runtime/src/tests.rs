@@ -302,3 +302,56 @@ fn bag_thresholds_are_valid() {
 	let factor = TOTAL_SUPPLY / u64::MAX as Balance;
 	assert_eq!((EXISTENTIAL_DEPOSIT / factor) as u64, t[0]);
 }
+
+/// The weight of `compute.submit_task` (benchmarked worst case) and how many fit in one block's
+/// normal-class budget. Prints the figures; fails if fewer than 500 fit.
+#[test]
+fn compute_submit_task_weight_and_tasks_per_block() {
+	use frame_support::dispatch::DispatchClass;
+	use pallet_compute::{
+		program::{Activation, HiddenLayer, ModelSpec, Sgd},
+		DatasetRef, Fixed, HardwareClass, Program,
+	};
+	use sp_runtime::BoundedVec;
+
+	let program = Program {
+		model: ModelSpec {
+			inputs: 64,
+			hidden: BoundedVec::truncate_from(vec![HiddenLayer { units: 64, activation: Activation::Relu }]),
+			classes: 10,
+		},
+		optimizer: Sgd { learning_rate: Fixed(6554), momentum: Fixed(58982) },
+		batch_size: 32,
+		steps: 1500,
+		seed: 42,
+	};
+	let call = RuntimeCall::Compute(pallet_compute::Call::submit_task {
+		program,
+		dataset: DatasetRef {
+			root: Default::default(),
+			url: BoundedVec::truncate_from(b"https://example.org/digits.aids".to_vec()),
+		},
+		hardware: HardwareClass::Gpu,
+		deadline: 1_000,
+		max_fee: AI,
+	});
+	let info = call.get_dispatch_info();
+	let weights = <Runtime as frame_system::Config>::BlockWeights::get();
+	let normal = weights.get(DispatchClass::Normal);
+	let per_tx = info.total_weight().saturating_add(normal.base_extrinsic);
+	let budget = normal.max_total.unwrap_or(weights.max_block);
+	let by_time = budget.ref_time() / per_tx.ref_time();
+	let by_proof = budget.proof_size() / per_tx.proof_size().max(1);
+	let len = call.encode().len() as u64;
+	eprintln!(
+		"compute.submit_task: call {} ps ref time, {} bytes proof; with extensions and base \
+		 extrinsic {} ps; {} bytes encoded; tasks per block: {} (ref time), {} (proof size)",
+		info.call_weight.ref_time(),
+		info.call_weight.proof_size(),
+		per_tx.ref_time(),
+		len,
+		by_time,
+		by_proof,
+	);
+	assert!(by_time.min(by_proof) >= 500, "fewer than 500 task submissions fit in a block");
+}

@@ -8,7 +8,7 @@ use core::fmt::Debug;
 use frame_support::{CloneNoBound, DebugNoBound, EqNoBound, PartialEqNoBound};
 use sp_runtime::{FixedU128, Perbill, Permill};
 
-pub use aichain_engine::Program;
+pub use aichain_engine::{program, Fixed, Program};
 
 /// Identifies a task. Assigned by the chain in sequence, never reused.
 pub type TaskId = u64;
