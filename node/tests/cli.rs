@@ -7,7 +7,7 @@ fn node() -> Command {
 }
 
 fn repo_root() -> PathBuf {
-	PathBuf::from(env!("CARGO_MANIFEST_DIR")).join("..")
+	manifest_dir().join("..")
 }
 
 /// Run the node, expect it to fail cleanly: non-zero exit, `expected` in its output, no panic.
@@ -93,4 +93,12 @@ fn chain_spec_properties_show_ai() {
 	assert_eq!(spec["properties"]["tokenSymbol"], "AI");
 	assert_eq!(spec["properties"]["tokenDecimals"], 18);
 	assert_eq!(spec["properties"]["ss58Format"], 42);
+}
+
+/// This package's directory: from cargo at run time, so that a test binary reused from a build in
+/// another checkout (a shared target directory) still reads this checkout's files.
+fn manifest_dir() -> PathBuf {
+	std::env::var_os("CARGO_MANIFEST_DIR")
+		.map(PathBuf::from)
+		.unwrap_or_else(|| PathBuf::from(env!("CARGO_MANIFEST_DIR")))
 }

@@ -334,28 +334,24 @@ impl<T: Config> Pallet<T> {
 
 	/// Count an active solver's capacity in the bucket of its last heartbeat period.
 	pub(crate) fn online_add(solver: &SolverOf<T>) {
-		if solver.status != SolverStatus::Active {
-			return;
-		}
-		OnlineCapacityOf::<T>::mutate(|c| {
-			if solver.seen_period == c.period {
-				c.current = c.current.saturating_add(solver.capacity);
-			} else if solver.seen_period.saturating_add(1) == c.period {
-				c.previous = c.previous.saturating_add(solver.capacity);
-			}
-		});
+		Self::with_bucket(solver, |bucket| *bucket = bucket.saturating_add(solver.capacity));
 	}
 
 	/// Take an active solver's capacity out of its bucket.
 	pub(crate) fn online_remove(solver: &SolverOf<T>) {
+		Self::with_bucket(solver, |bucket| *bucket = bucket.saturating_sub(solver.capacity));
+	}
+
+	/// Apply `f` to the online-capacity bucket an active solver counts in, if it is online.
+	fn with_bucket(solver: &SolverOf<T>, f: impl FnOnce(&mut WorkUnits)) {
 		if solver.status != SolverStatus::Active {
 			return;
 		}
 		OnlineCapacityOf::<T>::mutate(|c| {
 			if solver.seen_period == c.period {
-				c.current = c.current.saturating_sub(solver.capacity);
+				f(&mut c.current);
 			} else if solver.seen_period.saturating_add(1) == c.period {
-				c.previous = c.previous.saturating_sub(solver.capacity);
+				f(&mut c.previous);
 			}
 		});
 	}

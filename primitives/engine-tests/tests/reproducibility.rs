@@ -49,7 +49,7 @@ fn hex(bytes: &[u8]) -> String {
 /// Build `aichain-engine-wasm` for wasm32-unknown-unknown (engine without `std`) in a target
 /// directory of its own, and return the module path.
 fn build_wasm() -> PathBuf {
-	let workspace = PathBuf::from(env!("CARGO_MANIFEST_DIR")).join("../..");
+	let workspace = manifest_dir().join("../..");
 	let target_dir = std::env::var_os("CARGO_TARGET_DIR")
 		.map(PathBuf::from)
 		.unwrap_or_else(|| workspace.join("target"))
@@ -113,4 +113,12 @@ fn wasm_no_std_build_gives_the_native_bits() {
 	assert_eq!(wasm.root, native.root);
 	assert_eq!(wasm.state, native.state);
 	assert_eq!(wasm.model, native.model);
+}
+
+/// This package's directory: from cargo at run time, so that a test binary reused from a build in
+/// another checkout (a shared target directory) still reads this checkout's files.
+fn manifest_dir() -> PathBuf {
+	std::env::var_os("CARGO_MANIFEST_DIR")
+		.map(PathBuf::from)
+		.unwrap_or_else(|| PathBuf::from(env!("CARGO_MANIFEST_DIR")))
 }
