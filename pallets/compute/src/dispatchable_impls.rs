@@ -19,8 +19,10 @@ use sp_runtime::{
 	Perbill,
 };
 
-/// How many blocks from the wanted one a wake-up may be pushed when blocks are full.
-pub(crate) const SCHEDULE_SEARCH: u32 = 8;
+/// How many blocks, from the wanted one on, a wake-up may use when blocks are full. Each block
+/// tried is one more storage read in the worst case of `submit_task` (about 3.5 KB of proof):
+/// two keeps 2 × `MaxWakeupsPerBlock` tasks per deadline block and ~500 submissions per block.
+pub(crate) const SCHEDULE_SEARCH: u32 = 2;
 
 impl<T: Config> Pallet<T> {
 	pub(crate) fn do_register_solver(

@@ -366,12 +366,12 @@ fn submit_rejects_bad_input() {
 		assert_ok!(Compute::set_params(RuntimeOrigin::root(), test_params()));
 		PricePerUnit::<Test>::put(1);
 
-		// Eight wake-ups per block over eight blocks: the ninth block is out of reach.
-		for block in 101..109u64 {
+		// Eight wake-ups in each of the two blocks a deadline check may use.
+		for block in 101..103u64 {
 			Agenda::<Test>::insert(block, BoundedVec::truncate_from(vec![u64::MAX; 8]));
 		}
 		assert_noop!(call(program(10), 100, u64::MAX), Error::<Test>::AgendaFull);
-		for block in 101..109u64 {
+		for block in 101..103u64 {
 			Agenda::<Test>::remove(block);
 		}
 		for _ in 0..8 {
@@ -507,8 +507,8 @@ fn cancel_only_by_the_submitter_while_queued() {
 fn a_finished_task_without_a_pruning_slot_is_removed_at_once() {
 	build_and_execute(|| {
 		let id = submit(100);
-		// Pruning is due at 1 + 20 + 1 = 22; that block and the next seven are full.
-		for block in 22..30u64 {
+		// Pruning is due at 1 + 20 + 1 = 22; that block and the next are full.
+		for block in 22..24u64 {
 			Agenda::<Test>::insert(block, BoundedVec::truncate_from(vec![u64::MAX; 8]));
 		}
 		assert_ok!(Compute::cancel_task(RuntimeOrigin::signed(USER), id));
