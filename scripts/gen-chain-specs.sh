@@ -4,7 +4,8 @@
 set -euo pipefail
 cd "$(dirname "$0")/.."
 source scripts/env.sh
-cargo build --release -p aichain-node
+# The whole workspace, as test.sh builds it: the same feature set, so no crate is rebuilt.
+cargo build --release --locked --workspace
 for chain in local testnet; do
 	"$AICHAIN_NODE" build-spec --chain "$chain" --disable-default-bootnode > "chain-specs/$chain.json" 2>/dev/null
 	"$AICHAIN_NODE" build-spec --chain "$chain" --disable-default-bootnode --raw > "chain-specs/$chain-raw.json" 2>/dev/null

@@ -71,8 +71,8 @@ impl<T: frame_system::Config> WeightInfo for SubstrateWeight<T> {
 		// Proof Size summary in bytes:
 		//  Measured:  `162`
 		//  Estimated: `3599`
-		// Minimum execution time: 65_006_000 picoseconds.
-		Weight::from_parts(69_663_000, 0)
+		// Minimum execution time: 64_235_000 picoseconds.
+		Weight::from_parts(69_182_000, 0)
 			.saturating_add(Weight::from_parts(0, 3599))
 			.saturating_add(T::DbWeight::get().reads(7))
 			.saturating_add(T::DbWeight::get().writes(5))
@@ -81,8 +81,8 @@ impl<T: frame_system::Config> WeightInfo for SubstrateWeight<T> {
 		// Proof Size summary in bytes:
 		//  Measured:  `416`
 		//  Estimated: `3599`
-		// Minimum execution time: 63_805_000 picoseconds.
-		Weight::from_parts(67_339_000, 0)
+		// Minimum execution time: 64_466_000 picoseconds.
+		Weight::from_parts(67_279_000, 0)
 			.saturating_add(Weight::from_parts(0, 3599))
 			.saturating_add(T::DbWeight::get().reads(3))
 			.saturating_add(T::DbWeight::get().writes(3))
@@ -91,8 +91,8 @@ impl<T: frame_system::Config> WeightInfo for SubstrateWeight<T> {
 		// Proof Size summary in bytes:
 		//  Measured:  `226`
 		//  Estimated: `3599`
-		// Minimum execution time: 18_678_000 picoseconds.
-		Weight::from_parts(20_680_000, 0)
+		// Minimum execution time: 18_738_000 picoseconds.
+		Weight::from_parts(20_260_000, 0)
 			.saturating_add(Weight::from_parts(0, 3599))
 			.saturating_add(T::DbWeight::get().reads(2))
 			.saturating_add(T::DbWeight::get().writes(2))
@@ -101,8 +101,8 @@ impl<T: frame_system::Config> WeightInfo for SubstrateWeight<T> {
 		// Proof Size summary in bytes:
 		//  Measured:  `226`
 		//  Estimated: `3599`
-		// Minimum execution time: 20_730_000 picoseconds.
-		Weight::from_parts(22_564_000, 0)
+		// Minimum execution time: 20_310_000 picoseconds.
+		Weight::from_parts(21_932_000, 0)
 			.saturating_add(Weight::from_parts(0, 3599))
 			.saturating_add(T::DbWeight::get().reads(3))
 			.saturating_add(T::DbWeight::get().writes(2))
@@ -111,8 +111,8 @@ impl<T: frame_system::Config> WeightInfo for SubstrateWeight<T> {
 		// Proof Size summary in bytes:
 		//  Measured:  `226`
 		//  Estimated: `3599`
-		// Minimum execution time: 19_198_000 picoseconds.
-		Weight::from_parts(21_242_000, 0)
+		// Minimum execution time: 18_898_000 picoseconds.
+		Weight::from_parts(20_430_000, 0)
 			.saturating_add(Weight::from_parts(0, 3599))
 			.saturating_add(T::DbWeight::get().reads(3))
 			.saturating_add(T::DbWeight::get().writes(2))
@@ -121,28 +121,28 @@ impl<T: frame_system::Config> WeightInfo for SubstrateWeight<T> {
 		// Proof Size summary in bytes:
 		//  Measured:  `420`
 		//  Estimated: `3599`
-		// Minimum execution time: 56_383_000 picoseconds.
-		Weight::from_parts(59_488_000, 0)
+		// Minimum execution time: 56_393_000 picoseconds.
+		Weight::from_parts(59_248_000, 0)
 			.saturating_add(Weight::from_parts(0, 3599))
 			.saturating_add(T::DbWeight::get().reads(4))
 			.saturating_add(T::DbWeight::get().writes(4))
 	}
 	fn submit_task() -> Weight {
 		// Proof Size summary in bytes:
-		//  Measured:  `5739`
-		//  Estimated: `29094`
-		// Minimum execution time: 103_593_000 picoseconds.
-		Weight::from_parts(108_440_000, 0)
-			.saturating_add(Weight::from_parts(0, 29094))
-			.saturating_add(T::DbWeight::get().reads(15))
+		//  Measured:  `5449`
+		//  Estimated: `8016`
+		// Minimum execution time: 79_478_000 picoseconds.
+		Weight::from_parts(84_045_000, 0)
+			.saturating_add(Weight::from_parts(0, 8016))
+			.saturating_add(T::DbWeight::get().reads(9))
 			.saturating_add(T::DbWeight::get().writes(7))
 	}
 	fn cancel_task() -> Weight {
 		// Proof Size summary in bytes:
-		//  Measured:  `5150`
+		//  Measured:  `5042`
 		//  Estimated: `5583`
-		// Minimum execution time: 74_300_000 picoseconds.
-		Weight::from_parts(78_276_000, 0)
+		// Minimum execution time: 73_599_000 picoseconds.
+		Weight::from_parts(77_284_000, 0)
 			.saturating_add(Weight::from_parts(0, 5583))
 			.saturating_add(T::DbWeight::get().reads(7))
 			.saturating_add(T::DbWeight::get().writes(6))
@@ -151,22 +151,22 @@ impl<T: frame_system::Config> WeightInfo for SubstrateWeight<T> {
 		// Proof Size summary in bytes:
 		//  Measured:  `636`
 		//  Estimated: `4312`
-		// Minimum execution time: 13_840_000 picoseconds.
-		Weight::from_parts(15_253_000, 0)
+		// Minimum execution time: 13_860_000 picoseconds.
+		Weight::from_parts(15_403_000, 0)
 			.saturating_add(Weight::from_parts(0, 4312))
 			.saturating_add(T::DbWeight::get().reads(1))
 			.saturating_add(T::DbWeight::get().writes(1))
 	}
 	fn submit_result(v: u32, ) -> Weight {
 		// Proof Size summary in bytes:
-		//  Measured:  `2679 + v * (32 ±0)`
-		//  Estimated: `25581 + v * (47 ±0)`
-		// Minimum execution time: 65_016_000 picoseconds.
-		Weight::from_parts(71_731_181, 0)
-			.saturating_add(Weight::from_parts(0, 25581))
-			// Standard Error: 12_672
-			.saturating_add(Weight::from_parts(2_762_681, 0).saturating_mul(v.into()))
-			.saturating_add(T::DbWeight::get().reads(13))
+		//  Measured:  `1395 + v * (32 ±0)`
+		//  Estimated: `4503 + v * (47 ±0)`
+		// Minimum execution time: 41_772_000 picoseconds.
+		Weight::from_parts(47_239_059, 0)
+			.saturating_add(Weight::from_parts(0, 4503))
+			// Standard Error: 9_375
+			.saturating_add(Weight::from_parts(2_724_916, 0).saturating_mul(v.into()))
+			.saturating_add(T::DbWeight::get().reads(7))
 			.saturating_add(T::DbWeight::get().writes(4))
 			.saturating_add(Weight::from_parts(0, 47).saturating_mul(v.into()))
 	}
@@ -174,8 +174,8 @@ impl<T: frame_system::Config> WeightInfo for SubstrateWeight<T> {
 		// Proof Size summary in bytes:
 		//  Measured:  `1002`
 		//  Estimated: `4312`
-		// Minimum execution time: 16_414_000 picoseconds.
-		Weight::from_parts(18_217_000, 0)
+		// Minimum execution time: 16_645_000 picoseconds.
+		Weight::from_parts(18_197_000, 0)
 			.saturating_add(Weight::from_parts(0, 4312))
 			.saturating_add(T::DbWeight::get().reads(1))
 			.saturating_add(T::DbWeight::get().writes(1))
@@ -184,8 +184,8 @@ impl<T: frame_system::Config> WeightInfo for SubstrateWeight<T> {
 		// Proof Size summary in bytes:
 		//  Measured:  `3`
 		//  Estimated: `1501`
-		// Minimum execution time: 8_562_000 picoseconds.
-		Weight::from_parts(9_625_000, 0)
+		// Minimum execution time: 8_262_000 picoseconds.
+		Weight::from_parts(9_424_000, 0)
 			.saturating_add(Weight::from_parts(0, 1501))
 			.saturating_add(T::DbWeight::get().reads(1))
 			.saturating_add(T::DbWeight::get().writes(2))
@@ -194,8 +194,8 @@ impl<T: frame_system::Config> WeightInfo for SubstrateWeight<T> {
 		// Proof Size summary in bytes:
 		//  Measured:  `199`
 		//  Estimated: `5583`
-		// Minimum execution time: 14_792_000 picoseconds.
-		Weight::from_parts(16_274_000, 0)
+		// Minimum execution time: 14_862_000 picoseconds.
+		Weight::from_parts(16_385_000, 0)
 			.saturating_add(Weight::from_parts(0, 5583))
 			.saturating_add(T::DbWeight::get().reads(7))
 			.saturating_add(T::DbWeight::get().writes(2))
@@ -204,7 +204,7 @@ impl<T: frame_system::Config> WeightInfo for SubstrateWeight<T> {
 		// Proof Size summary in bytes:
 		//  Measured:  `572`
 		//  Estimated: `4312`
-		// Minimum execution time: 5_858_000 picoseconds.
+		// Minimum execution time: 5_819_000 picoseconds.
 		Weight::from_parts(6_550_000, 0)
 			.saturating_add(Weight::from_parts(0, 4312))
 			.saturating_add(T::DbWeight::get().reads(1))
@@ -213,58 +213,58 @@ impl<T: frame_system::Config> WeightInfo for SubstrateWeight<T> {
 		// Proof Size summary in bytes:
 		//  Measured:  `576`
 		//  Estimated: `4312`
-		// Minimum execution time: 8_272_000 picoseconds.
-		Weight::from_parts(9_154_000, 0)
+		// Minimum execution time: 8_122_000 picoseconds.
+		Weight::from_parts(9_164_000, 0)
 			.saturating_add(Weight::from_parts(0, 4312))
 			.saturating_add(T::DbWeight::get().reads(2))
 			.saturating_add(T::DbWeight::get().writes(1))
 	}
 	fn wakeup_expire() -> Weight {
 		// Proof Size summary in bytes:
-		//  Measured:  `6344`
-		//  Estimated: `29094`
-		// Minimum execution time: 96_012_000 picoseconds.
-		Weight::from_parts(100_980_000, 0)
-			.saturating_add(Weight::from_parts(0, 29094))
-			.saturating_add(T::DbWeight::get().reads(14))
+		//  Measured:  `6051`
+		//  Estimated: `8016`
+		// Minimum execution time: 71_656_000 picoseconds.
+		Weight::from_parts(76_444_000, 0)
+			.saturating_add(Weight::from_parts(0, 8016))
+			.saturating_add(T::DbWeight::get().reads(8))
 			.saturating_add(T::DbWeight::get().writes(6))
 	}
 	fn wakeup_missed() -> Weight {
 		// Proof Size summary in bytes:
 		//  Measured:  `5232`
 		//  Estimated: `6196`
-		// Minimum execution time: 74_420_000 picoseconds.
-		Weight::from_parts(78_466_000, 0)
+		// Minimum execution time: 74_340_000 picoseconds.
+		Weight::from_parts(78_276_000, 0)
 			.saturating_add(Weight::from_parts(0, 6196))
 			.saturating_add(T::DbWeight::get().reads(7))
 			.saturating_add(T::DbWeight::get().writes(6))
 	}
 	fn wakeup_finalize(v: u32, ) -> Weight {
 		// Proof Size summary in bytes:
-		//  Measured:  `2951 + v * (122 ±0)`
-		//  Estimated: `29094 + v * (2604 ±27)`
-		// Minimum execution time: 181_679_000 picoseconds.
-		Weight::from_parts(178_665_913, 0)
-			.saturating_add(Weight::from_parts(0, 29094))
-			// Standard Error: 74_767
-			.saturating_add(Weight::from_parts(20_713_611, 0).saturating_mul(v.into()))
-			.saturating_add(T::DbWeight::get().reads(16))
+		//  Measured:  `2660 + v * (122 ±0)`
+		//  Estimated: `9976 + v * (2600 ±25)`
+		// Minimum execution time: 159_165_000 picoseconds.
+		Weight::from_parts(153_785_938, 0)
+			.saturating_add(Weight::from_parts(0, 9976))
+			// Standard Error: 61_412
+			.saturating_add(Weight::from_parts(19_826_729, 0).saturating_mul(v.into()))
+			.saturating_add(T::DbWeight::get().reads(10))
 			.saturating_add(T::DbWeight::get().reads((1_u64).saturating_mul(v.into())))
 			.saturating_add(T::DbWeight::get().writes(7))
 			.saturating_add(T::DbWeight::get().writes((1_u64).saturating_mul(v.into())))
-			.saturating_add(Weight::from_parts(0, 2604).saturating_mul(v.into()))
+			.saturating_add(Weight::from_parts(0, 2600).saturating_mul(v.into()))
 	}
 	fn assign(s: u32, a: u32, ) -> Weight {
 		// Proof Size summary in bytes:
 		//  Measured:  `884 + a * (60 ±0) + s * (85 ±0)`
 		//  Estimated: `5583 + a * (3322 ±0) + s * (2609 ±0)`
-		// Minimum execution time: 279_414_000 picoseconds.
-		Weight::from_parts(282_699_000, 0)
+		// Minimum execution time: 273_555_000 picoseconds.
+		Weight::from_parts(277_250_000, 0)
 			.saturating_add(Weight::from_parts(0, 5583))
-			// Standard Error: 61_750
-			.saturating_add(Weight::from_parts(4_565_154, 0).saturating_mul(s.into()))
-			// Standard Error: 970_236
-			.saturating_add(Weight::from_parts(18_211_820, 0).saturating_mul(a.into()))
+			// Standard Error: 48_880
+			.saturating_add(Weight::from_parts(4_782_755, 0).saturating_mul(s.into()))
+			// Standard Error: 768_018
+			.saturating_add(Weight::from_parts(12_234_393, 0).saturating_mul(a.into()))
 			.saturating_add(T::DbWeight::get().reads(8))
 			.saturating_add(T::DbWeight::get().reads((1_u64).saturating_mul(s.into())))
 			.saturating_add(T::DbWeight::get().reads((1_u64).saturating_mul(a.into())))
@@ -277,11 +277,11 @@ impl<T: frame_system::Config> WeightInfo for SubstrateWeight<T> {
 		// Proof Size summary in bytes:
 		//  Measured:  `738 + s * (170 ±0)`
 		//  Estimated: `3599 + s * (2609 ±0)`
-		// Minimum execution time: 69_092_000 picoseconds.
-		Weight::from_parts(70_524_000, 0)
+		// Minimum execution time: 68_361_000 picoseconds.
+		Weight::from_parts(69_783_000, 0)
 			.saturating_add(Weight::from_parts(0, 3599))
-			// Standard Error: 37_764
-			.saturating_add(Weight::from_parts(50_585_546, 0).saturating_mul(s.into()))
+			// Standard Error: 108_594
+			.saturating_add(Weight::from_parts(51_791_600, 0).saturating_mul(s.into()))
 			.saturating_add(T::DbWeight::get().reads(4))
 			.saturating_add(T::DbWeight::get().reads((2_u64).saturating_mul(s.into())))
 			.saturating_add(T::DbWeight::get().writes(2))
@@ -296,8 +296,8 @@ impl WeightInfo for () {
 		// Proof Size summary in bytes:
 		//  Measured:  `162`
 		//  Estimated: `3599`
-		// Minimum execution time: 65_006_000 picoseconds.
-		Weight::from_parts(69_663_000, 0)
+		// Minimum execution time: 64_235_000 picoseconds.
+		Weight::from_parts(69_182_000, 0)
 			.saturating_add(Weight::from_parts(0, 3599))
 			.saturating_add(RocksDbWeight::get().reads(7))
 			.saturating_add(RocksDbWeight::get().writes(5))
@@ -306,8 +306,8 @@ impl WeightInfo for () {
 		// Proof Size summary in bytes:
 		//  Measured:  `416`
 		//  Estimated: `3599`
-		// Minimum execution time: 63_805_000 picoseconds.
-		Weight::from_parts(67_339_000, 0)
+		// Minimum execution time: 64_466_000 picoseconds.
+		Weight::from_parts(67_279_000, 0)
 			.saturating_add(Weight::from_parts(0, 3599))
 			.saturating_add(RocksDbWeight::get().reads(3))
 			.saturating_add(RocksDbWeight::get().writes(3))
@@ -316,8 +316,8 @@ impl WeightInfo for () {
 		// Proof Size summary in bytes:
 		//  Measured:  `226`
 		//  Estimated: `3599`
-		// Minimum execution time: 18_678_000 picoseconds.
-		Weight::from_parts(20_680_000, 0)
+		// Minimum execution time: 18_738_000 picoseconds.
+		Weight::from_parts(20_260_000, 0)
 			.saturating_add(Weight::from_parts(0, 3599))
 			.saturating_add(RocksDbWeight::get().reads(2))
 			.saturating_add(RocksDbWeight::get().writes(2))
@@ -326,8 +326,8 @@ impl WeightInfo for () {
 		// Proof Size summary in bytes:
 		//  Measured:  `226`
 		//  Estimated: `3599`
-		// Minimum execution time: 20_730_000 picoseconds.
-		Weight::from_parts(22_564_000, 0)
+		// Minimum execution time: 20_310_000 picoseconds.
+		Weight::from_parts(21_932_000, 0)
 			.saturating_add(Weight::from_parts(0, 3599))
 			.saturating_add(RocksDbWeight::get().reads(3))
 			.saturating_add(RocksDbWeight::get().writes(2))
@@ -336,8 +336,8 @@ impl WeightInfo for () {
 		// Proof Size summary in bytes:
 		//  Measured:  `226`
 		//  Estimated: `3599`
-		// Minimum execution time: 19_198_000 picoseconds.
-		Weight::from_parts(21_242_000, 0)
+		// Minimum execution time: 18_898_000 picoseconds.
+		Weight::from_parts(20_430_000, 0)
 			.saturating_add(Weight::from_parts(0, 3599))
 			.saturating_add(RocksDbWeight::get().reads(3))
 			.saturating_add(RocksDbWeight::get().writes(2))
@@ -346,28 +346,28 @@ impl WeightInfo for () {
 		// Proof Size summary in bytes:
 		//  Measured:  `420`
 		//  Estimated: `3599`
-		// Minimum execution time: 56_383_000 picoseconds.
-		Weight::from_parts(59_488_000, 0)
+		// Minimum execution time: 56_393_000 picoseconds.
+		Weight::from_parts(59_248_000, 0)
 			.saturating_add(Weight::from_parts(0, 3599))
 			.saturating_add(RocksDbWeight::get().reads(4))
 			.saturating_add(RocksDbWeight::get().writes(4))
 	}
 	fn submit_task() -> Weight {
 		// Proof Size summary in bytes:
-		//  Measured:  `5739`
-		//  Estimated: `29094`
-		// Minimum execution time: 103_593_000 picoseconds.
-		Weight::from_parts(108_440_000, 0)
-			.saturating_add(Weight::from_parts(0, 29094))
-			.saturating_add(RocksDbWeight::get().reads(15))
+		//  Measured:  `5449`
+		//  Estimated: `8016`
+		// Minimum execution time: 79_478_000 picoseconds.
+		Weight::from_parts(84_045_000, 0)
+			.saturating_add(Weight::from_parts(0, 8016))
+			.saturating_add(RocksDbWeight::get().reads(9))
 			.saturating_add(RocksDbWeight::get().writes(7))
 	}
 	fn cancel_task() -> Weight {
 		// Proof Size summary in bytes:
-		//  Measured:  `5150`
+		//  Measured:  `5042`
 		//  Estimated: `5583`
-		// Minimum execution time: 74_300_000 picoseconds.
-		Weight::from_parts(78_276_000, 0)
+		// Minimum execution time: 73_599_000 picoseconds.
+		Weight::from_parts(77_284_000, 0)
 			.saturating_add(Weight::from_parts(0, 5583))
 			.saturating_add(RocksDbWeight::get().reads(7))
 			.saturating_add(RocksDbWeight::get().writes(6))
@@ -376,22 +376,22 @@ impl WeightInfo for () {
 		// Proof Size summary in bytes:
 		//  Measured:  `636`
 		//  Estimated: `4312`
-		// Minimum execution time: 13_840_000 picoseconds.
-		Weight::from_parts(15_253_000, 0)
+		// Minimum execution time: 13_860_000 picoseconds.
+		Weight::from_parts(15_403_000, 0)
 			.saturating_add(Weight::from_parts(0, 4312))
 			.saturating_add(RocksDbWeight::get().reads(1))
 			.saturating_add(RocksDbWeight::get().writes(1))
 	}
 	fn submit_result(v: u32, ) -> Weight {
 		// Proof Size summary in bytes:
-		//  Measured:  `2679 + v * (32 ±0)`
-		//  Estimated: `25581 + v * (47 ±0)`
-		// Minimum execution time: 65_016_000 picoseconds.
-		Weight::from_parts(71_731_181, 0)
-			.saturating_add(Weight::from_parts(0, 25581))
-			// Standard Error: 12_672
-			.saturating_add(Weight::from_parts(2_762_681, 0).saturating_mul(v.into()))
-			.saturating_add(RocksDbWeight::get().reads(13))
+		//  Measured:  `1395 + v * (32 ±0)`
+		//  Estimated: `4503 + v * (47 ±0)`
+		// Minimum execution time: 41_772_000 picoseconds.
+		Weight::from_parts(47_239_059, 0)
+			.saturating_add(Weight::from_parts(0, 4503))
+			// Standard Error: 9_375
+			.saturating_add(Weight::from_parts(2_724_916, 0).saturating_mul(v.into()))
+			.saturating_add(RocksDbWeight::get().reads(7))
 			.saturating_add(RocksDbWeight::get().writes(4))
 			.saturating_add(Weight::from_parts(0, 47).saturating_mul(v.into()))
 	}
@@ -399,8 +399,8 @@ impl WeightInfo for () {
 		// Proof Size summary in bytes:
 		//  Measured:  `1002`
 		//  Estimated: `4312`
-		// Minimum execution time: 16_414_000 picoseconds.
-		Weight::from_parts(18_217_000, 0)
+		// Minimum execution time: 16_645_000 picoseconds.
+		Weight::from_parts(18_197_000, 0)
 			.saturating_add(Weight::from_parts(0, 4312))
 			.saturating_add(RocksDbWeight::get().reads(1))
 			.saturating_add(RocksDbWeight::get().writes(1))
@@ -409,8 +409,8 @@ impl WeightInfo for () {
 		// Proof Size summary in bytes:
 		//  Measured:  `3`
 		//  Estimated: `1501`
-		// Minimum execution time: 8_562_000 picoseconds.
-		Weight::from_parts(9_625_000, 0)
+		// Minimum execution time: 8_262_000 picoseconds.
+		Weight::from_parts(9_424_000, 0)
 			.saturating_add(Weight::from_parts(0, 1501))
 			.saturating_add(RocksDbWeight::get().reads(1))
 			.saturating_add(RocksDbWeight::get().writes(2))
@@ -419,8 +419,8 @@ impl WeightInfo for () {
 		// Proof Size summary in bytes:
 		//  Measured:  `199`
 		//  Estimated: `5583`
-		// Minimum execution time: 14_792_000 picoseconds.
-		Weight::from_parts(16_274_000, 0)
+		// Minimum execution time: 14_862_000 picoseconds.
+		Weight::from_parts(16_385_000, 0)
 			.saturating_add(Weight::from_parts(0, 5583))
 			.saturating_add(RocksDbWeight::get().reads(7))
 			.saturating_add(RocksDbWeight::get().writes(2))
@@ -429,7 +429,7 @@ impl WeightInfo for () {
 		// Proof Size summary in bytes:
 		//  Measured:  `572`
 		//  Estimated: `4312`
-		// Minimum execution time: 5_858_000 picoseconds.
+		// Minimum execution time: 5_819_000 picoseconds.
 		Weight::from_parts(6_550_000, 0)
 			.saturating_add(Weight::from_parts(0, 4312))
 			.saturating_add(RocksDbWeight::get().reads(1))
@@ -438,58 +438,58 @@ impl WeightInfo for () {
 		// Proof Size summary in bytes:
 		//  Measured:  `576`
 		//  Estimated: `4312`
-		// Minimum execution time: 8_272_000 picoseconds.
-		Weight::from_parts(9_154_000, 0)
+		// Minimum execution time: 8_122_000 picoseconds.
+		Weight::from_parts(9_164_000, 0)
 			.saturating_add(Weight::from_parts(0, 4312))
 			.saturating_add(RocksDbWeight::get().reads(2))
 			.saturating_add(RocksDbWeight::get().writes(1))
 	}
 	fn wakeup_expire() -> Weight {
 		// Proof Size summary in bytes:
-		//  Measured:  `6344`
-		//  Estimated: `29094`
-		// Minimum execution time: 96_012_000 picoseconds.
-		Weight::from_parts(100_980_000, 0)
-			.saturating_add(Weight::from_parts(0, 29094))
-			.saturating_add(RocksDbWeight::get().reads(14))
+		//  Measured:  `6051`
+		//  Estimated: `8016`
+		// Minimum execution time: 71_656_000 picoseconds.
+		Weight::from_parts(76_444_000, 0)
+			.saturating_add(Weight::from_parts(0, 8016))
+			.saturating_add(RocksDbWeight::get().reads(8))
 			.saturating_add(RocksDbWeight::get().writes(6))
 	}
 	fn wakeup_missed() -> Weight {
 		// Proof Size summary in bytes:
 		//  Measured:  `5232`
 		//  Estimated: `6196`
-		// Minimum execution time: 74_420_000 picoseconds.
-		Weight::from_parts(78_466_000, 0)
+		// Minimum execution time: 74_340_000 picoseconds.
+		Weight::from_parts(78_276_000, 0)
 			.saturating_add(Weight::from_parts(0, 6196))
 			.saturating_add(RocksDbWeight::get().reads(7))
 			.saturating_add(RocksDbWeight::get().writes(6))
 	}
 	fn wakeup_finalize(v: u32, ) -> Weight {
 		// Proof Size summary in bytes:
-		//  Measured:  `2951 + v * (122 ±0)`
-		//  Estimated: `29094 + v * (2604 ±27)`
-		// Minimum execution time: 181_679_000 picoseconds.
-		Weight::from_parts(178_665_913, 0)
-			.saturating_add(Weight::from_parts(0, 29094))
-			// Standard Error: 74_767
-			.saturating_add(Weight::from_parts(20_713_611, 0).saturating_mul(v.into()))
-			.saturating_add(RocksDbWeight::get().reads(16))
+		//  Measured:  `2660 + v * (122 ±0)`
+		//  Estimated: `9976 + v * (2600 ±25)`
+		// Minimum execution time: 159_165_000 picoseconds.
+		Weight::from_parts(153_785_938, 0)
+			.saturating_add(Weight::from_parts(0, 9976))
+			// Standard Error: 61_412
+			.saturating_add(Weight::from_parts(19_826_729, 0).saturating_mul(v.into()))
+			.saturating_add(RocksDbWeight::get().reads(10))
 			.saturating_add(RocksDbWeight::get().reads((1_u64).saturating_mul(v.into())))
 			.saturating_add(RocksDbWeight::get().writes(7))
 			.saturating_add(RocksDbWeight::get().writes((1_u64).saturating_mul(v.into())))
-			.saturating_add(Weight::from_parts(0, 2604).saturating_mul(v.into()))
+			.saturating_add(Weight::from_parts(0, 2600).saturating_mul(v.into()))
 	}
 	fn assign(s: u32, a: u32, ) -> Weight {
 		// Proof Size summary in bytes:
 		//  Measured:  `884 + a * (60 ±0) + s * (85 ±0)`
 		//  Estimated: `5583 + a * (3322 ±0) + s * (2609 ±0)`
-		// Minimum execution time: 279_414_000 picoseconds.
-		Weight::from_parts(282_699_000, 0)
+		// Minimum execution time: 273_555_000 picoseconds.
+		Weight::from_parts(277_250_000, 0)
 			.saturating_add(Weight::from_parts(0, 5583))
-			// Standard Error: 61_750
-			.saturating_add(Weight::from_parts(4_565_154, 0).saturating_mul(s.into()))
-			// Standard Error: 970_236
-			.saturating_add(Weight::from_parts(18_211_820, 0).saturating_mul(a.into()))
+			// Standard Error: 48_880
+			.saturating_add(Weight::from_parts(4_782_755, 0).saturating_mul(s.into()))
+			// Standard Error: 768_018
+			.saturating_add(Weight::from_parts(12_234_393, 0).saturating_mul(a.into()))
 			.saturating_add(RocksDbWeight::get().reads(8))
 			.saturating_add(RocksDbWeight::get().reads((1_u64).saturating_mul(s.into())))
 			.saturating_add(RocksDbWeight::get().reads((1_u64).saturating_mul(a.into())))
@@ -502,11 +502,11 @@ impl WeightInfo for () {
 		// Proof Size summary in bytes:
 		//  Measured:  `738 + s * (170 ±0)`
 		//  Estimated: `3599 + s * (2609 ±0)`
-		// Minimum execution time: 69_092_000 picoseconds.
-		Weight::from_parts(70_524_000, 0)
+		// Minimum execution time: 68_361_000 picoseconds.
+		Weight::from_parts(69_783_000, 0)
 			.saturating_add(Weight::from_parts(0, 3599))
-			// Standard Error: 37_764
-			.saturating_add(Weight::from_parts(50_585_546, 0).saturating_mul(s.into()))
+			// Standard Error: 108_594
+			.saturating_add(Weight::from_parts(51_791_600, 0).saturating_mul(s.into()))
 			.saturating_add(RocksDbWeight::get().reads(4))
 			.saturating_add(RocksDbWeight::get().reads((2_u64).saturating_mul(s.into())))
 			.saturating_add(RocksDbWeight::get().writes(2))
