@@ -11,7 +11,7 @@ scripts/setup.sh
 
 steps=${1:-20}
 repeat=${2:-10}
-cargo build --release --locked -p aichain-node
+cargo build --release --locked --workspace
 cargo build --release --locked -p aichain-runtime --features runtime-benchmarks
 wasm="$CARGO_TARGET_DIR/release/wbuild/aichain-runtime/aichain_runtime.compact.compressed.wasm"
 bench_wasm="$CARGO_TARGET_DIR/aichain_runtime.benchmarks.wasm"
