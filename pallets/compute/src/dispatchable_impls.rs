@@ -194,8 +194,7 @@ impl<T: Config> Pallet<T> {
 		ensure!(task.submitter == who, Error::<T>::NotSubmitter);
 		ensure!(matches!(task.status, TaskStatus::Queued { .. }), Error::<T>::NotQueued);
 		TaskQueue::<T>::mutate(|queue| queue.retain(|t| *t != id));
-		OutstandingWork::<T>::mutate(|w| *w = w.saturating_sub(task.work_units));
-		Self::refund(id, task, RefundCause::Cancelled)
+		Self::refund_unfinished(id, task, RefundCause::Cancelled)
 	}
 
 	pub(crate) fn do_accept_task(who: T::AccountId, id: TaskId) -> DispatchResult {
@@ -313,8 +312,12 @@ impl<T: Config> Pallet<T> {
 
 	/// Whether `solver` is active and sent a heartbeat in this or the previous period.
 	pub fn is_online(solver: &SolverOf<T>) -> bool {
-		let period = OnlineCapacityOf::<T>::get().period;
-		solver.status == SolverStatus::Active && solver.seen_period.saturating_add(1) >= period
+		Self::is_online_at(solver, &OnlineCapacityOf::<T>::get())
+	}
+
+	/// [`Self::is_online`] against a capacity record already read.
+	pub(crate) fn is_online_at(solver: &SolverOf<T>, capacity: &OnlineCapacity) -> bool {
+		solver.status == SolverStatus::Active && capacity.is_online(solver.seen_period)
 	}
 
 	// ---- shared bookkeeping ----
@@ -350,10 +353,8 @@ impl<T: Config> Pallet<T> {
 			return;
 		}
 		OnlineCapacityOf::<T>::mutate(|c| {
-			if solver.seen_period == c.period {
-				f(&mut c.current);
-			} else if solver.seen_period.saturating_add(1) == c.period {
-				f(&mut c.previous);
+			if let Some(bucket) = c.bucket_mut(solver.seen_period) {
+				f(bucket);
 			}
 		});
 	}
@@ -368,6 +369,13 @@ impl<T: Config> Pallet<T> {
 			block = block.saturating_add(1u32.into());
 		}
 		Err(Error::<T>::AgendaFull)
+	}
+
+	/// A task that ends without a result: its work leaves the outstanding demand and its whole
+	/// fee goes back.
+	pub(crate) fn refund_unfinished(id: TaskId, task: TaskOf<T>, cause: RefundCause) -> DispatchResult {
+		OutstandingWork::<T>::mutate(|w| *w = w.saturating_sub(task.work_units));
+		Self::refund(id, task, cause)
 	}
 
 	/// Release a task's whole fee to its submitter and mark it refunded.
@@ -588,7 +596,7 @@ impl<T: Config> Pallet<T> {
 		ensure!(queue == queued, "compute: queue differs from the queued tasks");
 
 		let capacity = OnlineCapacityOf::<T>::get();
-		let (mut current, mut previous) = (0u64, 0u64);
+		let mut expected = OnlineCapacity { period: capacity.period, current: 0, previous: 0 };
 		let mut count = 0u32;
 		for (who, solver) in Solvers::<T>::iter() {
 			count = count.saturating_add(1);
@@ -600,19 +608,14 @@ impl<T: Config> Pallet<T> {
 			ensure!(solver.committed == work, "compute: solver committed work mismatch");
 			ensure!(solver.active_tasks == tasks, "compute: solver active task count mismatch");
 			if solver.status == SolverStatus::Active {
-				if solver.seen_period == capacity.period {
-					current = current.saturating_add(solver.capacity);
-				} else if solver.seen_period.saturating_add(1) == capacity.period {
-					previous = previous.saturating_add(solver.capacity);
+				if let Some(bucket) = expected.bucket_mut(solver.seen_period) {
+					*bucket = bucket.saturating_add(solver.capacity);
 				}
 			}
 		}
 		ensure!(committed.is_empty(), "compute: tasks bound to unregistered solvers");
 		ensure!(count <= T::MaxSolvers::get(), "compute: too many solvers");
-		ensure!(
-			capacity.current == current && capacity.previous == previous,
-			"compute: online capacity buckets mismatch"
-		);
+		ensure!(capacity == expected, "compute: online capacity buckets mismatch");
 		let pricing = Params::<T>::get().pricing;
 		let price = PricePerUnit::<T>::get();
 		ensure!(price >= pricing.floor && price <= pricing.ceiling, "compute: price out of bounds");

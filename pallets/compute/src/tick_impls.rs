@@ -85,8 +85,7 @@ impl<T: Config> Pallet<T> {
 		match &task.status {
 			TaskStatus::Queued { .. } if now > task.deadline => {
 				TaskQueue::<T>::mutate(|queue| queue.retain(|t| *t != id));
-				OutstandingWork::<T>::mutate(|w| *w = w.saturating_sub(task.work_units));
-				Self::refund(id, task, RefundCause::NoSolverAvailable)?;
+				Self::refund_unfinished(id, task, RefundCause::NoSolverAvailable)?;
 				Ok(Wakeup::Expired)
 			},
 			TaskStatus::Assigned { solver, solver_deadline } |
@@ -128,8 +127,7 @@ impl<T: Config> Pallet<T> {
 			Self::deposit_event(Event::TaskRequeued { task: id, solver });
 			return Ok(());
 		}
-		OutstandingWork::<T>::mutate(|w| *w = w.saturating_sub(task.work_units));
-		Self::refund(id, task, RefundCause::DeadlineMissed)
+		Self::refund_unfinished(id, task, RefundCause::DeadlineMissed)
 	}
 
 	/// Draw solvers for up to `MaxAssignmentsPerBlock` queued tasks. Returns how many solvers
@@ -139,10 +137,11 @@ impl<T: Config> Pallet<T> {
 		let params = Params::<T>::get();
 		let max_tasks = T::MaxTasksPerSolver::get();
 		let mut candidates: Vec<(T::AccountId, SolverOf<T>, bool)> = Vec::new();
+		let capacity = OnlineCapacityOf::<T>::get();
 		let mut read: u32 = 0;
 		for (who, solver) in Solvers::<T>::iter() {
 			read = read.saturating_add(1);
-			if Self::is_online(&solver) &&
+			if Self::is_online_at(&solver, &capacity) &&
 				solver.stake >= params.min_stake &&
 				solver.active_tasks < max_tasks
 			{

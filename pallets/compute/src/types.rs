@@ -529,4 +529,20 @@ impl OnlineCapacity {
 	pub fn total(&self) -> WorkUnits {
 		self.current.saturating_add(self.previous)
 	}
+
+	/// Whether a solver last seen in `seen_period` is still online.
+	pub fn is_online(&self, seen_period: u32) -> bool {
+		seen_period.saturating_add(1) >= self.period
+	}
+
+	/// The bucket an active solver last seen in `seen_period` counts in, if it is online.
+	pub fn bucket_mut(&mut self, seen_period: u32) -> Option<&mut WorkUnits> {
+		if seen_period == self.period {
+			Some(&mut self.current)
+		} else if seen_period.saturating_add(1) == self.period {
+			Some(&mut self.previous)
+		} else {
+			None
+		}
+	}
 }
