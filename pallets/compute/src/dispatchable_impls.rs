@@ -2,6 +2,7 @@
 //! per-block work.
 
 use crate::{
+	offchain::OffchainKeys,
 	pallet::*, pricing, types::*, BalanceOf, CreditOf, DatasetRefOf, ParamsOf, SolverOf, TaskOf,
 	TaskStatusOf,
 };
@@ -23,6 +24,17 @@ use sp_runtime::{
 /// tried is one more storage read in the worst case of `submit_task` (about 3.5 KB of proof):
 /// two keeps 2 × `MaxWakeupsPerBlock` tasks per deadline block and ~500 submissions per block.
 pub(crate) const SCHEDULE_SEARCH: u32 = 2;
+
+/// The heartbeat period of a solver never seen online.
+pub(crate) const NEVER_SEEN: u32 = u32::MAX;
+
+/// Pool priority of offchain reports: above ordinary transactions, as a late result or verdict
+/// costs its sender its stake or its reward.
+pub(crate) const REPORT_PRIORITY: u64 = u64::MAX / 2;
+
+/// Blocks an offchain report may wait in the pool; the worker sends it again after that if it
+/// is still needed.
+pub(crate) const REPORT_LONGEVITY: u64 = 16;
 
 impl<T: Config> Pallet<T> {
 	pub(crate) fn do_register_solver(
@@ -132,6 +144,7 @@ impl<T: Config> Pallet<T> {
 			Precision::BestEffort,
 		)?;
 		Solvers::<T>::remove(&who);
+		SolverEndpoints::<T>::remove(&who);
 		Self::deposit_event(Event::SolverWithdrawn { solver: who, stake });
 		Ok(())
 	}
@@ -232,6 +245,10 @@ impl<T: Config> Pallet<T> {
 		Solvers::<T>::insert(&who, solver);
 		OutstandingWork::<T>::mutate(|w| *w = w.saturating_sub(task.work_units));
 
+		Self::release_duties(id, &task.status);
+		for verifier in verifiers.iter() {
+			Duties::<T>::insert(&verifier.account, id, ());
+		}
 		let accounts = verifiers.iter().map(|v| v.account.clone()).collect();
 		task.status = TaskStatus::Submitted { solver: who.clone(), result, window_end, verifiers };
 		Tasks::<T>::insert(id, task);
@@ -245,7 +262,7 @@ impl<T: Config> Pallet<T> {
 		Ok(())
 	}
 
-	pub(crate) fn do_attest(who: T::AccountId, id: TaskId) -> DispatchResult {
+	pub(crate) fn do_verdict(who: T::AccountId, id: TaskId, verdict: Verdict) -> DispatchResult {
 		Tasks::<T>::try_mutate(id, |task| {
 			let task = task.as_mut().ok_or(Error::<T>::UnknownTask)?;
 			let now = frame_system::Pallet::<T>::block_number();
@@ -257,12 +274,123 @@ impl<T: Config> Pallet<T> {
 				.iter_mut()
 				.find(|v| v.account == who)
 				.ok_or(Error::<T>::NotAVerifier)?;
-			ensure!(!verifier.attested, Error::<T>::AlreadyAttested);
-			verifier.attested = true;
+			ensure!(verifier.verdict.is_none(), Error::<T>::AlreadyAttested);
+			verifier.verdict = Some(verdict);
 			Ok(())
 		})?;
-		Self::deposit_event(Event::ResultAttested { task: id, verifier: who });
+		Duties::<T>::remove(&who, id);
+		match verdict {
+			Verdict::Valid => Self::deposit_event(Event::ResultAttested { task: id, verifier: who }),
+			Verdict::Invalid { step, hash } =>
+				Self::deposit_event(Event::ResultRejected { task: id, verifier: who, step, hash }),
+		}
 		Ok(())
+	}
+
+	pub(crate) fn do_set_endpoint(
+		who: T::AccountId,
+		endpoint: Option<BoundedVec<u8, T::MaxUrlLen>>,
+	) -> DispatchResult {
+		ensure!(Solvers::<T>::contains_key(&who), Error::<T>::NotRegistered);
+		match &endpoint {
+			Some(url) => {
+				ensure!(crate::offchain::is_http_url(url), Error::<T>::InvalidEndpoint);
+				SolverEndpoints::<T>::insert(&who, url);
+			},
+			None => SolverEndpoints::<T>::remove(&who),
+		}
+		Self::deposit_event(Event::EndpointSet { solver: who, endpoint: endpoint.map(|e| e.into_inner()) });
+		Ok(())
+	}
+
+	/// The account a report acts for, if its action is one that account may take now. Shared by
+	/// the transaction-pool check ([`Self::authorize_report`]) and the dispatch.
+	pub(crate) fn report_actor(report: &Report<T::OffchainKey>) -> Result<T::AccountId, DispatchError> {
+		let now = Self::now();
+		match report.action {
+			OffchainAction::Heartbeat { period } => {
+				let who = T::OffchainKeys::account(&report.key);
+				let solver = Self::active_solver(&who)?;
+				let current = OnlineCapacityOf::<T>::get().period;
+				ensure!(period == current && solver.seen_period != current, Error::<T>::StaleReport);
+				Ok(who)
+			},
+			OffchainAction::Accept { task } => {
+				let who = T::OffchainKeys::account(&report.key);
+				let task = Tasks::<T>::get(task).ok_or(Error::<T>::UnknownTask)?;
+				let TaskStatus::Assigned { solver, .. } = &task.status else {
+					return Err(Error::<T>::NotAssigned.into());
+				};
+				ensure!(*solver == who, Error::<T>::NotAssignedSolver);
+				Ok(who)
+			},
+			OffchainAction::Result { task, result } => {
+				let who = T::OffchainKeys::account(&report.key);
+				let task = Tasks::<T>::get(task).ok_or(Error::<T>::UnknownTask)?;
+				ensure!(task.status.working_solver() == Some(&who), Error::<T>::NotAssignedSolver);
+				ensure!(now <= task.deadline, Error::<T>::DeadlinePassed);
+				ensure!(result.steps == task.program.steps, Error::<T>::StepCountMismatch);
+				Ok(who)
+			},
+			OffchainAction::Verdict { task, .. } => {
+				let who = T::OffchainKeys::validator(&report.key).ok_or(Error::<T>::NotAVerifier)?;
+				let task = Tasks::<T>::get(task).ok_or(Error::<T>::UnknownTask)?;
+				let TaskStatus::Submitted { verifiers, window_end, .. } = &task.status else {
+					return Err(Error::<T>::NotInChallengeWindow.into());
+				};
+				ensure!(now <= *window_end, Error::<T>::NotInChallengeWindow);
+				let verifier =
+					verifiers.iter().find(|v| v.account == who).ok_or(Error::<T>::NotAVerifier)?;
+				ensure!(verifier.verdict.is_none(), Error::<T>::AlreadyAttested);
+				Ok(who)
+			},
+		}
+	}
+
+	/// The bytes a report's key signs: a domain tag, this chain's genesis hash and the report.
+	pub fn report_payload(report: &Report<T::OffchainKey>) -> alloc::vec::Vec<u8> {
+		(b"aichain/compute/report", frame_system::Pallet::<T>::block_hash(BlockNumberFor::<T>::zero()), report)
+			.encode()
+	}
+
+	/// Pool validity of a report: signed by its key, and an action its account may take now.
+	/// One transaction per action (the `provides` tag); it lives until the action cannot be
+	/// taken any more.
+	pub(crate) fn authorize_report(
+		report: &Report<T::OffchainKey>,
+		signature: &<T::OffchainKey as sp_runtime::RuntimeAppPublic>::Signature,
+	) -> TransactionValidityWithRefund {
+		use sp_runtime::RuntimeAppPublic;
+		if !report.key.verify(&Self::report_payload(report), signature) {
+			return Err(InvalidTransaction::BadProof.into());
+		}
+		let who = Self::report_actor(report).map_err(|e| {
+			log::debug!(target: crate::LOG_TARGET, "report {:?} refused: {e:?}", report.action);
+			InvalidTransaction::Stale
+		})?;
+		let tag = match report.action {
+			OffchainAction::Heartbeat { period } => (b"heartbeat", who, u64::from(period)).encode(),
+			OffchainAction::Accept { task } => (b"accept", who, task).encode(),
+			OffchainAction::Result { task, .. } => (b"result", task).encode(),
+			OffchainAction::Verdict { task, .. } => (b"verdict", who, task).encode(),
+		};
+		let validity = ValidTransaction::with_tag_prefix("compute")
+			.priority(REPORT_PRIORITY)
+			.and_provides(tag)
+			.longevity(REPORT_LONGEVITY)
+			.propagate(true)
+			.build()?;
+		Ok((validity, Weight::zero()))
+	}
+
+	pub(crate) fn do_report(report: Report<T::OffchainKey>) -> DispatchResult {
+		let who = Self::report_actor(&report)?;
+		match report.action {
+			OffchainAction::Heartbeat { .. } => Self::do_heartbeat(who),
+			OffchainAction::Accept { task } => Self::do_accept_task(who, task),
+			OffchainAction::Result { task, result } => Self::do_submit_result(who, task, result),
+			OffchainAction::Verdict { task, verdict } => Self::do_verdict(who, task, verdict),
+		}
 	}
 
 	pub(crate) fn do_set_params(params: ParamsOf<T>) -> DispatchResult {
@@ -342,6 +470,17 @@ impl<T: Config> Pallet<T> {
 		Self::with_bucket(solver, |bucket| *bucket = bucket.saturating_add(solver.capacity));
 	}
 
+	/// Count a registered solver as never seen: offline until its first heartbeat (genesis
+	/// registrations, whose operators may not run yet).
+	pub(crate) fn mark_offline(who: &T::AccountId) {
+		if let Some(mut solver) = Solvers::<T>::get(who) {
+			Self::online_remove(&solver);
+			solver.seen_period = NEVER_SEEN;
+			solver.activity.periods_online = 0;
+			Solvers::<T>::insert(who, solver);
+		}
+	}
+
 	/// Take an active solver's capacity out of its bucket.
 	pub(crate) fn online_remove(solver: &SolverOf<T>) {
 		Self::with_bucket(solver, |bucket| *bucket = bucket.saturating_sub(solver.capacity));
@@ -408,6 +547,20 @@ impl<T: Config> Pallet<T> {
 		}
 	}
 
+	/// Forget what a task in `status` still expected of its solver or its verifiers: it is
+	/// leaving that status.
+	pub(crate) fn release_duties(id: TaskId, status: &TaskStatusOf<T>) {
+		match status {
+			TaskStatus::Assigned { solver, .. } | TaskStatus::Running { solver, .. } =>
+				Duties::<T>::remove(solver, id),
+			TaskStatus::Submitted { verifiers, .. } =>
+				for verifier in verifiers.iter().filter(|v| v.verdict.is_none()) {
+					Duties::<T>::remove(&verifier.account, id);
+				},
+			_ => {},
+		}
+	}
+
 	/// Slash `share` of a solver's stake and hand the proceeds to `T::Slashed`.
 	pub(crate) fn slash_stake(
 		solver_id: &T::AccountId,
@@ -455,6 +608,7 @@ impl<T: Config> Pallet<T> {
 			_ => return Err(Error::<T>::NotInChallengeWindow.into()),
 		};
 		let params = Params::<T>::get();
+		Self::release_duties(id, &task.status);
 		T::Currency::release(&HoldReason::TaskFee.into(), &task.submitter, task.fee, Precision::Exact)?;
 		let mut credit = T::Currency::withdraw(
 			&task.submitter,
@@ -474,7 +628,7 @@ impl<T: Config> Pallet<T> {
 		let (to_solver, rest) = credit.split(solver_reward);
 		credit = rest;
 		Self::pay_or_revenue(&solver_id, to_solver);
-		for verifier in verifiers.iter().filter(|v| v.attested) {
+		for verifier in verifiers.iter().filter(|v| v.attested()) {
 			let (share, rest) = credit.split(per_verifier);
 			credit = rest;
 			paid_verifiers = paid_verifiers.saturating_add(share.peek());
@@ -530,7 +684,7 @@ impl<T: Config> Pallet<T> {
 			let len: u128 = pool.len().unique_saturated_into();
 			let index: usize = seed.checked_rem(len).unwrap_or(0).unique_saturated_into();
 			let account = pool.swap_remove(index.min(pool.len().saturating_sub(1)));
-			if drawn.try_push(Verifier { account, attested: false }).is_err() {
+			if drawn.try_push(Verifier { account, verdict: None }).is_err() {
 				break;
 			}
 			round = round.saturating_add(1);
@@ -564,7 +718,18 @@ impl<T: Config> Pallet<T> {
 		let mut committed: BTreeMap<T::AccountId, (WorkUnits, u32)> = BTreeMap::new();
 		let mut outstanding: WorkUnits = 0;
 		let mut queued = alloc::vec::Vec::new();
+		let mut duties = alloc::collections::btree_set::BTreeSet::new();
 		for (id, task) in Tasks::<T>::iter() {
+			match &task.status {
+				TaskStatus::Assigned { solver, .. } | TaskStatus::Running { solver, .. } => {
+					duties.insert((solver.clone(), id));
+				},
+				TaskStatus::Submitted { verifiers, .. } =>
+					for verifier in verifiers.iter().filter(|v| v.verdict.is_none()) {
+						duties.insert((verifier.account.clone(), id));
+					},
+				_ => {},
+			}
 			if task.status.holds_fee() {
 				let e = fees.entry(task.submitter.clone()).or_default();
 				*e = e.saturating_add(task.fee);
@@ -590,6 +755,12 @@ impl<T: Config> Pallet<T> {
 			);
 		}
 		ensure!(OutstandingWork::<T>::get() == outstanding, "compute: outstanding work mismatch");
+		let recorded: alloc::collections::btree_set::BTreeSet<_> =
+			Duties::<T>::iter().map(|(who, id, ())| (who, id)).collect();
+		ensure!(recorded == duties, "compute: duties differ from what the tasks expect");
+		for who in SolverEndpoints::<T>::iter_keys() {
+			ensure!(Solvers::<T>::contains_key(&who), "compute: endpoint of an unregistered solver");
+		}
 		let mut queue = TaskQueue::<T>::get().into_inner();
 		queue.sort_unstable();
 		queued.sort_unstable();

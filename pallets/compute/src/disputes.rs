@@ -72,6 +72,7 @@ impl<T: Config> TaskDisputes<T::AccountId> for Pallet<T> {
 				return Err(Error::<T>::NotInChallengeWindow);
 			};
 			ensure!(now <= *window_end, Error::<T>::NotInChallengeWindow);
+			Self::release_duties(id, &task.status);
 			task.status = TaskStatus::Challenged {
 				solver: solver.clone(),
 				result: *result,

@@ -61,6 +61,7 @@ pub use types::*;
 pub mod benchmarking;
 pub mod disputes;
 mod dispatchable_impls;
+pub mod offchain;
 #[cfg(test)]
 mod mock;
 pub mod pricing;
@@ -72,6 +73,7 @@ pub mod types;
 pub mod weights;
 
 pub use disputes::{DisputeTarget, TaskDisputes};
+pub use offchain::OffchainKeys;
 pub use weights::WeightInfo;
 
 use frame_support::traits::fungible::{self, Credit, Inspect};
@@ -123,7 +125,10 @@ pub mod pallet {
 	pub struct Pallet<T>(_);
 
 	#[pallet::config]
-	pub trait Config: frame_system::Config<RuntimeEvent: From<Event<Self>>> {
+	pub trait Config:
+		frame_system::Config<RuntimeEvent: From<Event<Self>>>
+		+ frame_system::offchain::CreateAuthorizedTransaction<Call<Self>>
+	{
 		/// The native currency ($AI): stakes and fees are held in it.
 		type Currency: fungible::Mutate<Self::AccountId>
 			+ fungible::Balanced<Self::AccountId>
@@ -197,6 +202,17 @@ pub mod pallet {
 		#[pallet::constant]
 		type MaxUrlLen: Get<u32>;
 
+		/// The key offchain workers sign their reports with ([`crate::offchain::KEY_TYPE`]):
+		/// a solver's own account key, or the `compute` session key of a validator.
+		type OffchainKey: Member
+			+ Parameter
+			+ MaxEncodedLen
+			+ Ord
+			+ sp_runtime::RuntimeAppPublic<Signature: Parameter>;
+
+		/// Whom an offchain key acts for.
+		type OffchainKeys: OffchainKeys<Self::AccountId, Self::OffchainKey>;
+
 		/// Weights of this pallet's calls and hooks.
 		type WeightInfo: WeightInfo;
 
@@ -266,6 +282,19 @@ pub mod pallet {
 		BoundedVec<TaskId, T::MaxWakeupsPerBlock>,
 		ValueQuery,
 	>;
+
+	/// What the chain waits for from an account: results from a solver (its assigned and
+	/// running tasks), verdicts from a verifier (results it was drawn for and has not judged).
+	/// Offchain workers read their account's prefix; entries go when the duty ends.
+	#[pallet::storage]
+	pub type Duties<T: Config> =
+		StorageDoubleMap<_, Blake2_128Concat, T::AccountId, Twox64Concat, TaskId, (), OptionQuery>;
+
+	/// The public address of a solver's service (`http://` or `https://`), from which
+	/// verifiers fetch the states and Merkle proofs of its traces.
+	#[pallet::storage]
+	pub type SolverEndpoints<T: Config> =
+		StorageMap<_, Blake2_128Concat, T::AccountId, BoundedVec<u8, T::MaxUrlLen>, OptionQuery>;
 
 	/// The mining era whose work and uptime are being counted; paid when the next one begins.
 	#[pallet::storage]
@@ -397,6 +426,25 @@ pub mod pallet {
 			/// The verifier.
 			verifier: T::AccountId,
 		},
+		/// A verifier re-executed part of a result's trace and got a different state. It earns
+		/// no verifier share; a dispute (`TaskDisputes`) settles who is right.
+		ResultRejected {
+			/// The task.
+			task: TaskId,
+			/// The verifier.
+			verifier: T::AccountId,
+			/// The step whose state differs.
+			step: u32,
+			/// The verifier's state hash after `step`.
+			hash: sp_core::H256,
+		},
+		/// A solver set or cleared the public address of its service.
+		EndpointSet {
+			/// The solver.
+			solver: T::AccountId,
+			/// The address, if set.
+			endpoint: Option<alloc::vec::Vec<u8>>,
+		},
 		/// A task was paid out.
 		TaskFinalized {
 			/// The task.
@@ -519,18 +567,58 @@ pub mod pallet {
 		NotInChallengeWindow,
 		/// The caller was not drawn to verify this task.
 		NotAVerifier,
-		/// The verifier attested already.
+		/// The verifier gave its verdict already.
 		AlreadyAttested,
 		/// The parameters are inconsistent (see [`MarketParams::validate`]).
 		InvalidParams,
 		/// The task is not frozen by a dispute.
 		NotChallenged,
+		/// An endpoint must be an `http://` or `https://` address of printable ASCII.
+		InvalidEndpoint,
+		/// An offchain report for a heartbeat period that is not the current one, or for a
+		/// period the solver was already seen in.
+		StaleReport,
+	}
+
+	#[pallet::genesis_config]
+	#[derive(frame_support::DefaultNoBound)]
+	pub struct GenesisConfig<T: Config> {
+		/// Solvers registered at genesis: account, stake (held from its genesis balance),
+		/// capacity, hardware and service address. They count as offline until their first
+		/// heartbeat.
+		pub solvers: alloc::vec::Vec<(
+			T::AccountId,
+			BalanceOf<T>,
+			WorkUnits,
+			HardwareClass,
+			Option<alloc::vec::Vec<u8>>,
+		)>,
+	}
+
+	#[pallet::genesis_build]
+	impl<T: Config> BuildGenesisConfig for GenesisConfig<T> {
+		fn build(&self) {
+			for (who, stake, capacity, hardware, endpoint) in &self.solvers {
+				Pallet::<T>::do_register_solver(who.clone(), *stake, *capacity, *hardware)
+					.expect("genesis solvers must be valid registrations");
+				Pallet::<T>::mark_offline(who);
+				if let Some(url) = endpoint {
+					let url = BoundedVec::try_from(url.clone()).expect("endpoint within MaxUrlLen");
+					Pallet::<T>::do_set_endpoint(who.clone(), Some(url))
+						.expect("genesis endpoints must be http(s) addresses");
+				}
+			}
+		}
 	}
 
 	#[pallet::hooks]
 	impl<T: Config> Hooks<BlockNumberFor<T>> for Pallet<T> {
 		fn on_initialize(now: BlockNumberFor<T>) -> Weight {
 			Self::tick(now)
+		}
+
+		fn offchain_worker(now: BlockNumberFor<T>) {
+			crate::offchain::run::<T>(now);
 		}
 
 		fn integrity_test() {
@@ -713,7 +801,7 @@ pub mod pallet {
 		#[pallet::weight(T::WeightInfo::attest())]
 		pub fn attest(origin: OriginFor<T>, task: TaskId) -> DispatchResult {
 			let who = ensure_signed(origin)?;
-			Self::do_attest(who, task)
+			Self::do_verdict(who, task, Verdict::Valid)
 		}
 
 		/// Set the market parameters. The price is clamped into the new floor and ceiling.
@@ -726,5 +814,84 @@ pub mod pallet {
 			T::GovernanceOrigin::ensure_origin(origin)?;
 			Self::do_set_params(params)
 		}
+
+		/// Set (or clear, with `None`) the public address of the caller's solver service, where
+		/// verifiers fetch trace states and proofs (`GET /jobs/{id}/steps/{i}` and
+		/// `/steps/{i}/state`). Without one, its results cannot be verified and verifier shares
+		/// go unearned.
+		///
+		/// Origin: signed, a registered solver. Emits [`Event::EndpointSet`].
+		/// Errors: [`Error::NotRegistered`], [`Error::InvalidEndpoint`].
+		#[pallet::call_index(12)]
+		#[pallet::weight(T::WeightInfo::set_endpoint())]
+		pub fn set_endpoint(
+			origin: OriginFor<T>,
+			endpoint: Option<BoundedVec<u8, T::MaxUrlLen>>,
+		) -> DispatchResult {
+			let who = ensure_signed(origin)?;
+			Self::do_set_endpoint(who, endpoint)
+		}
+
+		/// An offchain worker's report: a solver's heartbeat, acceptance or result, or a
+		/// verifier's verdict, signed with the node's [`crate::offchain::KEY_TYPE`] key. Sent as
+		/// a fee-free authorized transaction: the pool admits it only with a valid signature and
+		/// while the action is still due, once per action.
+		///
+		/// Origin: authorized (see [`Pallet::authorize_report`]). Emits what the action emits:
+		/// [`Event::Heartbeat`], [`Event::TaskAccepted`], [`Event::ResultSubmitted`],
+		/// [`Event::ResultAttested`] or [`Event::ResultRejected`].
+		/// Errors: those of `heartbeat`, `accept_task`, `submit_result` and `attest`, and
+		/// [`Error::StaleReport`].
+		#[pallet::call_index(13)]
+		#[pallet::weight(Pallet::<T>::report_weight(&report.action))]
+		#[pallet::authorize(|_source, report, signature| Pallet::<T>::authorize_report(report, signature))]
+		#[pallet::weight_of_authorize(T::WeightInfo::authorize_report())]
+		pub fn report(
+			origin: OriginFor<T>,
+			report: Report<T::OffchainKey>,
+			signature: <T::OffchainKey as sp_runtime::RuntimeAppPublic>::Signature,
+		) -> DispatchResult {
+			frame_system::ensure_authorized(origin)?;
+			// Checked by `authorize_report` before the call was admitted.
+			let _ = signature;
+			Self::do_report(report)
+		}
 	}
+}
+
+impl<T: Config> Pallet<T> {
+	/// Weight of a report's action: that of the signed call doing the same.
+	pub fn report_weight(action: &OffchainAction) -> frame_support::weights::Weight {
+		use frame_support::traits::Get;
+		match action {
+			OffchainAction::Heartbeat { .. } => T::WeightInfo::heartbeat(),
+			OffchainAction::Accept { .. } => T::WeightInfo::accept_task(),
+			OffchainAction::Result { .. } => T::WeightInfo::submit_result(T::MaxVerifiers::get()),
+			OffchainAction::Verdict { .. } => T::WeightInfo::attest(),
+		}
+	}
+}
+
+impl<T: Config> sp_runtime::BoundToRuntimeAppPublic for Pallet<T> {
+	type Public = T::OffchainKey;
+}
+
+/// The `compute` session key: validators' offchain workers sign verdicts with it. The pallet
+/// keeps nothing per session; the key is looked up through [`Config::OffchainKeys`].
+impl<T: Config> frame_support::traits::OneSessionHandler<T::AccountId> for Pallet<T> {
+	type Key = T::OffchainKey;
+
+	fn on_genesis_session<'a, I: 'a>(_validators: I)
+	where
+		I: Iterator<Item = (&'a T::AccountId, Self::Key)>,
+	{
+	}
+
+	fn on_new_session<'a, I: 'a>(_changed: bool, _validators: I, _queued: I)
+	where
+		I: Iterator<Item = (&'a T::AccountId, Self::Key)>,
+	{
+	}
+
+	fn on_disabled(_validator_index: u32) {}
 }

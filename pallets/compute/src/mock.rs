@@ -9,6 +9,7 @@ use frame_support::{
 };
 use sp_core::H256;
 use sp_runtime::{
+	testing::UintAuthorityId,
 	traits::{Convert, Hash},
 	BuildStorage, FixedU128, Perbill, Permill,
 };
@@ -155,9 +156,50 @@ impl crate::Config for Test {
 	type MaxWakeupsPerBlock = ConstU32<8>;
 	type MaxVerifiers = ConstU32<4>;
 	type MaxUrlLen = ConstU32<64>;
+	type OffchainKey = UintAuthorityId;
+	type OffchainKeys = TestKeys;
 	type WeightInfo = ();
 	#[cfg(feature = "runtime-benchmarks")]
 	type BenchmarkHelper = TestValidators;
+}
+
+/// Offchain keys of the tests: key `n` is account `n`'s own key, and the session key of
+/// validator `n` while `n` is a validator.
+pub struct TestKeys;
+impl crate::OffchainKeys<u64, UintAuthorityId> for TestKeys {
+	fn account(key: &UintAuthorityId) -> u64 {
+		key.0
+	}
+	fn validator(key: &UintAuthorityId) -> Option<u64> {
+		TestValidators::validators().contains(&key.0).then_some(key.0)
+	}
+}
+
+pub type Extrinsic = frame_system::mocking::MockUncheckedExtrinsic<Test>;
+
+impl<LocalCall> frame_system::offchain::CreateTransactionBase<LocalCall> for Test
+where
+	RuntimeCall: From<LocalCall>,
+{
+	type Extrinsic = Extrinsic;
+	type RuntimeCall = RuntimeCall;
+}
+
+impl<LocalCall> frame_system::offchain::CreateTransaction<LocalCall> for Test
+where
+	RuntimeCall: From<LocalCall>,
+{
+	type Extension = ();
+	fn create_transaction(call: RuntimeCall, extension: ()) -> Extrinsic {
+		Extrinsic::new_transaction(call, extension)
+	}
+}
+
+impl<LocalCall> frame_system::offchain::CreateAuthorizedTransaction<LocalCall> for Test
+where
+	RuntimeCall: From<LocalCall>,
+{
+	fn create_extension() {}
 }
 
 #[cfg(feature = "runtime-benchmarks")]

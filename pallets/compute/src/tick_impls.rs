@@ -93,6 +93,7 @@ impl<T: Config> Pallet<T> {
 				if now > *solver_deadline || now > task.deadline =>
 			{
 				let solver = solver.clone();
+				Self::release_duties(id, &task.status);
 				Self::penalize_missed(&solver, id, &task);
 				Self::requeue_or_refund(id, task, solver, now)?;
 				Ok(Wakeup::Missed)
@@ -244,6 +245,7 @@ impl<T: Config> Pallet<T> {
 		*changed = true;
 		task.status = TaskStatus::Assigned { solver: who.clone(), solver_deadline };
 		Tasks::<T>::insert(id, task);
+		Duties::<T>::insert(&*who, id, ());
 		Self::deposit_event(Event::TaskAssigned {
 			task: id,
 			solver: who.clone(),

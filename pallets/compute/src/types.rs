@@ -33,6 +33,7 @@ pub type WorkUnits = u64;
 	TypeInfo,
 	Debug,
 )]
+#[derive(serde::Serialize, serde::Deserialize)]
 pub enum HardwareClass {
 	/// A CPU machine.
 	Cpu,
@@ -148,15 +149,82 @@ pub struct TaskResult {
 	pub steps: u32,
 }
 
-/// A verifier drawn for a result, and whether it has attested.
+/// What a verifier found when it re-executed part of a result's trace.
+#[derive(
+	Clone, Copy, PartialEq, Eq, Encode, Decode, DecodeWithMemTracking, MaxEncodedLen, TypeInfo, Debug,
+)]
+pub enum Verdict {
+	/// The re-executed segment ended in the state the solver's trace commits to.
+	Valid,
+	/// Re-executing up to `step` gave `hash`, not the solver's committed state hash.
+	Invalid {
+		/// The step (1-based) whose state differs.
+		step: u32,
+		/// The verifier's state hash after `step`.
+		hash: H256,
+	},
+}
+
+/// A verifier drawn for a result, and its verdict once it gave one.
 #[derive(
 	Clone, PartialEq, Eq, Encode, Decode, DecodeWithMemTracking, MaxEncodedLen, TypeInfo, Debug,
 )]
 pub struct Verifier<AccountId> {
 	/// The validator account.
 	pub account: AccountId,
-	/// Whether it attested the result within the window.
-	pub attested: bool,
+	/// Its verdict within the window; only `Valid` earns a verifier share.
+	pub verdict: Option<Verdict>,
+}
+
+impl<AccountId> Verifier<AccountId> {
+	/// Whether it attested the result (found it valid).
+	pub fn attested(&self) -> bool {
+		self.verdict == Some(Verdict::Valid)
+	}
+}
+
+/// What an offchain worker reports on-chain, fee-free, signed with its node's
+/// [`crate::offchain::KEY_TYPE`] key (see [`Report`]).
+#[derive(
+	Clone, Copy, PartialEq, Eq, Encode, Decode, DecodeWithMemTracking, MaxEncodedLen, TypeInfo, Debug,
+)]
+pub enum OffchainAction {
+	/// The solver (the key's own account) is online in heartbeat period `period`.
+	Heartbeat {
+		/// The current heartbeat period.
+		period: u32,
+	},
+	/// The solver handed the task to its solver service.
+	Accept {
+		/// The task.
+		task: TaskId,
+	},
+	/// The solver's result.
+	Result {
+		/// The task.
+		task: TaskId,
+		/// What its solver service computed.
+		result: TaskResult,
+	},
+	/// The verifier (the validator whose session key signs) re-executed a segment.
+	Verdict {
+		/// The task.
+		task: TaskId,
+		/// What it found.
+		verdict: Verdict,
+	},
+}
+
+/// An [`OffchainAction`] and the key that signs it. A solver's key is its own account's key; a
+/// verifier's key is the `compute` key in its validator's session keys.
+#[derive(
+	Clone, PartialEq, Eq, Encode, Decode, DecodeWithMemTracking, MaxEncodedLen, TypeInfo, Debug,
+)]
+pub struct Report<Key> {
+	/// The signing key.
+	pub key: Key,
+	/// What it reports.
+	pub action: OffchainAction,
 }
 
 /// Why a task waits in the queue.

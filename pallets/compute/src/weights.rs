@@ -62,6 +62,8 @@ pub trait WeightInfo {
 	fn wakeup_finalize(v: u32, ) -> Weight;
 	fn assign(s: u32, a: u32, ) -> Weight;
 	fn close_mining_era(s: u32, ) -> Weight;
+	fn set_endpoint() -> Weight;
+	fn authorize_report() -> Weight;
 }
 
 /// Weights for `pallet_compute` measured on the machine named above, with the runtime's database weights.
@@ -179,6 +181,17 @@ impl<T: frame_system::Config> WeightInfo for SubstrateWeight<T> {
 			.saturating_add(Weight::from_parts(0, 4312))
 			.saturating_add(T::DbWeight::get().reads(1))
 			.saturating_add(T::DbWeight::get().writes(1))
+	}
+	fn set_endpoint() -> Weight {
+		Weight::from_parts(25_000_000, 0)
+			.saturating_add(Weight::from_parts(0, 3700))
+			.saturating_add(T::DbWeight::get().reads(1))
+			.saturating_add(T::DbWeight::get().writes(1))
+	}
+	fn authorize_report() -> Weight {
+		Weight::from_parts(100_000_000, 0)
+			.saturating_add(Weight::from_parts(0, 9000))
+			.saturating_add(T::DbWeight::get().reads(4))
 	}
 	fn set_params() -> Weight {
 		// Proof Size summary in bytes:
@@ -404,6 +417,17 @@ impl WeightInfo for () {
 			.saturating_add(Weight::from_parts(0, 4312))
 			.saturating_add(RocksDbWeight::get().reads(1))
 			.saturating_add(RocksDbWeight::get().writes(1))
+	}
+	fn set_endpoint() -> Weight {
+		Weight::from_parts(25_000_000, 0)
+			.saturating_add(Weight::from_parts(0, 3700))
+			.saturating_add(RocksDbWeight::get().reads(1))
+			.saturating_add(RocksDbWeight::get().writes(1))
+	}
+	fn authorize_report() -> Weight {
+		Weight::from_parts(100_000_000, 0)
+			.saturating_add(Weight::from_parts(0, 9000))
+			.saturating_add(RocksDbWeight::get().reads(4))
 	}
 	fn set_params() -> Weight {
 		// Proof Size summary in bytes:

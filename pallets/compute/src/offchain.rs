@@ -1,0 +1,776 @@
+//! Offchain workers: the bridge between the chain and a node's local solver service.
+//!
+//! A node operator who runs a solver service starts the node with `--solver-url`; the node
+//! stores that address in the offchain database under [`SOLVER_URL_KEY`], and after every
+//! imported block [`run`] does, for every [`KEY_TYPE`] key in the node's keystore:
+//!
+//! - **as a solver** (the key's own account is a registered solver): a heartbeat once per
+//!   heartbeat period while the service answers `GET /health`; each task assigned to it
+//!   ([`Duties`]) is posted to the service once (`POST /jobs`, with a job id derived from the
+//!   task, so a repeat is idempotent), accepted on-chain, polled (`GET /jobs/{id}`), and its
+//!   result reported as soon as the service has it.
+//! - **as a verifier** (the key is the `compute` session key of a validator drawn for a
+//!   result): a random segment of the solver's trace is re-executed on the local service
+//!   (`POST /execute`), starting from the state the solver serves at its endpoint
+//!   ([`SolverEndpoints`]) and checked against the on-chain trace root with Merkle proofs; the
+//!   verdict (valid, or the first differing state) is reported.
+//!
+//! Reports go on-chain as fee-free authorized transactions ([`Pallet::report`]); the pool and
+//! the chain accept each action once, while it is due. Every HTTP answer is untrusted: bounded
+//! in time and size, status-checked and strictly parsed; anything else is logged, the attempt is
+//! retried with exponential backoff, and nothing is reported. Runs of consecutive blocks are
+//! serialized by a lock per account and role; what a worker has done for each task lives in the
+//! node's persistent offchain storage, pruned to the account's current duties.
+
+use crate::{pallet::*, types::*, TaskOf};
+use alloc::{collections::btree_map::BTreeMap, format, string::String, vec::Vec};
+use codec::{Decode, Encode};
+use frame_system::{
+	offchain::SubmitTransaction,
+	pallet_prelude::BlockNumberFor,
+};
+use serde::{de::DeserializeOwned, Deserialize, Deserializer, Serialize, Serializer};
+use sp_core::{crypto::KeyTypeId, H256};
+use sp_runtime::{
+	offchain::{
+		http,
+		storage::StorageValueRef,
+		storage_lock::{BlockAndTime, StorageLock},
+		Duration, Timestamp,
+	},
+	traits::UniqueSaturatedInto,
+	RuntimeAppPublic,
+};
+
+/// Key type of the offchain workers' signing key: `aicm`.
+pub const KEY_TYPE: KeyTypeId = KeyTypeId(*b"aicm");
+
+/// sr25519 keys of [`KEY_TYPE`].
+pub mod crypto {
+	use super::KEY_TYPE;
+	use sp_runtime::app_crypto::{app_crypto, sr25519};
+	app_crypto!(sr25519, KEY_TYPE);
+}
+
+/// Whom an offchain key acts for.
+pub trait OffchainKeys<AccountId, Key> {
+	/// The account of the key itself: a solver's worker signs with the solver account's key.
+	fn account(key: &Key) -> AccountId;
+	/// The validator whose `compute` session key `key` is, if any.
+	fn validator(key: &Key) -> Option<AccountId>;
+}
+
+/// Offchain-database key (persistent storage) of the local solver service's address.
+pub const SOLVER_URL_KEY: &[u8] = b"aichain::compute::solver-url";
+
+/// Most bytes of an answer carrying a training state (`/steps/{i}/state`): a state of the
+/// largest program (262,144 parameters plus momentum, 4 bytes each) as hex, with room to spare.
+pub const MAX_STATE_ANSWER: usize = 6 << 20;
+/// Most bytes of any other answer.
+pub const MAX_ANSWER: usize = 64 << 10;
+/// Deadline of one HTTP request, connection to last byte.
+pub const REQUEST_TIMEOUT_MS: u64 = 10_000;
+/// Deadline of `POST /execute`: the service trains the segment before it answers.
+pub const EXECUTE_TIMEOUT_MS: u64 = 60_000;
+/// A run starts no new task after this long, so that it ends well within its lock.
+pub const RUN_BUDGET_MS: u64 = 60_000;
+/// Steps a verifier re-executes (fewer if the program has fewer).
+pub const SEGMENT_STEPS: u32 = 32;
+/// Blocks before a report that has not landed is sent again (its pool lifetime).
+pub const RESEND_AFTER: u32 = crate::dispatchable_impls::REPORT_LONGEVITY as u32;
+/// Longest backoff after failures, in blocks.
+pub const MAX_BACKOFF: u32 = 32;
+
+/// Whether `url` is an `http://` or `https://` address of printable ASCII without spaces.
+pub fn is_http_url(url: &[u8]) -> bool {
+	let rest = url.strip_prefix(b"http://").or_else(|| url.strip_prefix(b"https://"));
+	matches!(rest, Some(r) if !r.is_empty() && r.iter().all(|b| b.is_ascii_graphic()))
+}
+
+/// The job id a solver service knows a task by: the task id and a digest of what it trains,
+/// so that two chains (or a restarted dev chain) never mix up jobs.
+pub fn job_id<T: Config>(id: TaskId, task: &TaskOf<T>) -> String {
+	let digest = sp_io::hashing::blake2_256(&(&task.program, &task.dataset).encode());
+	format!("aichain-{id}-{}", hex::encode(digest.get(..8).unwrap_or_default()))
+}
+
+/// Do the node's offchain work for this block (see the module documentation).
+pub fn run<T: Config>(now: BlockNumberFor<T>) {
+	let Some(local) = Service::local() else {
+		log::trace!(target: crate::LOG_TARGET, "no --solver-url: no offchain compute work");
+		return;
+	};
+	let now: u32 = now.unique_saturated_into();
+	let budget = sp_io::offchain::timestamp().add(Duration::from_millis(RUN_BUDGET_MS));
+	for key in T::OffchainKey::all() {
+		let account = T::OffchainKeys::account(&key);
+		if Solvers::<T>::contains_key(&account) {
+			with_lock::<T, _>(b"solver", &account, |memory: &mut Memory<SolverJob>| {
+				solver_duties::<T>(now, budget, &local, &key, &account, memory)
+			});
+		}
+		if let Some(validator) = T::OffchainKeys::validator(&key) {
+			with_lock::<T, _>(b"verifier", &validator, |memory: &mut Memory<VerifyJob>| {
+				verifier_duties::<T>(now, budget, &local, &key, &validator, memory)
+			});
+		}
+	}
+}
+
+/// What a worker remembers per task, in the persistent offchain storage.
+type Memory<J> = BTreeMap<TaskId, J>;
+
+/// Run `f` on the worker memory of `account` in `role`, unless a run for an earlier block still
+/// holds it. The memory keeps only the tasks `f` leaves in it.
+fn with_lock<T: Config, J: Encode + Decode>(
+	role: &[u8],
+	account: &T::AccountId,
+	f: impl FnOnce(&mut Memory<J>),
+) {
+	let lock_key = (b"aichain::compute::lock::", role, account).encode();
+	let mut lock = StorageLock::<BlockAndTime<frame_system::Pallet<T>>>::with_block_and_time_deadline(
+		&lock_key,
+		8,
+		Duration::from_millis(RUN_BUDGET_MS.saturating_mul(2)),
+	);
+	let Ok(_guard) = lock.try_lock() else {
+		log::debug!(target: crate::LOG_TARGET, "offchain compute work still running; skipped");
+		return;
+	};
+	let memory_key = (b"aichain::compute::memory::", role, account).encode();
+	let store = StorageValueRef::persistent(&memory_key);
+	let mut memory: Memory<J> = match store.get::<Memory<J>>() {
+		Ok(Some(m)) => m,
+		Ok(None) => Memory::new(),
+		Err(_) => {
+			log::warn!(target: crate::LOG_TARGET, "offchain memory unreadable; starting afresh");
+			Memory::new()
+		},
+	};
+	f(&mut memory);
+	store.set(&memory);
+}
+
+/// A solver's progress on one task.
+#[derive(Clone, Default, Encode, Decode, Debug, PartialEq)]
+pub struct SolverJob {
+	/// The service has the job.
+	pub posted: bool,
+	/// Block the acceptance was last sent.
+	pub accept_sent: Option<u32>,
+	/// Block the result was last sent.
+	pub result_sent: Option<u32>,
+	/// Failures in a row (for the backoff).
+	pub failures: u32,
+	/// Nothing is tried before this block.
+	pub retry_at: u32,
+}
+
+/// A verifier's progress on one result.
+#[derive(Clone, Default, Encode, Decode, Debug, PartialEq)]
+pub struct VerifyJob {
+	/// The segment `(from, to)` it re-executes, drawn once from local randomness.
+	pub segment: Option<(u32, u32)>,
+	/// Block the verdict was last sent.
+	pub sent: Option<u32>,
+	/// Failures in a row (for the backoff).
+	pub failures: u32,
+	/// Nothing is tried before this block.
+	pub retry_at: u32,
+}
+
+/// Wait `2^failures` blocks (at most [`MAX_BACKOFF`]) before the next try.
+fn back_off(now: u32, failures: &mut u32, retry_at: &mut u32) {
+	*failures = failures.saturating_add(1);
+	let wait = 1u32.checked_shl(*failures).unwrap_or(MAX_BACKOFF).min(MAX_BACKOFF);
+	*retry_at = now.saturating_add(wait);
+}
+
+/// Whether a report sent at `sent` (if ever) may be sent again at `now`.
+fn due(sent: Option<u32>, now: u32) -> bool {
+	sent.is_none_or(|at| now >= at.saturating_add(RESEND_AFTER))
+}
+
+fn solver_duties<T: Config>(
+	now: u32,
+	budget: Timestamp,
+	local: &Service,
+	key: &T::OffchainKey,
+	account: &T::AccountId,
+	memory: &mut Memory<SolverJob>,
+) {
+	let Some(solver) = Solvers::<T>::get(account) else { return };
+	let period = OnlineCapacityOf::<T>::get().period;
+	let mut ids: Vec<TaskId> = Vec::new();
+	for (id, ()) in Duties::<T>::iter_prefix(account) {
+		ids.push(id);
+	}
+	// Forget tasks that no longer need anything from this solver.
+	memory.retain(|id, _| ids.contains(id));
+
+	if solver.status == SolverStatus::Active && solver.seen_period != period {
+		let heartbeat = memory.entry(HEARTBEAT_SLOT).or_default();
+		if due(heartbeat.accept_sent, now) {
+			match local.health() {
+				Ok(()) => {
+					if send::<T>(key, OffchainAction::Heartbeat { period }) {
+						heartbeat.accept_sent = Some(now);
+					}
+				},
+				Err(e) => log::warn!(
+					target: crate::LOG_TARGET,
+					"solver service unhealthy ({e:?}): no heartbeat for period {period}"
+				),
+			}
+		}
+	}
+
+	for id in ids {
+		if sp_io::offchain::timestamp() > budget {
+			log::warn!(target: crate::LOG_TARGET, "offchain run out of time; the rest waits");
+			break;
+		}
+		let Some(task) = Tasks::<T>::get(id) else { continue };
+		if task.status.working_solver() != Some(account) {
+			continue;
+		}
+		let job = memory.entry(id).or_default();
+		work_on_task::<T>(now, local, key, id, &task, job);
+	}
+}
+
+/// Memory slot of the heartbeat (no task has this id for a long while).
+const HEARTBEAT_SLOT: TaskId = TaskId::MAX;
+
+fn work_on_task<T: Config>(
+	now: u32,
+	local: &Service,
+	key: &T::OffchainKey,
+	id: TaskId,
+	task: &TaskOf<T>,
+	job: &mut SolverJob,
+) {
+	if now < job.retry_at {
+		return;
+	}
+	let job_id = job_id::<T>(id, task);
+	if !job.posted {
+		match local.post_job(&job_id, &task.program, &task.dataset.root, &task.dataset.url) {
+			Ok(()) => {
+				log::info!(target: crate::LOG_TARGET, "task {id}: handed to the solver service as {job_id}");
+				job.posted = true;
+				job.failures = 0;
+			},
+			Err(e) => {
+				log::warn!(target: crate::LOG_TARGET, "task {id}: solver service refused the job: {e:?}");
+				back_off(now, &mut job.failures, &mut job.retry_at);
+				return;
+			},
+		}
+	}
+	if matches!(task.status, TaskStatus::Assigned { .. }) && due(job.accept_sent, now) {
+		if send::<T>(key, OffchainAction::Accept { task: id }) {
+			job.accept_sent = Some(now);
+		}
+	}
+	match local.job_status(&job_id) {
+		Ok(JobStatus { state: JobState::Completed, result: Some(result), .. }) => {
+			job.failures = 0;
+			if result.steps != task.program.steps {
+				log::error!(
+					target: crate::LOG_TARGET,
+					"task {id}: the service trained {} steps, the program has {}; not reported",
+					result.steps,
+					task.program.steps
+				);
+				back_off(now, &mut job.failures, &mut job.retry_at);
+				return;
+			}
+			if due(job.result_sent, now) {
+				let result = TaskResult {
+					model_hash: H256(result.model_hash.0),
+					trace_root: H256(result.trace_root.0),
+					steps: result.steps,
+				};
+				if send::<T>(key, OffchainAction::Result { task: id, result }) {
+					log::info!(target: crate::LOG_TARGET, "task {id}: result reported");
+					job.result_sent = Some(now);
+				}
+			}
+		},
+		Ok(JobStatus { state: JobState::Completed, result: None, .. }) => {
+			log::warn!(target: crate::LOG_TARGET, "task {id}: completed job without a result");
+			back_off(now, &mut job.failures, &mut job.retry_at);
+		},
+		Ok(JobStatus { state: JobState::Failed, error, .. }) => {
+			log::error!(target: crate::LOG_TARGET, "task {id}: the job failed: {error:?}");
+			back_off(now, &mut job.failures, &mut job.retry_at);
+		},
+		Ok(status) => {
+			job.failures = 0;
+			log::debug!(target: crate::LOG_TARGET, "task {id}: step {} of {}", status.step, status.steps);
+		},
+		Err(HttpError::Status(404)) => {
+			log::warn!(target: crate::LOG_TARGET, "task {id}: the service lost the job; posting it again");
+			job.posted = false;
+		},
+		Err(e) => {
+			log::warn!(target: crate::LOG_TARGET, "task {id}: status unavailable: {e:?}");
+			back_off(now, &mut job.failures, &mut job.retry_at);
+		},
+	}
+}
+
+fn verifier_duties<T: Config>(
+	now: u32,
+	budget: Timestamp,
+	local: &Service,
+	key: &T::OffchainKey,
+	validator: &T::AccountId,
+	memory: &mut Memory<VerifyJob>,
+) {
+	let mut ids: Vec<TaskId> = Vec::new();
+	for (id, ()) in Duties::<T>::iter_prefix(validator) {
+		ids.push(id);
+	}
+	memory.retain(|id, _| ids.contains(id));
+	for id in ids {
+		if sp_io::offchain::timestamp() > budget {
+			log::warn!(target: crate::LOG_TARGET, "offchain run out of time; the rest waits");
+			break;
+		}
+		let Some(task) = Tasks::<T>::get(id) else { continue };
+		let TaskStatus::Submitted { solver, result, verifiers, .. } = &task.status else { continue };
+		if !verifiers.iter().any(|v| v.account == *validator && v.verdict.is_none()) {
+			continue;
+		}
+		let job = memory.entry(id).or_default();
+		if now < job.retry_at || !due(job.sent, now) {
+			continue;
+		}
+		let Some(endpoint) = SolverEndpoints::<T>::get(solver) else {
+			log::warn!(
+				target: crate::LOG_TARGET,
+				"task {id}: its solver publishes no endpoint; the result cannot be verified"
+			);
+			job.retry_at = u32::MAX;
+			continue;
+		};
+		let steps = task.program.steps;
+		let (from, to) = *job.segment.get_or_insert_with(|| pick_segment(steps, sp_io::offchain::random_seed()));
+		let remote = Service::new(&endpoint);
+		match check_segment::<T>(local, &remote, &job_id::<T>(id, &task), &task, result, from, to) {
+			Ok(verdict) => {
+				log::info!(target: crate::LOG_TARGET, "task {id}: steps {from}..{to} re-executed: {verdict:?}");
+				job.failures = 0;
+				if send::<T>(key, OffchainAction::Verdict { task: id, verdict }) {
+					job.sent = Some(now);
+				}
+			},
+			Err(e) => {
+				log::warn!(target: crate::LOG_TARGET, "task {id}: cannot verify steps {from}..{to} yet: {e:?}");
+				back_off(now, &mut job.failures, &mut job.retry_at);
+			},
+		}
+	}
+}
+
+/// A segment `(from, to)` of at most [`SEGMENT_STEPS`] steps of a `steps`-step trace: the
+/// verifier re-executes steps `from + 1 ..= to`.
+pub fn pick_segment(steps: u32, seed: [u8; 32]) -> (u32, u32) {
+	let len = steps.min(SEGMENT_STEPS);
+	let starts = steps.saturating_sub(len).saturating_add(1);
+	let mut word = [0u8; 4];
+	word.copy_from_slice(seed.get(..4).unwrap_or(&[0; 4]));
+	let from = u32::from_le_bytes(word).checked_rem(starts).unwrap_or(0);
+	(from, from.saturating_add(len))
+}
+
+/// Re-execute steps `from + 1 ..= to` of a result on the local service, from the state the
+/// solver serves, and compare with the state hash its trace commits to. `Err` when the check
+/// cannot be made (service down, answers that fail their proofs): no verdict then.
+pub fn check_segment<T: Config>(
+	local: &Service,
+	remote: &Service,
+	job: &str,
+	task: &TaskOf<T>,
+	result: &TaskResult,
+	from: u32,
+	to: u32,
+) -> Result<Verdict, HttpError> {
+	let steps = task.program.steps;
+	let end = remote.proven_step(job, to, steps, &result.trace_root)?;
+	let start = if from == 0 {
+		None
+	} else {
+		let hash = remote.proven_step(job, from, steps, &result.trace_root)?;
+		let state = remote.state_at(job, from)?;
+		if state.step != from || state.hash.0 != hash {
+			return Err(HttpError::Malformed("state does not match the proven step"));
+		}
+		Some((hash, state.state.0))
+	};
+	let (start_hash, state) = match start {
+		Some((hash, state)) => (Some(hash), Some(state)),
+		None => (None, None),
+	};
+	let segment = local.execute(&task.program, &task.dataset.root, &task.dataset.url, from, to, state)?;
+	if segment.from_step != from || segment.to_step != to {
+		return Err(HttpError::Malformed("segment bounds differ from the request"));
+	}
+	if start_hash.is_some_and(|h| segment.start_hash.0 != h) {
+		return Err(HttpError::Malformed("the served state does not hash to the proven step"));
+	}
+	Ok(if segment.hash.0 == end {
+		Verdict::Valid
+	} else {
+		Verdict::Invalid { step: to, hash: H256(segment.hash.0) }
+	})
+}
+
+/// Sign `action` with `key` and put it in the transaction pool.
+fn send<T: Config>(key: &T::OffchainKey, action: OffchainAction) -> bool {
+	let report = Report { key: key.clone(), action };
+	let Some(signature) = key.sign(&Pallet::<T>::report_payload(&report)) else {
+		log::error!(target: crate::LOG_TARGET, "the keystore cannot sign with {key:?}");
+		return false;
+	};
+	let call = Call::<T>::report { report, signature };
+	let xt = T::create_authorized_transaction(call.into());
+	match SubmitTransaction::<T, Call<T>>::submit_transaction(xt) {
+		Ok(()) => true,
+		Err(()) => {
+			log::warn!(target: crate::LOG_TARGET, "the pool refused the report {action:?}");
+			false
+		},
+	}
+}
+
+// ---- the solver service's HTTP API ----
+
+/// Why an answer was not usable.
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub enum HttpError {
+	/// The request could not be made or the connection failed.
+	Unreachable,
+	/// No complete answer before the deadline.
+	Timeout,
+	/// An unexpected status.
+	Status(u16),
+	/// The answer is larger than allowed.
+	TooLarge,
+	/// The answer is not what the API promises.
+	Malformed(&'static str),
+}
+
+/// A solver service at `base` (no trailing `/`).
+pub struct Service {
+	base: String,
+}
+
+impl Service {
+	/// The node's own service (`--solver-url`), if configured.
+	pub fn local() -> Option<Self> {
+		let url = sp_io::offchain::local_storage_get(
+			sp_core::offchain::StorageKind::PERSISTENT,
+			SOLVER_URL_KEY,
+		)?;
+		if !is_http_url(&url) {
+			log::error!(target: crate::LOG_TARGET, "the stored solver URL is not an http(s) address");
+			return None;
+		}
+		Some(Self::new(&url))
+	}
+
+	/// A service at `url`, which [`is_http_url`].
+	pub fn new(url: &[u8]) -> Self {
+		let base = String::from_utf8_lossy(url);
+		Self { base: String::from(base.trim_end_matches('/')) }
+	}
+
+	fn request(
+		&self,
+		method: http::Method,
+		path: &str,
+		body: Option<Vec<u8>>,
+		timeout_ms: u64,
+		limit: usize,
+	) -> Result<(u16, Vec<u8>), HttpError> {
+		let url = format!("{}{path}", self.base);
+		let deadline = sp_io::offchain::timestamp().add(Duration::from_millis(timeout_ms));
+		let chunks: Vec<Vec<u8>> = body.into_iter().collect();
+		let is_post = matches!(method, http::Method::Post);
+		let mut request = http::Request::new(&url).method(method).body(chunks).deadline(deadline);
+		if is_post {
+			request = request.add_header("Content-Type", "application/json");
+		}
+		let pending = request.send().map_err(|_| HttpError::Unreachable)?;
+		let response = pending
+			.try_wait(deadline)
+			.map_err(|_| HttpError::Timeout)?
+			.map_err(|_| HttpError::Unreachable)?;
+		let mut body = response.body();
+		body.deadline(deadline);
+		let mut bytes = Vec::new();
+		for byte in body.by_ref() {
+			if bytes.len() >= limit {
+				return Err(HttpError::TooLarge);
+			}
+			bytes.push(byte);
+		}
+		if body.error().is_some() {
+			return Err(HttpError::Timeout);
+		}
+		Ok((response.code, bytes))
+	}
+
+	fn get<R: DeserializeOwned>(&self, path: &str, limit: usize) -> Result<R, HttpError> {
+		match self.request(http::Method::Get, path, None, REQUEST_TIMEOUT_MS, limit)? {
+			(200, body) => parse(&body),
+			(code, _) => Err(HttpError::Status(code)),
+		}
+	}
+
+	/// `GET /health` answers 200.
+	pub fn health(&self) -> Result<(), HttpError> {
+		match self.request(http::Method::Get, "/health", None, REQUEST_TIMEOUT_MS, MAX_ANSWER)? {
+			(200, _) => Ok(()),
+			(code, _) => Err(HttpError::Status(code)),
+		}
+	}
+
+	/// `POST /jobs`: the service has the job (new, 202, or the same one again, 200).
+	pub fn post_job(
+		&self,
+		id: &str,
+		program: &Program,
+		root: &H256,
+		url: &[u8],
+	) -> Result<(), HttpError> {
+		let body = serde_json::to_vec(&SubmitJob { id, program, dataset: DatasetJson::new(root, url) })
+			.map_err(|_| HttpError::Malformed("job not encodable"))?;
+		match self.request(http::Method::Post, "/jobs", Some(body), REQUEST_TIMEOUT_MS, MAX_ANSWER)? {
+			(200 | 202, _) => Ok(()),
+			(code, _) => Err(HttpError::Status(code)),
+		}
+	}
+
+	/// `GET /jobs/{id}`.
+	pub fn job_status(&self, id: &str) -> Result<JobStatus, HttpError> {
+		let status: JobStatus = self.get(&format!("/jobs/{id}"), MAX_ANSWER)?;
+		if status.step > status.steps {
+			return Err(HttpError::Malformed("step beyond the job's steps"));
+		}
+		Ok(status)
+	}
+
+	/// The state hash after `step` of job `id`, checked against `root` with the served proof.
+	pub fn proven_step(
+		&self,
+		id: &str,
+		step: u32,
+		steps: u32,
+		root: &H256,
+	) -> Result<[u8; 32], HttpError> {
+		let proof: StepProof = self.get(&format!("/jobs/{id}/steps/{step}"), MAX_ANSWER)?;
+		if proof.step != step || proof.leaves != steps || proof.trace_root.0 != root.0 {
+			return Err(HttpError::Malformed("proof for another step or trace"));
+		}
+		let siblings = frame_support::BoundedVec::try_from(
+			proof.proof.iter().map(|h| h.0).collect::<Vec<_>>(),
+		)
+		.map_err(|_| HttpError::Malformed("proof too long"))?;
+		let merkle = aichain_engine::trace::MerkleProof { siblings };
+		if !aichain_engine::trace::verify_step(&root.0, steps, step, proof.hash.0, &merkle) {
+			return Err(HttpError::Malformed("proof does not lead to the trace root"));
+		}
+		Ok(proof.hash.0)
+	}
+
+	/// `GET /jobs/{id}/steps/{step}/state`.
+	pub fn state_at(&self, id: &str, step: u32) -> Result<StateAt, HttpError> {
+		self.get(&format!("/jobs/{id}/steps/{step}/state"), MAX_STATE_ANSWER)
+	}
+
+	/// `POST /execute`: re-execute steps `from + 1 ..= to` from `state` (the initial state if
+	/// `from` is 0).
+	pub fn execute(
+		&self,
+		program: &Program,
+		root: &H256,
+		url: &[u8],
+		from: u32,
+		to: u32,
+		state: Option<Vec<u8>>,
+	) -> Result<Segment, HttpError> {
+		let body = serde_json::to_vec(&ExecuteSegment {
+			program,
+			dataset: DatasetJson::new(root, url),
+			from_step: from,
+			to_step: to,
+			state: state.map(|s| format!("0x{}", hex::encode(s))),
+		})
+		.map_err(|_| HttpError::Malformed("segment not encodable"))?;
+		match self.request(http::Method::Post, "/execute", Some(body), EXECUTE_TIMEOUT_MS, MAX_ANSWER)? {
+			(200, body) => parse(&body),
+			(code, _) => Err(HttpError::Status(code)),
+		}
+	}
+}
+
+fn parse<R: DeserializeOwned>(body: &[u8]) -> Result<R, HttpError> {
+	serde_json::from_slice(body).map_err(|_| HttpError::Malformed("not the expected JSON"))
+}
+
+/// A 32-byte hash as `0x` + 64 hex digits.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub struct HexHash(pub [u8; 32]);
+
+impl Serialize for HexHash {
+	fn serialize<S: Serializer>(&self, s: S) -> Result<S::Ok, S::Error> {
+		s.serialize_str(&format!("0x{}", hex::encode(self.0)))
+	}
+}
+
+impl<'de> Deserialize<'de> for HexHash {
+	fn deserialize<D: Deserializer<'de>>(d: D) -> Result<Self, D::Error> {
+		let s = <&str>::deserialize(d)?;
+		let digits = s.strip_prefix("0x").ok_or_else(|| serde::de::Error::custom("no 0x"))?;
+		let mut out = [0u8; 32];
+		hex::decode_to_slice(digits, &mut out).map_err(serde::de::Error::custom)?;
+		Ok(Self(out))
+	}
+}
+
+/// Bytes as `0x`-prefixed hex.
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub struct HexBytes(pub Vec<u8>);
+
+impl<'de> Deserialize<'de> for HexBytes {
+	fn deserialize<D: Deserializer<'de>>(d: D) -> Result<Self, D::Error> {
+		let s = <&str>::deserialize(d)?;
+		let digits = s.strip_prefix("0x").ok_or_else(|| serde::de::Error::custom("no 0x"))?;
+		hex::decode(digits).map(Self).map_err(serde::de::Error::custom)
+	}
+}
+
+/// A dataset as the service takes it: an `http(s)://` address is fetched, anything else is a
+/// file name in the service's dataset directory.
+#[derive(Serialize)]
+struct DatasetJson<'a> {
+	root: HexHash,
+	#[serde(skip_serializing_if = "Option::is_none")]
+	url: Option<&'a str>,
+	#[serde(skip_serializing_if = "Option::is_none")]
+	path: Option<&'a str>,
+}
+
+impl<'a> DatasetJson<'a> {
+	fn new(root: &H256, location: &'a [u8]) -> Self {
+		let location = core::str::from_utf8(location).unwrap_or_default();
+		let remote = location.starts_with("http://") || location.starts_with("https://");
+		Self {
+			root: HexHash(root.0),
+			url: remote.then_some(location),
+			path: (!remote).then_some(location),
+		}
+	}
+}
+
+#[derive(Serialize)]
+struct SubmitJob<'a> {
+	id: &'a str,
+	program: &'a Program,
+	dataset: DatasetJson<'a>,
+}
+
+#[derive(Serialize)]
+struct ExecuteSegment<'a> {
+	program: &'a Program,
+	dataset: DatasetJson<'a>,
+	from_step: u32,
+	to_step: u32,
+	#[serde(skip_serializing_if = "Option::is_none")]
+	state: Option<String>,
+}
+
+/// Life cycle of a job (`GET /jobs/{id}`).
+#[derive(Clone, Copy, Debug, PartialEq, Eq, Deserialize)]
+#[serde(rename_all = "snake_case")]
+pub enum JobState {
+	/// Waiting for a worker.
+	Queued,
+	/// Being trained.
+	Running,
+	/// Finished; the result is available.
+	Completed,
+	/// Stopped with an error.
+	Failed,
+}
+
+/// What a completed job produced.
+#[derive(Clone, Debug, PartialEq, Eq, Deserialize)]
+pub struct JobResult {
+	/// Hash of the trained model.
+	pub model_hash: HexHash,
+	/// Merkle root of the trace.
+	pub trace_root: HexHash,
+	/// Steps trained.
+	pub steps: u32,
+}
+
+/// The fields of `GET /jobs/{id}` a worker uses.
+#[derive(Clone, Debug, PartialEq, Eq, Deserialize)]
+pub struct JobStatus {
+	/// Life-cycle state.
+	pub state: JobState,
+	/// Steps done.
+	pub step: u32,
+	/// Steps in total.
+	pub steps: u32,
+	/// Why it failed.
+	#[serde(default)]
+	pub error: Option<String>,
+	/// The result, once completed.
+	#[serde(default)]
+	pub result: Option<JobResult>,
+}
+
+/// `GET /jobs/{id}/steps/{i}`.
+#[derive(Clone, Debug, PartialEq, Eq, Deserialize)]
+pub struct StepProof {
+	/// The step.
+	pub step: u32,
+	/// State hash after it.
+	pub hash: HexHash,
+	/// Merkle siblings, leaf level first.
+	pub proof: Vec<HexHash>,
+	/// Leaves (steps) of the trace.
+	pub leaves: u32,
+	/// The root the proof leads to.
+	pub trace_root: HexHash,
+}
+
+/// `GET /jobs/{id}/steps/{i}/state`.
+#[derive(Clone, Debug, PartialEq, Eq, Deserialize)]
+pub struct StateAt {
+	/// The step.
+	pub step: u32,
+	/// Hash of the state.
+	pub hash: HexHash,
+	/// SCALE-encoded state.
+	pub state: HexBytes,
+}
+
+/// `POST /execute` answer.
+#[derive(Clone, Debug, PartialEq, Eq, Deserialize)]
+pub struct Segment {
+	/// Steps already applied to the start state.
+	pub from_step: u32,
+	/// Last step executed.
+	pub to_step: u32,
+	/// Hash of the start state.
+	pub start_hash: HexHash,
+	/// Hash after `to_step`.
+	pub hash: HexHash,
+}
