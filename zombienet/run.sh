@@ -1,14 +1,34 @@
 #!/usr/bin/env bash
-# Start the 3-validator local network and run its smoke test (blocks produced and finalized,
-# a transfer finalized). `zombienet/run.sh spawn` keeps the network running instead.
+# Start the 3-validator local network, each validator with its own solver service, and run its
+# tests: blocks produced and finalized, a transfer finalized, and a training job trained by one
+# validator's solver, verified by the two others and paid. `zombienet/run.sh spawn` keeps the
+# network running instead.
 set -euo pipefail
 cd "$(dirname "$0")"
 source ../scripts/env.sh
 ../scripts/setup.sh
-cargo build --release -p aichain-node --manifest-path ../Cargo.toml
+../scripts/fetch-digits.sh
+# The whole workspace, as scripts/test.sh builds it (node and solver share its artifacts).
+cargo build --release --locked --workspace --manifest-path ../Cargo.toml
 npm ci --no-audit --no-fund --silent
 export PATH="$(dirname "$AICHAIN_NODE"):$PATH"
+
+# One solver service per validator, on the ports the `local` preset registers as endpoints.
+work=$(mktemp -d)
+solver="$CARGO_TARGET_DIR/release/aichain-solver"
+"$solver" dataset import --csv "$HOME/.cache/aichain/datasets/digits.csv" --divide-by 16 \
+	--test-percent 20 --out-dir "$work/datasets" --name digits --batch-size 32 >/dev/null
+pids=()
+for port in 8421 8422 8423; do
+	"$solver" serve --listen "127.0.0.1:$port" --data-dir "$work/solver-$port" \
+		--dataset-dir "$work/datasets" --threads 1 >"$work/solver-$port.log" 2>&1 &
+	pids+=($!)
+done
+trap 'kill "${pids[@]}" 2>/dev/null || true; rm -rf "$work"' EXIT
+export DIGITS_ROOT=$("$solver" dataset root "$work/datasets/digits-train.aids" --batch-size 32 | grep -o '0x[0-9a-f]*')
+echo "solver services on 8421-8423 (logs in $work), digits root $DIGITS_ROOT"
 if [ "${1:-test}" = "spawn" ]; then
-	exec npx zombienet -p native spawn local.toml
+	npx zombienet -p native spawn local.toml
+	exit
 fi
-exec npx zombienet -p native test local-smoke.zndsl
+npx zombienet -p native test local-smoke.zndsl

@@ -56,4 +56,21 @@ pub struct Cli {
 	/// Options of a running node.
 	#[clap(flatten)]
 	pub run: sc_cli::RunCmd,
+
+	/// Address of this node's solver service (`aichain-solver serve`), e.g.
+	/// `http://127.0.0.1:8420`. The node's offchain workers then work for the solver and verifier
+	/// accounts whose `aicm` keys are in its keystore: they hand assigned tasks to the service,
+	/// report results, re-execute segments of other solvers' traces and report verdicts.
+	/// Turns offchain workers on even on a node that is not a validator.
+	#[arg(long, value_name = "URL", value_parser = parse_solver_url)]
+	pub solver_url: Option<String>,
+}
+
+/// An `http://` or `https://` address without spaces or control characters.
+fn parse_solver_url(url: &str) -> Result<String, String> {
+	if pallet_compute::offchain::is_http_url(url.as_bytes()) {
+		Ok(url.trim_end_matches('/').to_string())
+	} else {
+		Err(format!("{url:?} is not an http:// or https:// address"))
+	}
 }

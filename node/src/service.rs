@@ -163,6 +163,7 @@ pub fn new_full<
 	N: sc_network::NetworkBackend<Block, <Block as sp_runtime::traits::Block>::Hash>,
 >(
 	config: Configuration,
+	solver_url: Option<String>,
 ) -> Result<TaskManager, ServiceError> {
 	let sc_service::PartialComponents {
 		client,
@@ -219,6 +220,20 @@ pub fn new_full<
 			metrics,
 			gap_sync_body_policy: None,
 		})?;
+
+	// The offchain workers find the solver service's address in the persistent offchain
+	// storage; without `--solver-url` any address from an earlier run is forgotten.
+	if let Some(mut storage) = backend.offchain_storage() {
+		use sp_core::offchain::{OffchainStorage, STORAGE_PREFIX};
+		let key = pallet_compute::offchain::SOLVER_URL_KEY;
+		match &solver_url {
+			Some(url) => {
+				log::info!("🧮 Solver service for offchain workers: {url}");
+				storage.set(STORAGE_PREFIX, key, url.as_bytes());
+			},
+			None => storage.remove(STORAGE_PREFIX, key),
+		}
+	}
 
 	if config.offchain_worker.enabled {
 		let offchain_workers =

@@ -7,7 +7,7 @@
 //! the existential deposits of the two staking reward accounts.
 
 use crate::{
-	configs::TreasuryPalletId, AccountId, Balance, BalancesConfig, RuntimeGenesisConfig,
+	configs::TreasuryPalletId, AccountId, Balance, BalancesConfig, ComputeConfig, RuntimeGenesisConfig,
 	SessionConfig, SessionKeys, StakingConfig, SudoConfig, Supply, VestingConfig, AI,
 	BABE_GENESIS_EPOCH_CONFIG, COMMUNITY_SALE_ALLOCATION, EXISTENTIAL_DEPOSIT,
 	INVESTORS_ALLOCATION, INVESTORS_CLIFF, INVESTORS_VESTING, TEAM_ALLOCATION, TEAM_CLIFF,
@@ -17,6 +17,7 @@ use alloc::{string::String, vec, vec::Vec};
 use frame_support::{build_struct_json_patch, PalletId};
 use serde_json::Value;
 use sp_consensus_babe::AuthorityId as BabeId;
+use pallet_compute::{offchain::crypto::Public as ComputeId, HardwareClass};
 use sp_consensus_grandpa::AuthorityId as GrandpaId;
 use sp_core::crypto::UncheckedFrom;
 use sp_genesis_builder::{self, PresetId};
@@ -69,6 +70,8 @@ pub struct GenesisValidator {
 	pub babe: BabeId,
 	/// GRANDPA key.
 	pub grandpa: GrandpaId,
+	/// Compute key: its offchain worker signs verdicts with it.
+	pub compute: ComputeId,
 }
 
 fn dev_validator(sr: Sr25519Keyring, ed: Ed25519Keyring) -> GenesisValidator {
@@ -76,6 +79,7 @@ fn dev_validator(sr: Sr25519Keyring, ed: Ed25519Keyring) -> GenesisValidator {
 		stash: sr.to_account_id(),
 		babe: sr.public().into(),
 		grandpa: ed.public().into(),
+		compute: sr.public().into(),
 	}
 }
 
@@ -105,8 +109,23 @@ pub fn genesis_balances(endowed: &[AccountId]) -> Vec<(AccountId, Balance)> {
 }
 
 /// The genesis state of a preset.
+/// A solver registered at genesis, offline until its node's offchain worker sends a heartbeat.
+pub struct GenesisSolver {
+	/// Its account; its offchain worker signs with this account's key (key type `aicm`).
+	pub account: AccountId,
+	/// Address of its solver service, for verifiers.
+	pub endpoint: &'static str,
+}
+
+/// What a genesis solver stakes out of its endowment.
+pub const SOLVER_STAKE: Balance = 100_000 * AI;
+/// Work units per block a genesis solver advertises: a conservative figure for the CPU backend
+/// on two cores (the digits job, 499,806,000 units, is then 25 blocks of work).
+pub const SOLVER_CAPACITY: u64 = 20_000_000;
+
 fn genesis(
 	validators: Vec<GenesisValidator>,
+	solvers: Vec<GenesisSolver>,
 	endowed: Vec<AccountId>,
 	sudo: Option<AccountId>,
 ) -> Value {
@@ -134,7 +153,11 @@ fn genesis(
 					(
 						v.stash.clone(),
 						v.stash.clone(),
-						SessionKeys { babe: v.babe.clone(), grandpa: v.grandpa.clone() },
+						SessionKeys {
+							babe: v.babe.clone(),
+							grandpa: v.grandpa.clone(),
+							compute: v.compute.clone(),
+						},
 					)
 				})
 				.collect::<Vec<_>>(),
@@ -159,6 +182,20 @@ fn genesis(
 			min_nominator_bond: MIN_NOMINATOR_BOND,
 		},
 		sudo: SudoConfig { key: sudo },
+		compute: ComputeConfig {
+			solvers: solvers
+				.iter()
+				.map(|s| {
+					(
+						s.account.clone(),
+						SOLVER_STAKE,
+						SOLVER_CAPACITY,
+						HardwareClass::Cpu,
+						Some(s.endpoint.as_bytes().to_vec()),
+					)
+				})
+				.collect::<Vec<_>>(),
+		},
 	})
 }
 
@@ -167,22 +204,45 @@ fn dev_accounts() -> Vec<AccountId> {
 	Sr25519Keyring::well_known().map(|k| k.to_account_id()).collect()
 }
 
-/// `development`: Alice validates alone and holds sudo.
+/// The dev chain's solver service (`scripts/run-dev.sh` starts it).
+pub const DEV_SOLVER_ENDPOINT: &str = "http://127.0.0.1:8420";
+
+/// `development`: Alice validates alone and holds sudo; Ferdie is a registered CPU solver
+/// whose service is [`DEV_SOLVER_ENDPOINT`] (Alice verifies its results).
 fn development_config_genesis() -> Value {
 	genesis(
 		vec![dev_validator(Sr25519Keyring::Alice, Ed25519Keyring::Alice)],
+		vec![GenesisSolver {
+			account: Sr25519Keyring::Ferdie.to_account_id(),
+			endpoint: DEV_SOLVER_ENDPOINT,
+		}],
 		dev_accounts(),
 		Some(Sr25519Keyring::Alice.to_account_id()),
 	)
 }
 
-/// `local_testnet`: Alice, Bob and Charlie validate; Alice holds sudo.
+/// `local_testnet`: Alice, Bob and Charlie validate and each runs a CPU solver (services on
+/// ports 8421, 8422 and 8423, as `zombienet/` starts them); Alice holds sudo.
 fn local_config_genesis() -> Value {
 	genesis(
 		vec![
 			dev_validator(Sr25519Keyring::Alice, Ed25519Keyring::Alice),
 			dev_validator(Sr25519Keyring::Bob, Ed25519Keyring::Bob),
 			dev_validator(Sr25519Keyring::Charlie, Ed25519Keyring::Charlie),
+		],
+		vec![
+			GenesisSolver {
+				account: Sr25519Keyring::Alice.to_account_id(),
+				endpoint: "http://127.0.0.1:8421",
+			},
+			GenesisSolver {
+				account: Sr25519Keyring::Bob.to_account_id(),
+				endpoint: "http://127.0.0.1:8422",
+			},
+			GenesisSolver {
+				account: Sr25519Keyring::Charlie.to_account_id(),
+				endpoint: "http://127.0.0.1:8423",
+			},
 		],
 		dev_accounts(),
 		Some(Sr25519Keyring::Alice.to_account_id()),
@@ -216,9 +276,10 @@ fn testnet_config_genesis() -> Value {
 			stash: AccountId::from(*sr),
 			babe: BabeId::unchecked_from(*sr),
 			grandpa: GrandpaId::unchecked_from(*ed),
+			compute: ComputeId::unchecked_from(*sr),
 		})
 		.collect();
-	genesis(validators, Vec::new(), None)
+	genesis(validators, Vec::new(), Vec::new(), None)
 }
 
 /// The genesis config of preset `id`, as JSON, if `id` names one.

@@ -101,10 +101,12 @@ pub mod opaque {
 }
 
 impl_opaque_keys! {
-	/// The session keys of a validator: BABE for block production, GRANDPA for finality.
+	/// The session keys of a validator: BABE for block production, GRANDPA for finality, and
+	/// `compute` (key type `aicm`) for its offchain worker's verdicts on solvers' results.
 	pub struct SessionKeys {
 		pub babe: Babe,
 		pub grandpa: Grandpa,
+		pub compute: Compute,
 	}
 }
 

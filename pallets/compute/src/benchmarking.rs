@@ -42,7 +42,16 @@ fn funded<T: Config>(name: &'static str, index: u32) -> T::AccountId {
 
 fn register<T: Config>(index: u32) -> T::AccountId {
 	let who = funded::<T>("solver", index);
+	register_account::<T>(who)
+}
+
+fn register_account<T: Config>(who: T::AccountId) -> T::AccountId {
 	let params = Params::<T>::get();
+	let amount = params
+		.min_stake
+		.saturating_mul(1_000u32.into())
+		.saturating_add(params.pricing.ceiling.saturating_mul(1_000_000_000u32.into()));
+	T::Currency::set_balance(&who, amount);
 	Pallet::<T>::do_register_solver(
 		who.clone(),
 		params.min_stake,
@@ -260,6 +269,41 @@ mod benchmarks {
 		#[extrinsic_call]
 		_(RawOrigin::Signed(solver), id, result);
 		assert!(Tasks::<T>::get(id).is_some_and(|t| matches!(t.status, TaskStatus::Submitted { .. })));
+	}
+
+	#[benchmark]
+	fn set_endpoint() {
+		let solver = register::<T>(0);
+		let mut url = b"https://".to_vec();
+		url.resize(T::MaxUrlLen::get() as usize, b'x');
+		let url: BoundedVec<u8, T::MaxUrlLen> = BoundedVec::truncate_from(url);
+		#[extrinsic_call]
+		_(RawOrigin::Signed(solver.clone()), Some(url));
+		assert!(SolverEndpoints::<T>::contains_key(&solver));
+	}
+
+	/// The pool's check of an offchain report, in its costliest form: a result (the task with
+	/// the largest program is read and its steps compared) with its signature verified.
+	#[benchmark]
+	fn authorize_report() -> Result<(), BenchmarkError> {
+		use frame_support::pallet_prelude::{Authorize, TransactionSource};
+		use sp_runtime::RuntimeAppPublic;
+		let key = T::OffchainKey::generate_pair(None);
+		let solver = register_account::<T>(T::OffchainKeys::account(&key));
+		let submitter = funded::<T>("submitter", 0);
+		let id = submit::<T>(&submitter);
+		Pallet::<T>::assign_queued(frame_system::Pallet::<T>::block_number());
+		Pallet::<T>::do_accept_task(solver, id).expect("assigned to the only solver");
+		let report = Report { key: key.clone(), action: OffchainAction::Result { task: id, result: result_of::<T>(id) } };
+		let signature = key.sign(&Pallet::<T>::report_payload(&report)).ok_or("the key signs")?;
+		let call = Call::<T>::report { report, signature };
+		#[block]
+		{
+			call.authorize(TransactionSource::External)
+				.ok_or("an authorized call")?
+				.map_err(|_| "a valid report")?;
+		}
+		Ok(())
 	}
 
 	#[benchmark]

@@ -67,6 +67,8 @@ mod mock;
 pub mod pricing;
 pub mod runtime_api;
 #[cfg(test)]
+mod offchain_tests;
+#[cfg(test)]
 mod tests;
 mod tick_impls;
 pub mod types;

@@ -206,7 +206,7 @@ fn solver_duties<T: Config>(
 		ids.push(id);
 	}
 	// Forget tasks that no longer need anything from this solver.
-	memory.retain(|id, _| ids.contains(id));
+	memory.retain(|id, _| *id == HEARTBEAT_SLOT || ids.contains(id));
 
 	if solver.status == SolverStatus::Active && solver.seen_period != period {
 		let heartbeat = memory.entry(HEARTBEAT_SLOT).or_default();

@@ -20,13 +20,13 @@ use frame_support::{
 use sp_core::H256;
 use sp_runtime::{DispatchError, FixedU128, Perbill, Permill};
 
-const SOLVER: u64 = 1;
+pub(crate) const SOLVER: u64 = 1;
 const SOLVER_2: u64 = 2;
-const USER: u64 = 10;
-const STAKE: u64 = 1_000;
+pub(crate) const USER: u64 = 10;
+pub(crate) const STAKE: u64 = 1_000;
 
 /// 4 inputs, 8 ReLU units, 2 classes, batch 2, `steps` steps: 340 work units per step.
-fn program(steps: u32) -> Program {
+pub(crate) fn program(steps: u32) -> Program {
 	Program {
 		model: ModelSpec {
 			inputs: 4,
@@ -46,14 +46,14 @@ fn program(steps: u32) -> Program {
 /// The default test task: 10 steps, 3,400 work units, fee 3,400 at the floor price on a CPU.
 const WORK: u64 = 3_400;
 
-fn dataset() -> DatasetRefOf<Test> {
+pub(crate) fn dataset() -> DatasetRefOf<Test> {
 	DatasetRef {
 		root: H256::repeat_byte(9),
 		url: BoundedVec::truncate_from(b"http://127.0.0.1:8000/d.aids".to_vec()),
 	}
 }
 
-fn register(who: u64, capacity: u64, hardware: HardwareClass) {
+pub(crate) fn register(who: u64, capacity: u64, hardware: HardwareClass) {
 	assert_ok!(Compute::register_solver(RuntimeOrigin::signed(who), STAKE, capacity, hardware));
 }
 
@@ -70,11 +70,11 @@ fn submit_with(who: u64, program: Program, hardware: HardwareClass, deadline: u6
 	id
 }
 
-fn submit(deadline: u64) -> TaskId {
+pub(crate) fn submit(deadline: u64) -> TaskId {
 	submit_with(USER, program(10), HardwareClass::Cpu, deadline)
 }
 
-fn task(id: TaskId) -> crate::TaskOf<Test> {
+pub(crate) fn task(id: TaskId) -> crate::TaskOf<Test> {
 	Tasks::<Test>::get(id).expect("task exists")
 }
 

@@ -79,9 +79,29 @@ impl pallet_compute::Config for Runtime {
 	type MaxWakeupsPerBlock = ConstU32<128>;
 	type MaxVerifiers = ConstU32<8>;
 	type MaxUrlLen = ConstU32<256>;
+	type OffchainKey = pallet_compute::offchain::crypto::Public;
+	type OffchainKeys = ComputeKeys;
 	type WeightInfo = pallet_compute::weights::SubstrateWeight<Runtime>;
 	#[cfg(feature = "runtime-benchmarks")]
 	type BenchmarkHelper = SessionValidators;
+}
+
+/// Whom a `compute` (`aicm`) key acts for: as a solver, the account of the key itself; as a
+/// verifier, the validator that registered it among its session keys.
+pub struct ComputeKeys;
+impl pallet_compute::OffchainKeys<AccountId, pallet_compute::offchain::crypto::Public> for ComputeKeys {
+	fn account(key: &pallet_compute::offchain::crypto::Public) -> AccountId {
+		AccountId::from(sp_core::sr25519::Public::from(key.clone()))
+	}
+	fn validator(key: &pallet_compute::offchain::crypto::Public) -> Option<AccountId> {
+		let validator = pallet_session::Pallet::<Runtime>::key_owner(
+			pallet_compute::offchain::KEY_TYPE,
+			key.as_ref(),
+		)?;
+		// Only a validator in the current set is drawn; a key owner from an older session
+		// must not act for it.
+		pallet_session::Validators::<Runtime>::get().contains(&validator).then_some(validator)
+	}
 }
 
 /// Benchmarks draw verifiers from a validator set they choose.

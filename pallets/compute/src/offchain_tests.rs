@@ -1,0 +1,650 @@
+//! Offchain worker tests: the workers run against a scripted solver service (every answer,
+//! status, timeout and connection failure is chosen by the test), their transactions are
+//! taken from the pool, checked by `authorize` and dispatched as the chain would.
+
+use crate::{
+	mock::*,
+	offchain::{self, job_id, HttpError, SolverJob, VerifyJob, SOLVER_URL_KEY},
+	pallet::*,
+	tests::{dataset, program, register, submit, task, SOLVER, USER},
+	types::*,
+};
+use codec::{Decode, Encode};
+use frame_support::{
+	assert_ok,
+	dispatch::GetDispatchInfo,
+	pallet_prelude::{Authorize, InvalidTransaction, TransactionSource, TransactionValidityError},
+	BoundedVec,
+};
+use sp_core::{
+	offchain::{
+		testing::{TestOffchainExt, TestTransactionPoolExt},
+		Externalities, HttpError as ExtHttpError, HttpRequestId, HttpRequestStatus,
+		OffchainDbExt, OffchainWorkerExt, OpaqueNetworkState, StorageKind, Timestamp,
+		TransactionPoolExt,
+	},
+	H256,
+};
+use sp_runtime::{testing::UintAuthorityId, RuntimeAppPublic};
+use std::{
+	collections::{BTreeMap, VecDeque},
+	sync::Arc,
+};
+
+const LOCAL: &str = "http://solver.local";
+const REMOTE: &str = "http://remote.solver";
+
+/// What the scripted service answers to one request.
+#[derive(Clone, Debug)]
+enum Reply {
+	/// A status and a body.
+	Answer(u16, Vec<u8>),
+	/// No answer before the deadline.
+	Timeout,
+	/// The connection fails.
+	Broken,
+}
+
+fn json(code: u16, body: serde_json::Value) -> Reply {
+	Reply::Answer(code, serde_json::to_vec(&body).unwrap())
+}
+
+#[derive(Default)]
+struct ServiceState {
+	/// Replies by "METHOD uri", used in order.
+	script: BTreeMap<String, VecDeque<Reply>>,
+	/// Requests made: "METHOD uri" and body.
+	log: Vec<(String, Vec<u8>)>,
+	/// Open requests: key, body so far, reply, bytes read.
+	open: Vec<(String, Vec<u8>, Option<Reply>, usize)>,
+	seed: [u8; 32],
+}
+
+/// An offchain-worker environment whose HTTP answers come from a script.
+#[derive(Clone, Default)]
+struct ScriptedService(Arc<parking_lot::Mutex<ServiceState>>);
+
+impl ScriptedService {
+	fn on(&self, method: &str, uri: &str, reply: Reply) {
+		self.0.lock().script.entry(format!("{method} {uri}")).or_default().push_back(reply);
+	}
+	fn requests(&self) -> Vec<String> {
+		self.0.lock().log.iter().map(|(k, _)| k.clone()).collect()
+	}
+	fn body_of(&self, key: &str) -> Option<Vec<u8>> {
+		self.0.lock().log.iter().find(|(k, _)| k == key).map(|(_, b)| b.clone())
+	}
+	fn clear_log(&self) {
+		self.0.lock().log.clear();
+	}
+	fn assert_script_used(&self) {
+		let state = self.0.lock();
+		let left: Vec<_> = state.script.iter().filter(|(_, q)| !q.is_empty()).collect();
+		assert!(left.is_empty(), "unused scripted replies: {left:?}");
+	}
+}
+
+impl Externalities for ScriptedService {
+	fn is_validator(&self) -> bool {
+		true
+	}
+	fn network_state(&self) -> Result<OpaqueNetworkState, ()> {
+		Err(())
+	}
+	fn timestamp(&mut self) -> Timestamp {
+		Timestamp::from_unix_millis(1_000_000)
+	}
+	fn sleep_until(&mut self, _deadline: Timestamp) {}
+	fn random_seed(&mut self) -> [u8; 32] {
+		self.0.lock().seed
+	}
+	fn http_request_start(
+		&mut self,
+		method: &str,
+		uri: &str,
+		_meta: &[u8],
+	) -> Result<HttpRequestId, ()> {
+		let mut state = self.0.lock();
+		state.open.push((format!("{method} {uri}"), Vec::new(), None, 0));
+		Ok(HttpRequestId((state.open.len() - 1) as u16))
+	}
+	fn http_request_add_header(&mut self, _id: HttpRequestId, _n: &str, _v: &str) -> Result<(), ()> {
+		Ok(())
+	}
+	fn http_request_write_body(
+		&mut self,
+		id: HttpRequestId,
+		chunk: &[u8],
+		_deadline: Option<Timestamp>,
+	) -> Result<(), ExtHttpError> {
+		let mut state = self.0.lock();
+		let request = state.open.get_mut(id.0 as usize).ok_or(ExtHttpError::Invalid)?;
+		request.1.extend_from_slice(chunk);
+		Ok(())
+	}
+	fn http_response_wait(
+		&mut self,
+		ids: &[HttpRequestId],
+		_deadline: Option<Timestamp>,
+	) -> Vec<HttpRequestStatus> {
+		let mut state = self.0.lock();
+		ids.iter()
+			.map(|id| {
+				let (key, body) = {
+					let request = &state.open[id.0 as usize];
+					(request.0.clone(), request.1.clone())
+				};
+				let reply = state
+					.script
+					.get_mut(&key)
+					.and_then(|q| q.pop_front())
+					.unwrap_or_else(|| panic!("unscripted request {key}"));
+				state.log.push((key, body));
+				state.open[id.0 as usize].2 = Some(reply.clone());
+				match reply {
+					Reply::Answer(code, _) => HttpRequestStatus::Finished(code),
+					Reply::Timeout => HttpRequestStatus::DeadlineReached,
+					Reply::Broken => HttpRequestStatus::IoError,
+				}
+			})
+			.collect()
+	}
+	fn http_response_headers(&mut self, _id: HttpRequestId) -> Vec<(Vec<u8>, Vec<u8>)> {
+		Vec::new()
+	}
+	fn http_response_read_body(
+		&mut self,
+		id: HttpRequestId,
+		buffer: &mut [u8],
+		_deadline: Option<Timestamp>,
+	) -> Result<usize, ExtHttpError> {
+		let mut state = self.0.lock();
+		let request = state.open.get_mut(id.0 as usize).ok_or(ExtHttpError::Invalid)?;
+		let Some(Reply::Answer(_, body)) = &request.2 else { return Err(ExtHttpError::IoError) };
+		let n = buffer.len().min(body.len() - request.3);
+		buffer[..n].copy_from_slice(&body[request.3..request.3 + n]);
+		request.3 += n;
+		Ok(n)
+	}
+	fn set_authorized_nodes(&mut self, _nodes: Vec<sp_core::OpaquePeerId>, _only: bool) {}
+}
+
+struct World {
+	service: ScriptedService,
+	pool: Arc<parking_lot::RwLock<sp_core::offchain::testing::PoolState>>,
+	ext: sp_io::TestExternalities,
+}
+
+/// The mock chain with a scripted service at [`LOCAL`], a transaction pool, and `keys` in the
+/// keystore.
+fn world(keys: &[u64]) -> World {
+	let mut ext = new_test_ext();
+	let service = ScriptedService::default();
+	let (offchain_db, _) = TestOffchainExt::new();
+	let (pool, pool_state) = TestTransactionPoolExt::new();
+	ext.register_extension(OffchainWorkerExt::new(service.clone()));
+	ext.register_extension(OffchainDbExt::new(offchain_db));
+	ext.register_extension(TransactionPoolExt::new(pool));
+	UintAuthorityId::set_all_keys(keys.iter().copied().map(UintAuthorityId).collect::<Vec<_>>());
+	ext.execute_with(|| {
+		sp_io::offchain::local_storage_set(StorageKind::PERSISTENT, SOLVER_URL_KEY, LOCAL.as_bytes())
+	});
+	World { service, pool: pool_state, ext }
+}
+
+type Pool = Arc<parking_lot::RwLock<sp_core::offchain::testing::PoolState>>;
+
+/// Take the reports the workers put in the pool.
+fn take_reports(pool: &Pool) -> Vec<RuntimeCall> {
+	let txs = std::mem::take(&mut pool.write().transactions);
+	txs.into_iter()
+		.map(|tx| Extrinsic::decode(&mut &tx[..]).expect("a valid extrinsic").function)
+		.collect()
+}
+
+/// Admit a report as the pool would and dispatch it as the block would.
+fn apply(call: RuntimeCall) {
+	call.authorize(TransactionSource::Local)
+		.expect("an authorized call")
+		.expect("the report is valid");
+	let _ = call.get_dispatch_info();
+	assert_ok!(sp_runtime::traits::Dispatchable::dispatch(
+		call,
+		frame_system::RawOrigin::Authorized.into()
+	));
+}
+
+fn action(call: &RuntimeCall) -> OffchainAction {
+	match call {
+		RuntimeCall::Compute(crate::Call::report { report, .. }) => report.action,
+		other => panic!("not a report: {other:?}"),
+	}
+}
+
+fn status_json(state: &str, step: u32, result: Option<(H256, H256, u32)>) -> serde_json::Value {
+	let mut v = serde_json::json!({
+		"id": "x", "state": state, "step": step, "steps": 10, "progress": 0.0, "work_units": 3400,
+		"checkpoint_step": 0, "resumed": 0, "dataset": {"root": format!("{:?}", H256::repeat_byte(9))},
+	});
+	if let Some((model, root, steps)) = result {
+		v["result"] = serde_json::json!({
+			"model_hash": format!("{model:?}"), "trace_root": format!("{root:?}"),
+			"final_state_hash": format!("{model:?}"), "steps": steps,
+		});
+	}
+	v
+}
+
+/// A task submitted by USER and assigned to SOLVER (the only solver).
+fn assigned_task() -> TaskId {
+	register(SOLVER, 1_000, HardwareClass::Cpu);
+	let id = submit(50);
+	run_to_block(2);
+	assert!(matches!(task(id).status, TaskStatus::Assigned { .. }));
+	id
+}
+
+fn job_path(id: TaskId) -> String {
+	format!("{LOCAL}/jobs/{}", job_id::<Test>(id, &task(id)))
+}
+
+#[test]
+fn the_solver_worker_hands_over_accepts_and_reports_once() {
+	let mut w = world(&[SOLVER]);
+	let service = w.service.clone();
+	let pool = w.pool.clone();
+	w.ext.execute_with(|| {
+		let id = assigned_task();
+		service.on("POST", &format!("{LOCAL}/jobs"), json(202, serde_json::json!({})));
+		service.on("GET", &job_path(id), json(200, status_json("running", 4, None)));
+		offchain::run::<Test>(2);
+		let reports = take_reports(&pool);
+		assert_eq!(reports.iter().map(action).collect::<Vec<_>>(), vec![OffchainAction::Accept { task: id }]);
+		// The job went out as the service's API wants it.
+		let body: serde_json::Value =
+			serde_json::from_slice(&service.body_of(&format!("POST {LOCAL}/jobs")).unwrap()).unwrap();
+		assert_eq!(body["id"], job_id::<Test>(id, &task(id)));
+		assert_eq!(body["dataset"]["url"], "http://127.0.0.1:8000/d.aids");
+		assert_eq!(body["program"]["steps"], 10);
+		reports.into_iter().for_each(apply);
+		assert!(matches!(task(id).status, TaskStatus::Running { .. }));
+
+		// Done: the result is reported; the job is not posted again.
+		let (model, root) = (H256::repeat_byte(1), H256::repeat_byte(2));
+		service.clear_log();
+		service.on("GET", &job_path(id), json(200, status_json("completed", 10, Some((model, root, 10)))));
+		run_to_block(3);
+		offchain::run::<Test>(3);
+		assert_eq!(service.requests(), vec![format!("GET {}", job_path(id))]);
+		let reports = take_reports(&pool);
+		let expected = TaskResult { model_hash: model, trace_root: root, steps: 10 };
+		assert_eq!(reports.iter().map(action).collect::<Vec<_>>(), vec![OffchainAction::Result {
+			task: id,
+			result: expected
+		}]);
+		// A second worker (another node with the same key) sending it again is refused.
+		let again = reports[0].clone();
+		reports.into_iter().for_each(apply);
+		assert!(matches!(task(id).status, TaskStatus::Submitted { result, .. } if result == expected));
+		assert_eq!(
+			again.authorize(TransactionSource::External).unwrap(),
+			Err(TransactionValidityError::Invalid(InvalidTransaction::Stale))
+		);
+
+		// Nothing left to do for this solver: no requests, and its memory is pruned.
+		service.clear_log();
+		offchain::run::<Test>(4);
+		assert!(service.requests().is_empty());
+		assert!(take_reports(&pool).is_empty());
+		service.assert_script_used();
+		Compute::do_try_state().unwrap();
+	});
+}
+
+#[test]
+fn bad_answers_are_ignored_and_retried_later() {
+	let mut w = world(&[SOLVER]);
+	let service = w.service.clone();
+	let pool = w.pool.clone();
+	w.ext.execute_with(|| {
+		let id = assigned_task();
+		let jobs = format!("{LOCAL}/jobs");
+		// The service is down, slow, overloaded, then refuses the job: no acceptance is sent.
+		for (n, reply) in [
+			Reply::Broken,
+			Reply::Timeout,
+			json(429, serde_json::json!({"error": "queue full"})),
+			json(422, serde_json::json!({"error": "dataset unavailable"})),
+		]
+		.into_iter()
+		.enumerate()
+		{
+			let now = 2 + 40 * n as u64;
+			service.on("POST", &jobs, reply);
+			offchain::run::<Test>(now);
+			assert!(take_reports(&pool).is_empty());
+			// Backing off: the next block tries nothing.
+			service.clear_log();
+			offchain::run::<Test>(now + 1);
+			assert!(service.requests().is_empty());
+		}
+
+		// Taken, but every status answer is garbage: no result is ever reported.
+		let status = job_path(id);
+		let huge = vec![b' '; offchain::MAX_ANSWER + 1];
+		let garbage = [
+			Reply::Answer(200, b"not json".to_vec()),
+			Reply::Answer(200, huge),
+			json(500, serde_json::json!({"error": "boom"})),
+			json(200, serde_json::json!({"state": "completed", "step": 10, "steps": 10, "result": {
+				"model_hash": "0x12", "trace_root": "0x34", "steps": 10}})),
+			json(200, serde_json::json!({"state": "exploded", "step": 1, "steps": 10})),
+			json(200, status_json("running", 11, None)),
+			json(200, status_json("completed", 10, Some((H256::zero(), H256::zero(), 9)))),
+			json(200, serde_json::json!({"state": "completed", "step": 10, "steps": 10})),
+			json(200, status_json("failed", 3, None)),
+		];
+		service.on("POST", &jobs, json(202, serde_json::json!({})));
+		let mut now = 200;
+		for reply in garbage {
+			service.on("GET", &status, reply);
+			offchain::run::<Test>(now);
+			let actions: Vec<_> = take_reports(&pool).iter().map(action).collect();
+			assert!(
+				actions.iter().all(|a| matches!(a, OffchainAction::Accept { .. })),
+				"garbage turned into {actions:?}"
+			);
+			now += 40;
+		}
+		service.assert_script_used();
+		assert!(matches!(task(id).status, TaskStatus::Assigned { .. }));
+
+		// The service lost the job (404): it is posted again.
+		service.on("GET", &status, json(404, serde_json::json!({"error": "no such job"})));
+		offchain::run::<Test>(now);
+		service.on("POST", &jobs, json(200, serde_json::json!({})));
+		service.on("GET", &status, json(200, status_json("queued", 0, None)));
+		offchain::run::<Test>(now + 1);
+		service.assert_script_used();
+	});
+}
+
+#[test]
+fn heartbeats_only_while_the_service_is_healthy() {
+	let mut w = world(&[SOLVER]);
+	let service = w.service.clone();
+	let pool = w.pool.clone();
+	w.ext.execute_with(|| {
+		register(SOLVER, 1_000, HardwareClass::Cpu);
+		// Registration counted for this period; the next one needs a heartbeat.
+		run_to_block(11);
+		let period = OnlineCapacityOf::<Test>::get().period;
+		service.on("GET", &format!("{LOCAL}/health"), json(503, serde_json::json!({})));
+		offchain::run::<Test>(11);
+		assert!(take_reports(&pool).is_empty());
+		// Not healthy: the next block asks again.
+		service.on("GET", &format!("{LOCAL}/health"), json(200, serde_json::json!({"ok": true})));
+		offchain::run::<Test>(12);
+		let reports = take_reports(&pool);
+		assert_eq!(reports.iter().map(action).collect::<Vec<_>>(), vec![OffchainAction::Heartbeat { period }]);
+		// Sent: not again while it may still land.
+		offchain::run::<Test>(13);
+		assert!(take_reports(&pool).is_empty());
+		reports.into_iter().for_each(apply);
+		assert_eq!(Solvers::<Test>::get(SOLVER).unwrap().seen_period, period);
+		service.assert_script_used();
+	});
+}
+
+/// A task whose result (`steps` steps, trace over `leaves`) is in its window; returns the task
+/// and its verifiers. The solver publishes [`REMOTE`].
+fn submitted_task(steps: u32, leaves: &[[u8; 32]]) -> (TaskId, Vec<u64>) {
+	register(SOLVER, 1_000, HardwareClass::Cpu);
+	assert_ok!(Compute::set_endpoint(
+		RuntimeOrigin::signed(SOLVER),
+		Some(BoundedVec::truncate_from(REMOTE.as_bytes().to_vec()))
+	));
+	let id = NextTaskId::<Test>::get();
+	assert_ok!(Compute::submit_task(
+		RuntimeOrigin::signed(USER),
+		program(steps),
+		dataset(),
+		HardwareClass::Cpu,
+		50,
+		u64::MAX
+	));
+	run_to_block(2);
+	let root = H256(aichain_engine::trace::merkle_root(leaves));
+	let result = TaskResult { model_hash: H256::repeat_byte(1), trace_root: root, steps };
+	assert_ok!(Compute::submit_result(RuntimeOrigin::signed(SOLVER), id, result));
+	let TaskStatus::Submitted { verifiers, .. } = task(id).status else { panic!("submitted") };
+	(id, verifiers.iter().map(|v| v.account).collect())
+}
+
+fn leaves(steps: u32) -> Vec<[u8; 32]> {
+	(1..=steps).map(|i| sp_io::hashing::blake2_256(&i.encode())).collect()
+}
+
+fn proof_json(leaves: &[[u8; 32]], step: u32) -> serde_json::Value {
+	let proof = aichain_engine::trace::merkle_proof(leaves, step - 1).unwrap();
+	serde_json::json!({
+		"step": step,
+		"hash": format!("0x{}", hex::encode(leaves[step as usize - 1])),
+		"proof": proof.siblings.iter().map(|h| format!("0x{}", hex::encode(h))).collect::<Vec<_>>(),
+		"leaves": leaves.len(),
+		"trace_root": format!("0x{}", hex::encode(aichain_engine::trace::merkle_root(leaves))),
+	})
+}
+
+fn segment_json(from: u32, to: u32, start: [u8; 32], end: [u8; 32]) -> serde_json::Value {
+	serde_json::json!({
+		"from_step": from, "to_step": to,
+		"start_hash": format!("0x{}", hex::encode(start)),
+		"hash": format!("0x{}", hex::encode(end)),
+		"step_hashes": [],
+	})
+}
+
+#[test]
+fn verifiers_attest_a_matching_segment_and_reject_a_different_one() {
+	let trace = leaves(10);
+	let mut w = world(&[]);
+	let service = w.service.clone();
+	let pool = w.pool.clone();
+	w.ext.execute_with(|| {
+		let (id, verifiers) = submitted_task(10, &trace);
+		assert_eq!(verifiers.len(), 2);
+		let job = job_id::<Test>(id, &task(id));
+		// 10 steps: the segment is the whole trace, from the initial state.
+		for (verifier, local_end) in [(verifiers[0], trace[9]), (verifiers[1], [7u8; 32])] {
+			UintAuthorityId::set_all_keys(vec![UintAuthorityId(verifier)]);
+			service.on("GET", &format!("{REMOTE}/jobs/{job}/steps/10"), json(200, proof_json(&trace, 10)));
+			service.on("POST", &format!("{LOCAL}/execute"), json(200, segment_json(0, 10, [0; 32], local_end)));
+			offchain::run::<Test>(3);
+			let body: serde_json::Value =
+				serde_json::from_slice(&service.body_of(&format!("POST {LOCAL}/execute")).unwrap()).unwrap();
+			assert_eq!((body["from_step"].clone(), body["to_step"].clone()), (0.into(), 10.into()));
+			assert!(body.get("state").is_none());
+			service.clear_log();
+			take_reports(&pool).into_iter().for_each(apply);
+		}
+		let TaskStatus::Submitted { verifiers: judged, .. } = task(id).status else { panic!() };
+		assert_eq!(judged[0].verdict, Some(Verdict::Valid));
+		assert_eq!(judged[1].verdict, Some(Verdict::Invalid { step: 10, hash: H256([7; 32]) }));
+		System::assert_has_event(
+			Event::ResultRejected { task: id, verifier: verifiers[1], step: 10, hash: H256([7; 32]) }.into(),
+		);
+		// Verdicts given: no duties left.
+		assert_eq!(Duties::<Test>::iter().count(), 0);
+		service.assert_script_used();
+	});
+}
+
+#[test]
+fn a_segment_inside_the_trace_starts_from_the_served_state() {
+	let trace = leaves(40);
+	let mut w = world(&[]);
+	let service = w.service.clone();
+	let pool = w.pool.clone();
+	w.ext.execute_with(|| {
+		let (id, verifiers) = submitted_task(40, &trace);
+		UintAuthorityId::set_all_keys(vec![UintAuthorityId(verifiers[0])]);
+		service.0.lock().seed = [5; 32];
+		let (from, to) = offchain::pick_segment(40, [5; 32]);
+		assert_eq!(to - from, offchain::SEGMENT_STEPS);
+		assert!(from > 0);
+		let job = job_id::<Test>(id, &task(id));
+		let state = serde_json::json!({
+			"step": from, "hash": format!("0x{}", hex::encode(trace[from as usize - 1])), "state": "0xc0ffee",
+		});
+		service.on("GET", &format!("{REMOTE}/jobs/{job}/steps/{to}"), json(200, proof_json(&trace, to)));
+		service.on("GET", &format!("{REMOTE}/jobs/{job}/steps/{from}"), json(200, proof_json(&trace, from)));
+		service.on("GET", &format!("{REMOTE}/jobs/{job}/steps/{from}/state"), json(200, state));
+		service.on(
+			"POST",
+			&format!("{LOCAL}/execute"),
+			json(200, segment_json(from, to, trace[from as usize - 1], trace[to as usize - 1])),
+		);
+		offchain::run::<Test>(3);
+		let body: serde_json::Value =
+			serde_json::from_slice(&service.body_of(&format!("POST {LOCAL}/execute")).unwrap()).unwrap();
+		assert_eq!(body["state"], "0xc0ffee");
+		assert_eq!(body["from_step"], from);
+		let reports = take_reports(&pool);
+		assert_eq!(reports.iter().map(action).collect::<Vec<_>>(), vec![OffchainAction::Verdict {
+			task: id,
+			verdict: Verdict::Valid
+		}]);
+		service.assert_script_used();
+	});
+}
+
+#[test]
+fn unprovable_answers_give_no_verdict() {
+	let trace = leaves(10);
+	let mut w = world(&[]);
+	let service = w.service.clone();
+	let pool = w.pool.clone();
+	w.ext.execute_with(|| {
+		let (id, verifiers) = submitted_task(10, &trace);
+		UintAuthorityId::set_all_keys(vec![UintAuthorityId(verifiers[0])]);
+		let job = job_id::<Test>(id, &task(id));
+		let proof_uri = format!("{REMOTE}/jobs/{job}/steps/10");
+		let mut wrong_sibling = proof_json(&trace, 10);
+		wrong_sibling["proof"][0] = serde_json::json!(format!("0x{}", hex::encode([3u8; 32])));
+		let mut other_trace = proof_json(&trace, 10);
+		other_trace["leaves"] = 11.into();
+		let mut long_proof = proof_json(&trace, 10);
+		long_proof["proof"] = serde_json::json!(vec![format!("0x{}", hex::encode([3u8; 32])); 33]);
+		let mut now = 3;
+		for reply in [
+			json(200, wrong_sibling),
+			json(200, other_trace),
+			json(200, long_proof),
+			json(404, serde_json::json!({"error": "no such job"})),
+			Reply::Answer(200, b"{\"step\": 10".to_vec()),
+			Reply::Timeout,
+		] {
+			service.on("GET", &proof_uri, reply);
+			offchain::run::<Test>(now);
+			assert!(take_reports(&pool).is_empty());
+			now += 33;
+		}
+		// The local service answers for another segment: no verdict either.
+		service.on("GET", &proof_uri, json(200, proof_json(&trace, 10)));
+		service.on("POST", &format!("{LOCAL}/execute"), json(200, segment_json(0, 9, [0; 32], trace[9])));
+		offchain::run::<Test>(now);
+		assert!(take_reports(&pool).is_empty());
+		service.assert_script_used();
+		let TaskStatus::Submitted { verifiers, .. } = task(id).status else { panic!() };
+		assert!(verifiers.iter().all(|v| v.verdict.is_none()));
+	});
+}
+
+#[test]
+fn reports_need_a_valid_signature_and_a_due_action() {
+	new_test_ext().execute_with(|| {
+		let id = assigned_task();
+		let signed = |key: u64, action: OffchainAction| {
+			let report = Report { key: UintAuthorityId(key), action };
+			let signature = UintAuthorityId(key).sign(&Compute::report_payload(&report)).unwrap();
+			RuntimeCall::Compute(crate::Call::report { report, signature })
+		};
+		let refused = |call: &RuntimeCall| call.authorize(TransactionSource::External).unwrap().unwrap_err();
+		// Signed by another key than the one named.
+		let report = Report { key: UintAuthorityId(SOLVER), action: OffchainAction::Accept { task: id } };
+		let signature = UintAuthorityId(USER).sign(&Compute::report_payload(&report)).unwrap();
+		let forged = RuntimeCall::Compute(crate::Call::report { report, signature });
+		assert_eq!(refused(&forged), InvalidTransaction::BadProof.into());
+		// Not the assigned solver; not a verifier; a period that is not the current one.
+		assert_eq!(refused(&signed(USER, OffchainAction::Accept { task: id })), InvalidTransaction::Stale.into());
+		assert_eq!(
+			refused(&signed(100, OffchainAction::Verdict { task: id, verdict: Verdict::Valid })),
+			InvalidTransaction::Stale.into()
+		);
+		assert_eq!(refused(&signed(SOLVER, OffchainAction::Heartbeat { period: 7 })), InvalidTransaction::Stale.into());
+		// Seen this period already (registration).
+		assert_eq!(refused(&signed(SOLVER, OffchainAction::Heartbeat { period: 0 })), InvalidTransaction::Stale.into());
+		// The real thing: valid once, tagged so that the pool keeps one.
+		let accept = signed(SOLVER, OffchainAction::Accept { task: id });
+		let (validity, _) = accept.authorize(TransactionSource::External).unwrap().unwrap();
+		assert_eq!(validity.provides.len(), 1);
+		// Only the authorized origin may dispatch it.
+		assert!(sp_runtime::traits::Dispatchable::dispatch(
+			accept.clone(),
+			RuntimeOrigin::signed(SOLVER)
+		)
+		.is_err());
+		apply(accept.clone());
+		assert_eq!(refused(&accept), InvalidTransaction::Stale.into());
+	});
+}
+
+#[test]
+fn endpoints_must_be_http_addresses_of_registered_solvers() {
+	new_test_ext().execute_with(|| {
+		let url = |s: &str| Some(BoundedVec::truncate_from(s.as_bytes().to_vec()));
+		frame_support::assert_noop!(
+			Compute::set_endpoint(RuntimeOrigin::signed(SOLVER), url("http://x")),
+			crate::Error::<Test>::NotRegistered
+		);
+		register(SOLVER, 1_000, HardwareClass::Cpu);
+		for bad in ["ftp://x", "http://", "http://a b", "x", "https://\u{7f}"] {
+			frame_support::assert_noop!(
+				Compute::set_endpoint(RuntimeOrigin::signed(SOLVER), url(bad)),
+				crate::Error::<Test>::InvalidEndpoint
+			);
+		}
+		assert_ok!(Compute::set_endpoint(RuntimeOrigin::signed(SOLVER), url("https://solver.example:8420")));
+		assert_eq!(SolverEndpoints::<Test>::get(SOLVER).unwrap().to_vec(), b"https://solver.example:8420");
+		assert_ok!(Compute::set_endpoint(RuntimeOrigin::signed(SOLVER), None));
+		assert!(SolverEndpoints::<Test>::get(SOLVER).is_none());
+		Compute::do_try_state().unwrap();
+	});
+}
+
+#[test]
+fn without_a_solver_url_the_worker_does_nothing() {
+	let mut w = world(&[SOLVER]);
+	let service = w.service.clone();
+	let pool = w.pool.clone();
+	w.ext.execute_with(|| {
+		let _ = assigned_task();
+		sp_io::offchain::local_storage_clear(StorageKind::PERSISTENT, SOLVER_URL_KEY);
+		offchain::run::<Test>(2);
+		assert!(service.requests().is_empty());
+		assert!(take_reports(&pool).is_empty());
+	});
+}
+
+#[test]
+fn segments_cover_the_trace() {
+	assert_eq!(offchain::pick_segment(10, [0; 32]), (0, 10));
+	assert_eq!(offchain::pick_segment(1, [9; 32]), (0, 1));
+	for seed in 0..=255u8 {
+		let (from, to) = offchain::pick_segment(1_500, [seed; 32]);
+		assert_eq!(to - from, offchain::SEGMENT_STEPS);
+		assert!(to <= 1_500);
+	}
+	let _ = (HttpError::Timeout, SolverJob::default(), VerifyJob::default());
+}
