@@ -351,9 +351,9 @@ fn verifier_duties<T: Config>(
 		let Some(endpoint) = SolverEndpoints::<T>::get(solver) else {
 			log::warn!(
 				target: crate::LOG_TARGET,
-				"task {id}: its solver publishes no endpoint; the result cannot be verified"
+				"task {id}: its solver publishes no endpoint; the result cannot be verified yet"
 			);
-			job.retry_at = u32::MAX;
+			job.retry_at = now.saturating_add(MAX_BACKOFF);
 			continue;
 		};
 		let steps = task.program.steps;
