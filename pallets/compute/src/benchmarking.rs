@@ -435,7 +435,8 @@ mod benchmarks {
 		s: Linear<1, { T::MaxSolvers::get() }>,
 		a: Linear<1, { T::MaxAssignmentsPerBlock::get() }>,
 	) {
-		for i in 0..s {
+		// `s` solvers in all, counting any the genesis registered (offline: never drawn).
+		for i in 0..s.saturating_sub(Solvers::<T>::count()).max(1) {
 			register::<T>(i);
 		}
 		let submitter = funded::<T>("submitter", 0);
@@ -459,7 +460,7 @@ mod benchmarks {
 		params.mining_emission = Perbill::from_percent(10);
 		Params::<T>::put(params);
 		let era = MiningEra::<T>::get();
-		for i in 0..s {
+		for i in 0..s.saturating_sub(Solvers::<T>::count()).max(1) {
 			let who = register::<T>(i);
 			Solvers::<T>::mutate(&who, |solver| {
 				if let Some(solver) = solver {

@@ -354,8 +354,8 @@ impl<T: Config> Pallet<T> {
 	}
 
 	/// Pool validity of a report: signed by its key, and an action its account may take now.
-	/// One transaction per action (the `provides` tag); it lives until the action cannot be
-	/// taken any more.
+	/// One transaction per action (the `provides` tag), valid for [`REPORT_LONGEVITY`] blocks;
+	/// the worker sends it again after that if the action is still due.
 	pub(crate) fn authorize_report(
 		report: &Report<T::OffchainKey>,
 		signature: &<T::OffchainKey as sp_runtime::RuntimeAppPublic>::Signature,

@@ -74,6 +74,11 @@ pub const REQUEST_TIMEOUT_MS: u64 = 10_000;
 pub const EXECUTE_TIMEOUT_MS: u64 = 60_000;
 /// A run starts no new task after this long, so that it ends well within its lock.
 pub const RUN_BUDGET_MS: u64 = 60_000;
+/// How long a run holds its lock at most: its budget plus the longest task (three requests and
+/// a re-execution), with room to spare.
+pub const LOCK_MS: u64 = 300_000;
+/// Blocks a run holds its lock at most (the lock also needs [`LOCK_MS`] to pass).
+pub const LOCK_BLOCKS: u32 = 50;
 /// Steps a verifier re-executes (fewer if the program has fewer).
 pub const SEGMENT_STEPS: u32 = 32;
 /// Blocks before a report that has not landed is sent again (its pool lifetime).
@@ -105,7 +110,7 @@ pub fn run<T: Config>(now: BlockNumberFor<T>) {
 	for key in T::OffchainKey::all() {
 		let account = T::OffchainKeys::account(&key);
 		if Solvers::<T>::contains_key(&account) {
-			with_lock::<T, _>(b"solver", &account, |memory: &mut Memory<SolverJob>| {
+			with_lock::<T, _>(b"solver", &account, |memory: &mut SolverMemory| {
 				solver_duties::<T>(now, budget, &local, &key, &account, memory)
 			});
 		}
@@ -120,18 +125,27 @@ pub fn run<T: Config>(now: BlockNumberFor<T>) {
 /// What a worker remembers per task, in the persistent offchain storage.
 type Memory<J> = BTreeMap<TaskId, J>;
 
+/// What a solver's worker remembers.
+#[derive(Clone, Default, Encode, Decode, Debug, PartialEq)]
+pub struct SolverMemory {
+	/// The heartbeat period and block of the last heartbeat sent.
+	pub heartbeat: Option<(u32, u32)>,
+	/// Progress per task.
+	pub jobs: Memory<SolverJob>,
+}
+
 /// Run `f` on the worker memory of `account` in `role`, unless a run for an earlier block still
 /// holds it. The memory keeps only the tasks `f` leaves in it.
-fn with_lock<T: Config, J: Encode + Decode>(
+fn with_lock<T: Config, M: Encode + Decode + Default>(
 	role: &[u8],
 	account: &T::AccountId,
-	f: impl FnOnce(&mut Memory<J>),
+	f: impl FnOnce(&mut M),
 ) {
 	let lock_key = (b"aichain::compute::lock::", role, account).encode();
 	let mut lock = StorageLock::<BlockAndTime<frame_system::Pallet<T>>>::with_block_and_time_deadline(
 		&lock_key,
-		8,
-		Duration::from_millis(RUN_BUDGET_MS.saturating_mul(2)),
+		LOCK_BLOCKS,
+		Duration::from_millis(LOCK_MS),
 	);
 	let Ok(_guard) = lock.try_lock() else {
 		log::debug!(target: crate::LOG_TARGET, "offchain compute work still running; skipped");
@@ -139,12 +153,12 @@ fn with_lock<T: Config, J: Encode + Decode>(
 	};
 	let memory_key = (b"aichain::compute::memory::", role, account).encode();
 	let store = StorageValueRef::persistent(&memory_key);
-	let mut memory: Memory<J> = match store.get::<Memory<J>>() {
+	let mut memory: M = match store.get::<M>() {
 		Ok(Some(m)) => m,
-		Ok(None) => Memory::new(),
+		Ok(None) => M::default(),
 		Err(_) => {
 			log::warn!(target: crate::LOG_TARGET, "offchain memory unreadable; starting afresh");
-			Memory::new()
+			M::default()
 		},
 	};
 	f(&mut memory);
@@ -197,7 +211,7 @@ fn solver_duties<T: Config>(
 	local: &Service,
 	key: &T::OffchainKey,
 	account: &T::AccountId,
-	memory: &mut Memory<SolverJob>,
+	memory: &mut SolverMemory,
 ) {
 	let Some(solver) = Solvers::<T>::get(account) else { return };
 	let period = OnlineCapacityOf::<T>::get().period;
@@ -206,15 +220,16 @@ fn solver_duties<T: Config>(
 		ids.push(id);
 	}
 	// Forget tasks that no longer need anything from this solver.
-	memory.retain(|id, _| *id == HEARTBEAT_SLOT || ids.contains(id));
+	memory.jobs.retain(|id, _| ids.contains(id));
 
 	if solver.status == SolverStatus::Active && solver.seen_period != period {
-		let heartbeat = memory.entry(HEARTBEAT_SLOT).or_default();
-		if due(heartbeat.accept_sent, now) {
+		// Due at once in a new period; within one, again only once the last may have expired.
+		let sent = memory.heartbeat.filter(|(p, _)| *p == period).map(|(_, at)| at);
+		if due(sent, now) {
 			match local.health() {
 				Ok(()) => {
 					if send::<T>(key, OffchainAction::Heartbeat { period }) {
-						heartbeat.accept_sent = Some(now);
+						memory.heartbeat = Some((period, now));
 					}
 				},
 				Err(e) => log::warn!(
@@ -234,13 +249,10 @@ fn solver_duties<T: Config>(
 		if task.status.working_solver() != Some(account) {
 			continue;
 		}
-		let job = memory.entry(id).or_default();
+		let job = memory.jobs.entry(id).or_default();
 		work_on_task::<T>(now, local, key, id, &task, job);
 	}
 }
-
-/// Memory slot of the heartbeat (no task has this id for a long while).
-const HEARTBEAT_SLOT: TaskId = TaskId::MAX;
 
 fn work_on_task<T: Config>(
 	now: u32,

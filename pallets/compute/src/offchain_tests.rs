@@ -4,7 +4,7 @@
 
 use crate::{
 	mock::*,
-	offchain::{self, job_id, HttpError, SolverJob, VerifyJob, SOLVER_URL_KEY},
+	offchain::{self, job_id, HttpError, SolverMemory, VerifyJob, SOLVER_URL_KEY},
 	pallet::*,
 	tests::{dataset, program, register, submit, task, SOLVER, USER},
 	types::*,
@@ -646,5 +646,28 @@ fn segments_cover_the_trace() {
 		assert_eq!(to - from, offchain::SEGMENT_STEPS);
 		assert!(to <= 1_500);
 	}
-	let _ = (HttpError::Timeout, SolverJob::default(), VerifyJob::default());
+	let _ = (HttpError::Timeout, SolverMemory::default(), VerifyJob::default());
+}
+
+#[test]
+fn a_solver_never_seen_is_not_drawn_until_its_first_heartbeat() {
+	let mut w = world(&[SOLVER]);
+	let service = w.service.clone();
+	let pool = w.pool.clone();
+	w.ext.execute_with(|| {
+		register(SOLVER, 1_000, HardwareClass::Cpu);
+		// As a genesis registration leaves it.
+		Compute::mark_offline(&SOLVER);
+		assert!(!Compute::is_online(&Solvers::<Test>::get(SOLVER).unwrap()));
+		let id = submit(50);
+		run_to_block(3);
+		assert!(matches!(task(id).status, TaskStatus::Queued { .. }));
+		// Its worker finds the service healthy and reports it online; it is drawn next block.
+		service.on("GET", &format!("{LOCAL}/health"), json(200, serde_json::json!({})));
+		offchain::run::<Test>(3);
+		take_reports(&pool).into_iter().for_each(apply);
+		run_to_block(4);
+		assert!(matches!(task(id).status, TaskStatus::Assigned { solver: SOLVER, .. }));
+		service.assert_script_used();
+	});
 }

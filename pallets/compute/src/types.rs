@@ -600,7 +600,7 @@ impl OnlineCapacity {
 
 	/// Whether a solver last seen in `seen_period` is still online.
 	pub fn is_online(&self, seen_period: u32) -> bool {
-		seen_period.saturating_add(1) >= self.period
+		seen_period <= self.period && seen_period.saturating_add(1) >= self.period
 	}
 
 	/// The bucket an active solver last seen in `seen_period` counts in, if it is online.

@@ -52,6 +52,8 @@ pub trait WeightInfo {
 	fn cancel_task() -> Weight;
 	fn accept_task() -> Weight;
 	fn submit_result(v: u32, ) -> Weight;
+	fn set_endpoint() -> Weight;
+	fn authorize_report() -> Weight;
 	fn attest() -> Weight;
 	fn set_params() -> Weight;
 	fn on_initialize_base() -> Weight;
@@ -62,8 +64,6 @@ pub trait WeightInfo {
 	fn wakeup_finalize(v: u32, ) -> Weight;
 	fn assign(s: u32, a: u32, ) -> Weight;
 	fn close_mining_era(s: u32, ) -> Weight;
-	fn set_endpoint() -> Weight;
-	fn authorize_report() -> Weight;
 }
 
 /// Weights for `pallet_compute` measured on the machine named above, with the runtime's database weights.
@@ -71,235 +71,244 @@ pub struct SubstrateWeight<T>(PhantomData<T>);
 impl<T: frame_system::Config> WeightInfo for SubstrateWeight<T> {
 	fn register_solver() -> Weight {
 		// Proof Size summary in bytes:
-		//  Measured:  `162`
+		//  Measured:  `363`
 		//  Estimated: `3599`
-		// Minimum execution time: 64_235_000 picoseconds.
-		Weight::from_parts(69_182_000, 0)
+		// Minimum execution time: 69_042_000 picoseconds.
+		Weight::from_parts(72_538_000, 0)
 			.saturating_add(Weight::from_parts(0, 3599))
 			.saturating_add(T::DbWeight::get().reads(7))
 			.saturating_add(T::DbWeight::get().writes(5))
 	}
 	fn bond_extra() -> Weight {
 		// Proof Size summary in bytes:
-		//  Measured:  `416`
+		//  Measured:  `520`
 		//  Estimated: `3599`
-		// Minimum execution time: 64_466_000 picoseconds.
-		Weight::from_parts(67_279_000, 0)
+		// Minimum execution time: 64_616_000 picoseconds.
+		Weight::from_parts(69_072_000, 0)
 			.saturating_add(Weight::from_parts(0, 3599))
 			.saturating_add(T::DbWeight::get().reads(3))
 			.saturating_add(T::DbWeight::get().writes(3))
 	}
 	fn update_solver() -> Weight {
 		// Proof Size summary in bytes:
-		//  Measured:  `226`
+		//  Measured:  `296`
 		//  Estimated: `3599`
-		// Minimum execution time: 18_738_000 picoseconds.
-		Weight::from_parts(20_260_000, 0)
+		// Minimum execution time: 19_209_000 picoseconds.
+		Weight::from_parts(21_181_000, 0)
 			.saturating_add(Weight::from_parts(0, 3599))
 			.saturating_add(T::DbWeight::get().reads(2))
 			.saturating_add(T::DbWeight::get().writes(2))
 	}
 	fn heartbeat() -> Weight {
 		// Proof Size summary in bytes:
-		//  Measured:  `226`
+		//  Measured:  `296`
 		//  Estimated: `3599`
-		// Minimum execution time: 20_310_000 picoseconds.
-		Weight::from_parts(21_932_000, 0)
+		// Minimum execution time: 21_181_000 picoseconds.
+		Weight::from_parts(23_355_000, 0)
 			.saturating_add(Weight::from_parts(0, 3599))
 			.saturating_add(T::DbWeight::get().reads(3))
 			.saturating_add(T::DbWeight::get().writes(2))
 	}
 	fn unbond() -> Weight {
 		// Proof Size summary in bytes:
-		//  Measured:  `226`
+		//  Measured:  `296`
 		//  Estimated: `3599`
-		// Minimum execution time: 18_898_000 picoseconds.
-		Weight::from_parts(20_430_000, 0)
+		// Minimum execution time: 19_569_000 picoseconds.
+		Weight::from_parts(22_223_000, 0)
 			.saturating_add(Weight::from_parts(0, 3599))
 			.saturating_add(T::DbWeight::get().reads(3))
 			.saturating_add(T::DbWeight::get().writes(2))
 	}
 	fn withdraw_stake() -> Weight {
 		// Proof Size summary in bytes:
-		//  Measured:  `420`
+		//  Measured:  `524`
 		//  Estimated: `3599`
-		// Minimum execution time: 56_393_000 picoseconds.
-		Weight::from_parts(59_248_000, 0)
+		// Minimum execution time: 58_907_000 picoseconds.
+		Weight::from_parts(62_563_000, 0)
 			.saturating_add(Weight::from_parts(0, 3599))
 			.saturating_add(T::DbWeight::get().reads(4))
-			.saturating_add(T::DbWeight::get().writes(4))
+			.saturating_add(T::DbWeight::get().writes(5))
 	}
 	fn submit_task() -> Weight {
 		// Proof Size summary in bytes:
-		//  Measured:  `5449`
+		//  Measured:  `5643`
 		//  Estimated: `8016`
-		// Minimum execution time: 79_478_000 picoseconds.
-		Weight::from_parts(84_045_000, 0)
+		// Minimum execution time: 84_214_000 picoseconds.
+		Weight::from_parts(89_252_000, 0)
 			.saturating_add(Weight::from_parts(0, 8016))
 			.saturating_add(T::DbWeight::get().reads(9))
 			.saturating_add(T::DbWeight::get().writes(7))
 	}
 	fn cancel_task() -> Weight {
 		// Proof Size summary in bytes:
-		//  Measured:  `5042`
+		//  Measured:  `5175`
 		//  Estimated: `5583`
-		// Minimum execution time: 73_599_000 picoseconds.
-		Weight::from_parts(77_284_000, 0)
+		// Minimum execution time: 74_501_000 picoseconds.
+		Weight::from_parts(79_037_000, 0)
 			.saturating_add(Weight::from_parts(0, 5583))
 			.saturating_add(T::DbWeight::get().reads(7))
 			.saturating_add(T::DbWeight::get().writes(6))
 	}
 	fn accept_task() -> Weight {
 		// Proof Size summary in bytes:
-		//  Measured:  `636`
-		//  Estimated: `4312`
-		// Minimum execution time: 13_860_000 picoseconds.
-		Weight::from_parts(15_403_000, 0)
-			.saturating_add(Weight::from_parts(0, 4312))
+		//  Measured:  `705`
+		//  Estimated: `4608`
+		// Minimum execution time: 14_682_000 picoseconds.
+		Weight::from_parts(16_615_000, 0)
+			.saturating_add(Weight::from_parts(0, 4608))
 			.saturating_add(T::DbWeight::get().reads(1))
 			.saturating_add(T::DbWeight::get().writes(1))
 	}
 	fn submit_result(v: u32, ) -> Weight {
 		// Proof Size summary in bytes:
-		//  Measured:  `1395 + v * (32 ±0)`
-		//  Estimated: `4503 + v * (47 ±0)`
-		// Minimum execution time: 41_772_000 picoseconds.
-		Weight::from_parts(47_239_059, 0)
-			.saturating_add(Weight::from_parts(0, 4503))
-			// Standard Error: 9_375
-			.saturating_add(Weight::from_parts(2_724_916, 0).saturating_mul(v.into()))
+		//  Measured:  `1501 + v * (32 ±0)`
+		//  Estimated: `4608 + v * (47 ±0)`
+		// Minimum execution time: 45_487_000 picoseconds.
+		Weight::from_parts(51_572_736, 0)
+			.saturating_add(Weight::from_parts(0, 4608))
+			// Standard Error: 12_245
+			.saturating_add(Weight::from_parts(4_876_357, 0).saturating_mul(v.into()))
 			.saturating_add(T::DbWeight::get().reads(7))
-			.saturating_add(T::DbWeight::get().writes(4))
+			.saturating_add(T::DbWeight::get().writes(5))
+			.saturating_add(T::DbWeight::get().writes((1_u64).saturating_mul(v.into())))
 			.saturating_add(Weight::from_parts(0, 47).saturating_mul(v.into()))
 	}
-	fn attest() -> Weight {
-		// Proof Size summary in bytes:
-		//  Measured:  `1002`
-		//  Estimated: `4312`
-		// Minimum execution time: 16_645_000 picoseconds.
-		Weight::from_parts(18_197_000, 0)
-			.saturating_add(Weight::from_parts(0, 4312))
-			.saturating_add(T::DbWeight::get().reads(1))
-			.saturating_add(T::DbWeight::get().writes(1))
-	}
 	fn set_endpoint() -> Weight {
-		Weight::from_parts(25_000_000, 0)
-			.saturating_add(Weight::from_parts(0, 3700))
+		// Proof Size summary in bytes:
+		//  Measured:  `236`
+		//  Estimated: `3599`
+		// Minimum execution time: 14_341_000 picoseconds.
+		Weight::from_parts(15_683_000, 0)
+			.saturating_add(Weight::from_parts(0, 3599))
 			.saturating_add(T::DbWeight::get().reads(1))
 			.saturating_add(T::DbWeight::get().writes(1))
 	}
 	fn authorize_report() -> Weight {
-		Weight::from_parts(100_000_000, 0)
-			.saturating_add(Weight::from_parts(0, 9000))
-			.saturating_add(T::DbWeight::get().reads(4))
+		// Proof Size summary in bytes:
+		//  Measured:  `759`
+		//  Estimated: `4608`
+		// Minimum execution time: 60_049_000 picoseconds.
+		Weight::from_parts(68_071_000, 0)
+			.saturating_add(Weight::from_parts(0, 4608))
+			.saturating_add(T::DbWeight::get().reads(2))
+	}
+	fn attest() -> Weight {
+		// Proof Size summary in bytes:
+		//  Measured:  `1071`
+		//  Estimated: `4608`
+		// Minimum execution time: 19_508_000 picoseconds.
+		Weight::from_parts(21_582_000, 0)
+			.saturating_add(Weight::from_parts(0, 4608))
+			.saturating_add(T::DbWeight::get().reads(1))
+			.saturating_add(T::DbWeight::get().writes(2))
 	}
 	fn set_params() -> Weight {
 		// Proof Size summary in bytes:
-		//  Measured:  `3`
+		//  Measured:  `198`
 		//  Estimated: `1501`
-		// Minimum execution time: 8_262_000 picoseconds.
-		Weight::from_parts(9_424_000, 0)
+		// Minimum execution time: 10_275_000 picoseconds.
+		Weight::from_parts(11_497_000, 0)
 			.saturating_add(Weight::from_parts(0, 1501))
 			.saturating_add(T::DbWeight::get().reads(1))
 			.saturating_add(T::DbWeight::get().writes(2))
 	}
 	fn on_initialize_base() -> Weight {
 		// Proof Size summary in bytes:
-		//  Measured:  `199`
+		//  Measured:  `219`
 		//  Estimated: `5583`
-		// Minimum execution time: 14_862_000 picoseconds.
-		Weight::from_parts(16_385_000, 0)
+		// Minimum execution time: 14_962_000 picoseconds.
+		Weight::from_parts(16_415_000, 0)
 			.saturating_add(Weight::from_parts(0, 5583))
 			.saturating_add(T::DbWeight::get().reads(7))
 			.saturating_add(T::DbWeight::get().writes(2))
 	}
 	fn wakeup_idle() -> Weight {
 		// Proof Size summary in bytes:
-		//  Measured:  `572`
-		//  Estimated: `4312`
-		// Minimum execution time: 5_819_000 picoseconds.
-		Weight::from_parts(6_550_000, 0)
-			.saturating_add(Weight::from_parts(0, 4312))
+		//  Measured:  `634`
+		//  Estimated: `4608`
+		// Minimum execution time: 6_009_000 picoseconds.
+		Weight::from_parts(6_810_000, 0)
+			.saturating_add(Weight::from_parts(0, 4608))
 			.saturating_add(T::DbWeight::get().reads(1))
 	}
 	fn wakeup_prune() -> Weight {
 		// Proof Size summary in bytes:
-		//  Measured:  `576`
-		//  Estimated: `4312`
-		// Minimum execution time: 8_122_000 picoseconds.
-		Weight::from_parts(9_164_000, 0)
-			.saturating_add(Weight::from_parts(0, 4312))
+		//  Measured:  `638`
+		//  Estimated: `4608`
+		// Minimum execution time: 8_593_000 picoseconds.
+		Weight::from_parts(9_975_000, 0)
+			.saturating_add(Weight::from_parts(0, 4608))
 			.saturating_add(T::DbWeight::get().reads(2))
 			.saturating_add(T::DbWeight::get().writes(1))
 	}
 	fn wakeup_expire() -> Weight {
 		// Proof Size summary in bytes:
-		//  Measured:  `6051`
+		//  Measured:  `6185`
 		//  Estimated: `8016`
-		// Minimum execution time: 71_656_000 picoseconds.
-		Weight::from_parts(76_444_000, 0)
+		// Minimum execution time: 73_038_000 picoseconds.
+		Weight::from_parts(79_107_000, 0)
 			.saturating_add(Weight::from_parts(0, 8016))
 			.saturating_add(T::DbWeight::get().reads(8))
 			.saturating_add(T::DbWeight::get().writes(6))
 	}
 	fn wakeup_missed() -> Weight {
 		// Proof Size summary in bytes:
-		//  Measured:  `5232`
+		//  Measured:  `5371`
 		//  Estimated: `6196`
-		// Minimum execution time: 74_340_000 picoseconds.
-		Weight::from_parts(78_276_000, 0)
+		// Minimum execution time: 79_217_000 picoseconds.
+		Weight::from_parts(84_365_000, 0)
 			.saturating_add(Weight::from_parts(0, 6196))
 			.saturating_add(T::DbWeight::get().reads(7))
-			.saturating_add(T::DbWeight::get().writes(6))
+			.saturating_add(T::DbWeight::get().writes(7))
 	}
 	fn wakeup_finalize(v: u32, ) -> Weight {
 		// Proof Size summary in bytes:
-		//  Measured:  `2660 + v * (122 ±0)`
-		//  Estimated: `9976 + v * (2600 ±25)`
-		// Minimum execution time: 159_165_000 picoseconds.
-		Weight::from_parts(153_785_938, 0)
-			.saturating_add(Weight::from_parts(0, 9976))
-			// Standard Error: 61_412
-			.saturating_add(Weight::from_parts(19_826_729, 0).saturating_mul(v.into()))
+		//  Measured:  `2763 + v * (123 ±0)`
+		//  Estimated: `9978 + v * (2599 ±28)`
+		// Minimum execution time: 160_317_000 picoseconds.
+		Weight::from_parts(163_203_159, 0)
+			.saturating_add(Weight::from_parts(0, 9978))
+			// Standard Error: 149_386
+			.saturating_add(Weight::from_parts(22_936_894, 0).saturating_mul(v.into()))
 			.saturating_add(T::DbWeight::get().reads(10))
 			.saturating_add(T::DbWeight::get().reads((1_u64).saturating_mul(v.into())))
 			.saturating_add(T::DbWeight::get().writes(7))
 			.saturating_add(T::DbWeight::get().writes((1_u64).saturating_mul(v.into())))
-			.saturating_add(Weight::from_parts(0, 2600).saturating_mul(v.into()))
+			.saturating_add(Weight::from_parts(0, 2599).saturating_mul(v.into()))
 	}
 	fn assign(s: u32, a: u32, ) -> Weight {
 		// Proof Size summary in bytes:
-		//  Measured:  `884 + a * (60 ±0) + s * (85 ±0)`
-		//  Estimated: `5583 + a * (3322 ±0) + s * (2609 ±0)`
-		// Minimum execution time: 273_555_000 picoseconds.
-		Weight::from_parts(277_250_000, 0)
+		//  Measured:  `983 + a * (60 ±0) + s * (85 ±0)`
+		//  Estimated: `5583 + a * (3618 ±0) + s * (2607 ±0)`
+		// Minimum execution time: 351_711_000 picoseconds.
+		Weight::from_parts(414_584_000, 0)
 			.saturating_add(Weight::from_parts(0, 5583))
-			// Standard Error: 48_880
-			.saturating_add(Weight::from_parts(4_782_755, 0).saturating_mul(s.into()))
-			// Standard Error: 768_018
-			.saturating_add(Weight::from_parts(12_234_393, 0).saturating_mul(a.into()))
+			// Standard Error: 71_504
+			.saturating_add(Weight::from_parts(3_950_577, 0).saturating_mul(s.into()))
+			// Standard Error: 1_123_482
+			.saturating_add(Weight::from_parts(15_661_347, 0).saturating_mul(a.into()))
 			.saturating_add(T::DbWeight::get().reads(8))
 			.saturating_add(T::DbWeight::get().reads((1_u64).saturating_mul(s.into())))
 			.saturating_add(T::DbWeight::get().reads((1_u64).saturating_mul(a.into())))
-			.saturating_add(T::DbWeight::get().writes(4))
-			.saturating_add(T::DbWeight::get().writes((2_u64).saturating_mul(a.into())))
-			.saturating_add(Weight::from_parts(0, 3322).saturating_mul(a.into()))
-			.saturating_add(Weight::from_parts(0, 2609).saturating_mul(s.into()))
+			.saturating_add(T::DbWeight::get().writes(5))
+			.saturating_add(T::DbWeight::get().writes((3_u64).saturating_mul(a.into())))
+			.saturating_add(Weight::from_parts(0, 3618).saturating_mul(a.into()))
+			.saturating_add(Weight::from_parts(0, 2607).saturating_mul(s.into()))
 	}
 	fn close_mining_era(s: u32, ) -> Weight {
 		// Proof Size summary in bytes:
-		//  Measured:  `738 + s * (170 ±0)`
-		//  Estimated: `3599 + s * (2609 ±0)`
-		// Minimum execution time: 68_361_000 picoseconds.
-		Weight::from_parts(69_783_000, 0)
-			.saturating_add(Weight::from_parts(0, 3599))
-			// Standard Error: 108_594
-			.saturating_add(Weight::from_parts(51_791_600, 0).saturating_mul(s.into()))
-			.saturating_add(T::DbWeight::get().reads(4))
+		//  Measured:  `607 + s * (170 ±0)`
+		//  Estimated: `4084 + s * (2606 ±1)`
+		// Minimum execution time: 74_119_000 picoseconds.
+		Weight::from_parts(35_098_688, 0)
+			.saturating_add(Weight::from_parts(0, 4084))
+			// Standard Error: 175_285
+			.saturating_add(Weight::from_parts(51_611_708, 0).saturating_mul(s.into()))
+			.saturating_add(T::DbWeight::get().reads(3))
 			.saturating_add(T::DbWeight::get().reads((2_u64).saturating_mul(s.into())))
-			.saturating_add(T::DbWeight::get().writes(2))
+			.saturating_add(T::DbWeight::get().writes(1))
 			.saturating_add(T::DbWeight::get().writes((1_u64).saturating_mul(s.into())))
-			.saturating_add(Weight::from_parts(0, 2609).saturating_mul(s.into()))
+			.saturating_add(Weight::from_parts(0, 2606).saturating_mul(s.into()))
 	}
 }
 
@@ -307,234 +316,243 @@ impl<T: frame_system::Config> WeightInfo for SubstrateWeight<T> {
 impl WeightInfo for () {
 	fn register_solver() -> Weight {
 		// Proof Size summary in bytes:
-		//  Measured:  `162`
+		//  Measured:  `363`
 		//  Estimated: `3599`
-		// Minimum execution time: 64_235_000 picoseconds.
-		Weight::from_parts(69_182_000, 0)
+		// Minimum execution time: 69_042_000 picoseconds.
+		Weight::from_parts(72_538_000, 0)
 			.saturating_add(Weight::from_parts(0, 3599))
 			.saturating_add(RocksDbWeight::get().reads(7))
 			.saturating_add(RocksDbWeight::get().writes(5))
 	}
 	fn bond_extra() -> Weight {
 		// Proof Size summary in bytes:
-		//  Measured:  `416`
+		//  Measured:  `520`
 		//  Estimated: `3599`
-		// Minimum execution time: 64_466_000 picoseconds.
-		Weight::from_parts(67_279_000, 0)
+		// Minimum execution time: 64_616_000 picoseconds.
+		Weight::from_parts(69_072_000, 0)
 			.saturating_add(Weight::from_parts(0, 3599))
 			.saturating_add(RocksDbWeight::get().reads(3))
 			.saturating_add(RocksDbWeight::get().writes(3))
 	}
 	fn update_solver() -> Weight {
 		// Proof Size summary in bytes:
-		//  Measured:  `226`
+		//  Measured:  `296`
 		//  Estimated: `3599`
-		// Minimum execution time: 18_738_000 picoseconds.
-		Weight::from_parts(20_260_000, 0)
+		// Minimum execution time: 19_209_000 picoseconds.
+		Weight::from_parts(21_181_000, 0)
 			.saturating_add(Weight::from_parts(0, 3599))
 			.saturating_add(RocksDbWeight::get().reads(2))
 			.saturating_add(RocksDbWeight::get().writes(2))
 	}
 	fn heartbeat() -> Weight {
 		// Proof Size summary in bytes:
-		//  Measured:  `226`
+		//  Measured:  `296`
 		//  Estimated: `3599`
-		// Minimum execution time: 20_310_000 picoseconds.
-		Weight::from_parts(21_932_000, 0)
+		// Minimum execution time: 21_181_000 picoseconds.
+		Weight::from_parts(23_355_000, 0)
 			.saturating_add(Weight::from_parts(0, 3599))
 			.saturating_add(RocksDbWeight::get().reads(3))
 			.saturating_add(RocksDbWeight::get().writes(2))
 	}
 	fn unbond() -> Weight {
 		// Proof Size summary in bytes:
-		//  Measured:  `226`
+		//  Measured:  `296`
 		//  Estimated: `3599`
-		// Minimum execution time: 18_898_000 picoseconds.
-		Weight::from_parts(20_430_000, 0)
+		// Minimum execution time: 19_569_000 picoseconds.
+		Weight::from_parts(22_223_000, 0)
 			.saturating_add(Weight::from_parts(0, 3599))
 			.saturating_add(RocksDbWeight::get().reads(3))
 			.saturating_add(RocksDbWeight::get().writes(2))
 	}
 	fn withdraw_stake() -> Weight {
 		// Proof Size summary in bytes:
-		//  Measured:  `420`
+		//  Measured:  `524`
 		//  Estimated: `3599`
-		// Minimum execution time: 56_393_000 picoseconds.
-		Weight::from_parts(59_248_000, 0)
+		// Minimum execution time: 58_907_000 picoseconds.
+		Weight::from_parts(62_563_000, 0)
 			.saturating_add(Weight::from_parts(0, 3599))
 			.saturating_add(RocksDbWeight::get().reads(4))
-			.saturating_add(RocksDbWeight::get().writes(4))
+			.saturating_add(RocksDbWeight::get().writes(5))
 	}
 	fn submit_task() -> Weight {
 		// Proof Size summary in bytes:
-		//  Measured:  `5449`
+		//  Measured:  `5643`
 		//  Estimated: `8016`
-		// Minimum execution time: 79_478_000 picoseconds.
-		Weight::from_parts(84_045_000, 0)
+		// Minimum execution time: 84_214_000 picoseconds.
+		Weight::from_parts(89_252_000, 0)
 			.saturating_add(Weight::from_parts(0, 8016))
 			.saturating_add(RocksDbWeight::get().reads(9))
 			.saturating_add(RocksDbWeight::get().writes(7))
 	}
 	fn cancel_task() -> Weight {
 		// Proof Size summary in bytes:
-		//  Measured:  `5042`
+		//  Measured:  `5175`
 		//  Estimated: `5583`
-		// Minimum execution time: 73_599_000 picoseconds.
-		Weight::from_parts(77_284_000, 0)
+		// Minimum execution time: 74_501_000 picoseconds.
+		Weight::from_parts(79_037_000, 0)
 			.saturating_add(Weight::from_parts(0, 5583))
 			.saturating_add(RocksDbWeight::get().reads(7))
 			.saturating_add(RocksDbWeight::get().writes(6))
 	}
 	fn accept_task() -> Weight {
 		// Proof Size summary in bytes:
-		//  Measured:  `636`
-		//  Estimated: `4312`
-		// Minimum execution time: 13_860_000 picoseconds.
-		Weight::from_parts(15_403_000, 0)
-			.saturating_add(Weight::from_parts(0, 4312))
+		//  Measured:  `705`
+		//  Estimated: `4608`
+		// Minimum execution time: 14_682_000 picoseconds.
+		Weight::from_parts(16_615_000, 0)
+			.saturating_add(Weight::from_parts(0, 4608))
 			.saturating_add(RocksDbWeight::get().reads(1))
 			.saturating_add(RocksDbWeight::get().writes(1))
 	}
 	fn submit_result(v: u32, ) -> Weight {
 		// Proof Size summary in bytes:
-		//  Measured:  `1395 + v * (32 ±0)`
-		//  Estimated: `4503 + v * (47 ±0)`
-		// Minimum execution time: 41_772_000 picoseconds.
-		Weight::from_parts(47_239_059, 0)
-			.saturating_add(Weight::from_parts(0, 4503))
-			// Standard Error: 9_375
-			.saturating_add(Weight::from_parts(2_724_916, 0).saturating_mul(v.into()))
+		//  Measured:  `1501 + v * (32 ±0)`
+		//  Estimated: `4608 + v * (47 ±0)`
+		// Minimum execution time: 45_487_000 picoseconds.
+		Weight::from_parts(51_572_736, 0)
+			.saturating_add(Weight::from_parts(0, 4608))
+			// Standard Error: 12_245
+			.saturating_add(Weight::from_parts(4_876_357, 0).saturating_mul(v.into()))
 			.saturating_add(RocksDbWeight::get().reads(7))
-			.saturating_add(RocksDbWeight::get().writes(4))
+			.saturating_add(RocksDbWeight::get().writes(5))
+			.saturating_add(RocksDbWeight::get().writes((1_u64).saturating_mul(v.into())))
 			.saturating_add(Weight::from_parts(0, 47).saturating_mul(v.into()))
 	}
-	fn attest() -> Weight {
-		// Proof Size summary in bytes:
-		//  Measured:  `1002`
-		//  Estimated: `4312`
-		// Minimum execution time: 16_645_000 picoseconds.
-		Weight::from_parts(18_197_000, 0)
-			.saturating_add(Weight::from_parts(0, 4312))
-			.saturating_add(RocksDbWeight::get().reads(1))
-			.saturating_add(RocksDbWeight::get().writes(1))
-	}
 	fn set_endpoint() -> Weight {
-		Weight::from_parts(25_000_000, 0)
-			.saturating_add(Weight::from_parts(0, 3700))
+		// Proof Size summary in bytes:
+		//  Measured:  `236`
+		//  Estimated: `3599`
+		// Minimum execution time: 14_341_000 picoseconds.
+		Weight::from_parts(15_683_000, 0)
+			.saturating_add(Weight::from_parts(0, 3599))
 			.saturating_add(RocksDbWeight::get().reads(1))
 			.saturating_add(RocksDbWeight::get().writes(1))
 	}
 	fn authorize_report() -> Weight {
-		Weight::from_parts(100_000_000, 0)
-			.saturating_add(Weight::from_parts(0, 9000))
-			.saturating_add(RocksDbWeight::get().reads(4))
+		// Proof Size summary in bytes:
+		//  Measured:  `759`
+		//  Estimated: `4608`
+		// Minimum execution time: 60_049_000 picoseconds.
+		Weight::from_parts(68_071_000, 0)
+			.saturating_add(Weight::from_parts(0, 4608))
+			.saturating_add(RocksDbWeight::get().reads(2))
+	}
+	fn attest() -> Weight {
+		// Proof Size summary in bytes:
+		//  Measured:  `1071`
+		//  Estimated: `4608`
+		// Minimum execution time: 19_508_000 picoseconds.
+		Weight::from_parts(21_582_000, 0)
+			.saturating_add(Weight::from_parts(0, 4608))
+			.saturating_add(RocksDbWeight::get().reads(1))
+			.saturating_add(RocksDbWeight::get().writes(2))
 	}
 	fn set_params() -> Weight {
 		// Proof Size summary in bytes:
-		//  Measured:  `3`
+		//  Measured:  `198`
 		//  Estimated: `1501`
-		// Minimum execution time: 8_262_000 picoseconds.
-		Weight::from_parts(9_424_000, 0)
+		// Minimum execution time: 10_275_000 picoseconds.
+		Weight::from_parts(11_497_000, 0)
 			.saturating_add(Weight::from_parts(0, 1501))
 			.saturating_add(RocksDbWeight::get().reads(1))
 			.saturating_add(RocksDbWeight::get().writes(2))
 	}
 	fn on_initialize_base() -> Weight {
 		// Proof Size summary in bytes:
-		//  Measured:  `199`
+		//  Measured:  `219`
 		//  Estimated: `5583`
-		// Minimum execution time: 14_862_000 picoseconds.
-		Weight::from_parts(16_385_000, 0)
+		// Minimum execution time: 14_962_000 picoseconds.
+		Weight::from_parts(16_415_000, 0)
 			.saturating_add(Weight::from_parts(0, 5583))
 			.saturating_add(RocksDbWeight::get().reads(7))
 			.saturating_add(RocksDbWeight::get().writes(2))
 	}
 	fn wakeup_idle() -> Weight {
 		// Proof Size summary in bytes:
-		//  Measured:  `572`
-		//  Estimated: `4312`
-		// Minimum execution time: 5_819_000 picoseconds.
-		Weight::from_parts(6_550_000, 0)
-			.saturating_add(Weight::from_parts(0, 4312))
+		//  Measured:  `634`
+		//  Estimated: `4608`
+		// Minimum execution time: 6_009_000 picoseconds.
+		Weight::from_parts(6_810_000, 0)
+			.saturating_add(Weight::from_parts(0, 4608))
 			.saturating_add(RocksDbWeight::get().reads(1))
 	}
 	fn wakeup_prune() -> Weight {
 		// Proof Size summary in bytes:
-		//  Measured:  `576`
-		//  Estimated: `4312`
-		// Minimum execution time: 8_122_000 picoseconds.
-		Weight::from_parts(9_164_000, 0)
-			.saturating_add(Weight::from_parts(0, 4312))
+		//  Measured:  `638`
+		//  Estimated: `4608`
+		// Minimum execution time: 8_593_000 picoseconds.
+		Weight::from_parts(9_975_000, 0)
+			.saturating_add(Weight::from_parts(0, 4608))
 			.saturating_add(RocksDbWeight::get().reads(2))
 			.saturating_add(RocksDbWeight::get().writes(1))
 	}
 	fn wakeup_expire() -> Weight {
 		// Proof Size summary in bytes:
-		//  Measured:  `6051`
+		//  Measured:  `6185`
 		//  Estimated: `8016`
-		// Minimum execution time: 71_656_000 picoseconds.
-		Weight::from_parts(76_444_000, 0)
+		// Minimum execution time: 73_038_000 picoseconds.
+		Weight::from_parts(79_107_000, 0)
 			.saturating_add(Weight::from_parts(0, 8016))
 			.saturating_add(RocksDbWeight::get().reads(8))
 			.saturating_add(RocksDbWeight::get().writes(6))
 	}
 	fn wakeup_missed() -> Weight {
 		// Proof Size summary in bytes:
-		//  Measured:  `5232`
+		//  Measured:  `5371`
 		//  Estimated: `6196`
-		// Minimum execution time: 74_340_000 picoseconds.
-		Weight::from_parts(78_276_000, 0)
+		// Minimum execution time: 79_217_000 picoseconds.
+		Weight::from_parts(84_365_000, 0)
 			.saturating_add(Weight::from_parts(0, 6196))
 			.saturating_add(RocksDbWeight::get().reads(7))
-			.saturating_add(RocksDbWeight::get().writes(6))
+			.saturating_add(RocksDbWeight::get().writes(7))
 	}
 	fn wakeup_finalize(v: u32, ) -> Weight {
 		// Proof Size summary in bytes:
-		//  Measured:  `2660 + v * (122 ±0)`
-		//  Estimated: `9976 + v * (2600 ±25)`
-		// Minimum execution time: 159_165_000 picoseconds.
-		Weight::from_parts(153_785_938, 0)
-			.saturating_add(Weight::from_parts(0, 9976))
-			// Standard Error: 61_412
-			.saturating_add(Weight::from_parts(19_826_729, 0).saturating_mul(v.into()))
+		//  Measured:  `2763 + v * (123 ±0)`
+		//  Estimated: `9978 + v * (2599 ±28)`
+		// Minimum execution time: 160_317_000 picoseconds.
+		Weight::from_parts(163_203_159, 0)
+			.saturating_add(Weight::from_parts(0, 9978))
+			// Standard Error: 149_386
+			.saturating_add(Weight::from_parts(22_936_894, 0).saturating_mul(v.into()))
 			.saturating_add(RocksDbWeight::get().reads(10))
 			.saturating_add(RocksDbWeight::get().reads((1_u64).saturating_mul(v.into())))
 			.saturating_add(RocksDbWeight::get().writes(7))
 			.saturating_add(RocksDbWeight::get().writes((1_u64).saturating_mul(v.into())))
-			.saturating_add(Weight::from_parts(0, 2600).saturating_mul(v.into()))
+			.saturating_add(Weight::from_parts(0, 2599).saturating_mul(v.into()))
 	}
 	fn assign(s: u32, a: u32, ) -> Weight {
 		// Proof Size summary in bytes:
-		//  Measured:  `884 + a * (60 ±0) + s * (85 ±0)`
-		//  Estimated: `5583 + a * (3322 ±0) + s * (2609 ±0)`
-		// Minimum execution time: 273_555_000 picoseconds.
-		Weight::from_parts(277_250_000, 0)
+		//  Measured:  `983 + a * (60 ±0) + s * (85 ±0)`
+		//  Estimated: `5583 + a * (3618 ±0) + s * (2607 ±0)`
+		// Minimum execution time: 351_711_000 picoseconds.
+		Weight::from_parts(414_584_000, 0)
 			.saturating_add(Weight::from_parts(0, 5583))
-			// Standard Error: 48_880
-			.saturating_add(Weight::from_parts(4_782_755, 0).saturating_mul(s.into()))
-			// Standard Error: 768_018
-			.saturating_add(Weight::from_parts(12_234_393, 0).saturating_mul(a.into()))
+			// Standard Error: 71_504
+			.saturating_add(Weight::from_parts(3_950_577, 0).saturating_mul(s.into()))
+			// Standard Error: 1_123_482
+			.saturating_add(Weight::from_parts(15_661_347, 0).saturating_mul(a.into()))
 			.saturating_add(RocksDbWeight::get().reads(8))
 			.saturating_add(RocksDbWeight::get().reads((1_u64).saturating_mul(s.into())))
 			.saturating_add(RocksDbWeight::get().reads((1_u64).saturating_mul(a.into())))
-			.saturating_add(RocksDbWeight::get().writes(4))
-			.saturating_add(RocksDbWeight::get().writes((2_u64).saturating_mul(a.into())))
-			.saturating_add(Weight::from_parts(0, 3322).saturating_mul(a.into()))
-			.saturating_add(Weight::from_parts(0, 2609).saturating_mul(s.into()))
+			.saturating_add(RocksDbWeight::get().writes(5))
+			.saturating_add(RocksDbWeight::get().writes((3_u64).saturating_mul(a.into())))
+			.saturating_add(Weight::from_parts(0, 3618).saturating_mul(a.into()))
+			.saturating_add(Weight::from_parts(0, 2607).saturating_mul(s.into()))
 	}
 	fn close_mining_era(s: u32, ) -> Weight {
 		// Proof Size summary in bytes:
-		//  Measured:  `738 + s * (170 ±0)`
-		//  Estimated: `3599 + s * (2609 ±0)`
-		// Minimum execution time: 68_361_000 picoseconds.
-		Weight::from_parts(69_783_000, 0)
-			.saturating_add(Weight::from_parts(0, 3599))
-			// Standard Error: 108_594
-			.saturating_add(Weight::from_parts(51_791_600, 0).saturating_mul(s.into()))
-			.saturating_add(RocksDbWeight::get().reads(4))
+		//  Measured:  `607 + s * (170 ±0)`
+		//  Estimated: `4084 + s * (2606 ±1)`
+		// Minimum execution time: 74_119_000 picoseconds.
+		Weight::from_parts(35_098_688, 0)
+			.saturating_add(Weight::from_parts(0, 4084))
+			// Standard Error: 175_285
+			.saturating_add(Weight::from_parts(51_611_708, 0).saturating_mul(s.into()))
+			.saturating_add(RocksDbWeight::get().reads(3))
 			.saturating_add(RocksDbWeight::get().reads((2_u64).saturating_mul(s.into())))
-			.saturating_add(RocksDbWeight::get().writes(2))
+			.saturating_add(RocksDbWeight::get().writes(1))
 			.saturating_add(RocksDbWeight::get().writes((1_u64).saturating_mul(s.into())))
-			.saturating_add(Weight::from_parts(0, 2609).saturating_mul(s.into()))
+			.saturating_add(Weight::from_parts(0, 2606).saturating_mul(s.into()))
 	}
 }
