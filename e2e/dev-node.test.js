@@ -107,7 +107,7 @@ test('a new validator: bond, session keys with proof of ownership, validate', as
   const generated = await node.provider.send('author_rotateKeysWithOwner', [
     api.createType('AccountId', bob.address).toHex(),
   ]);
-  assert.match(generated.keys, /^0x[0-9a-f]{128}$/, 'BABE + GRANDPA public keys');
+  assert.match(generated.keys, /^0x[0-9a-f]{192}$/, 'BABE + GRANDPA + compute public keys');
   const hasKeys = await api.rpc.author.hasSessionKeys(generated.keys);
   assert.ok(hasKeys.isTrue, 'the node holds the private keys');
 
