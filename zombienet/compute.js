@@ -55,18 +55,20 @@ async function run(nodeName, networkInfo) {
   params.challengeWindow = 10;
   await finalize(api.tx.sudo.sudo(api.tx.compute.setParams(params)), alice);
 
-  // All three solvers report online.
-  const online = new Set();
-  await until(api, (e) => {
-    if (e.section === 'compute' && e.method === 'Heartbeat') online.add(e.data.solver.toString());
-    return online.size === 3;
-  }, 'three heartbeats', 180_000);
+  // All three solvers report online (their heartbeats may well have landed already).
+  const solvers = NAMES.map((n) => keyring.addFromUri(`//${n[0].toUpperCase()}${n.slice(1)}`).address);
+  for (let waited = 0; ; waited += 3) {
+    const period = (await api.query.compute.onlineCapacityOf()).period.toNumber();
+    const seen = await Promise.all(solvers.map((a) => api.query.compute.solvers(a)));
+    if (seen.every((s) => s.isSome && s.unwrap().seenPeriod.toNumber() === period)) break;
+    if (waited > 180) throw new Error('the three solvers did not report online within 180 s');
+    await new Promise((r) => setTimeout(r, 3000));
+  }
 
   const best = (await api.rpc.chain.getHeader()).number.toNumber();
-  const quote = (await api.call.computeApi.quote(PROGRAM, 'Cpu')).asOk;
+  // (zombienet's bundled @polkadot/api does not decorate the runtime API; the cap is generous.)
   const events = await finalize(api.tx.compute.submitTask(PROGRAM,
-    { root: process.env.DIGITS_ROOT, url: 'digits-train.aids' }, 'Cpu', best + 300,
-    quote.fee.toBigInt() * 2n), dave);
+    { root: process.env.DIGITS_ROOT, url: 'digits-train.aids' }, 'Cpu', best + 300, 1_000n * AI), dave);
   const id = events.find(({ event }) => event.method === 'TaskSubmitted').event.data.task.toNumber();
   const isTask = (e) => e.section === 'compute' && e.data.task && e.data.task.toNumber() === id;
 
