@@ -200,6 +200,22 @@ fn back_off(now: u32, failures: &mut u32, retry_at: &mut u32) {
 	*retry_at = now.saturating_add(wait);
 }
 
+/// The tasks the chain waits for from `account`; the worker forgets any other task it remembers.
+fn current_duties<T: Config, J>(account: &T::AccountId, memory: &mut Memory<J>) -> Vec<TaskId> {
+	let ids: Vec<TaskId> = Duties::<T>::iter_prefix(account).map(|(id, ())| id).collect();
+	memory.retain(|id, _| ids.contains(id));
+	ids
+}
+
+/// Whether the run has used its budget (the remaining tasks wait for the next block).
+fn out_of_time(budget: Timestamp) -> bool {
+	let over = sp_io::offchain::timestamp() > budget;
+	if over {
+		log::warn!(target: crate::LOG_TARGET, "offchain run out of time; the rest waits");
+	}
+	over
+}
+
 /// Whether a report sent at `sent` (if ever) may be sent again at `now`.
 fn due(sent: Option<u32>, now: u32) -> bool {
 	sent.is_none_or(|at| now >= at.saturating_add(RESEND_AFTER))
@@ -215,12 +231,7 @@ fn solver_duties<T: Config>(
 ) {
 	let Some(solver) = Solvers::<T>::get(account) else { return };
 	let period = OnlineCapacityOf::<T>::get().period;
-	let mut ids: Vec<TaskId> = Vec::new();
-	for (id, ()) in Duties::<T>::iter_prefix(account) {
-		ids.push(id);
-	}
-	// Forget tasks that no longer need anything from this solver.
-	memory.jobs.retain(|id, _| ids.contains(id));
+	let ids = current_duties::<T, _>(account, &mut memory.jobs);
 
 	if solver.status == SolverStatus::Active && solver.seen_period != period {
 		// Due at once in a new period; within one, again only once the last may have expired.
@@ -241,8 +252,7 @@ fn solver_duties<T: Config>(
 	}
 
 	for id in ids {
-		if sp_io::offchain::timestamp() > budget {
-			log::warn!(target: crate::LOG_TARGET, "offchain run out of time; the rest waits");
+		if out_of_time(budget) {
 			break;
 		}
 		let Some(task) = Tasks::<T>::get(id) else { continue };
@@ -341,14 +351,9 @@ fn verifier_duties<T: Config>(
 	validator: &T::AccountId,
 	memory: &mut Memory<VerifyJob>,
 ) {
-	let mut ids: Vec<TaskId> = Vec::new();
-	for (id, ()) in Duties::<T>::iter_prefix(validator) {
-		ids.push(id);
-	}
-	memory.retain(|id, _| ids.contains(id));
+	let ids = current_duties::<T, _>(validator, memory);
 	for id in ids {
-		if sp_io::offchain::timestamp() > budget {
-			log::warn!(target: crate::LOG_TARGET, "offchain run out of time; the rest waits");
+		if out_of_time(budget) {
 			break;
 		}
 		let Some(task) = Tasks::<T>::get(id) else { continue };

@@ -585,6 +585,15 @@ fn reports_need_a_valid_signature_and_a_due_action() {
 		assert_eq!(refused(&signed(SOLVER, OffchainAction::Heartbeat { period: 7 })), InvalidTransaction::Stale.into());
 		// Seen this period already (registration).
 		assert_eq!(refused(&signed(SOLVER, OffchainAction::Heartbeat { period: 0 })), InvalidTransaction::Stale.into());
+		// Dispatched anyway (as a block author could), it fails with the documented error.
+		frame_support::assert_noop!(
+			sp_runtime::traits::Dispatchable::dispatch(
+				signed(SOLVER, OffchainAction::Heartbeat { period: 0 }),
+				frame_system::RawOrigin::Authorized.into()
+			)
+			.map_err(|e| e.error),
+			crate::Error::<Test>::StaleReport
+		);
 		// The real thing: valid once, tagged so that the pool keeps one.
 		let accept = signed(SOLVER, OffchainAction::Accept { task: id });
 		let (validity, _) = accept.authorize(TransactionSource::External).unwrap().unwrap();
