@@ -1,0 +1,202 @@
+//! What the calls do, once their origin is checked.
+
+use crate::{
+	BalanceOf, BuybackPool, Config, Error, Event, InvalidParams, LastExecution, Pallet, Params,
+	ParamsOf, Paused, PriceCheckpoints, PriceRecord,
+};
+use frame_support::{
+	defensive,
+	pallet_prelude::*,
+	traits::{
+		fungible::{Balanced, Inspect},
+		fungibles,
+		tokens::{Fortitude, Precision, Preservation},
+		Imbalance, OnUnbalanced,
+	},
+};
+use frame_system::pallet_prelude::BlockNumberFor;
+use sp_runtime::{
+	traits::{Saturating, Zero},
+	FixedPointNumber, FixedU128, PerThing,
+};
+
+/// Why the vault sold no stable asset.
+enum SaleError {
+	/// Selling now would break the guard or failed: the execution must not go on.
+	Refused(DispatchError),
+	/// Selling is impossible for now (no pool, short history): the AI is split all the same.
+	Skipped(DispatchError),
+}
+
+impl<T: Config> Pallet<T> {
+	/// [`Pallet::execute`]: buy AI with the vault's stable asset, then split its AI.
+	pub(crate) fn do_execute(executor: T::AccountId) -> DispatchResult {
+		ensure!(!Paused::<T>::get(), Error::<T>::Paused);
+		let params = Params::<T>::get();
+		let now = frame_system::Pallet::<T>::block_number();
+		if let Some(last) = LastExecution::<T>::get() {
+			ensure!(now >= last.saturating_add(params.epoch_length), Error::<T>::TooEarly);
+		}
+		let vault = Self::vault_account();
+
+		let skipped = match Self::sell_stable(&vault, &params) {
+			Ok(()) => None,
+			Err(SaleError::Refused(e)) => return Err(e),
+			Err(SaleError::Skipped(reason)) => Some(reason),
+		};
+
+		// The vault keeps its existential deposit: revenue smaller than it can still land.
+		let total = T::Currency::reducible_balance(&vault, Preservation::Preserve, Fortitude::Polite);
+		if total.is_zero() {
+			return Err(skipped.unwrap_or_else(|| Error::<T>::VaultEmpty.into()));
+		}
+		if let Some(reason) = skipped {
+			Self::deposit_event(Event::SaleSkipped { reason });
+		}
+		let credit = T::Currency::withdraw(
+			&vault,
+			total,
+			Precision::Exact,
+			Preservation::Preserve,
+			Fortitude::Polite,
+		)?;
+		let (burned, to_treasury, to_executor) = Self::split(credit, &executor);
+
+		LastExecution::<T>::put(now);
+		Self::deposit_event(Event::Executed {
+			executor,
+			total,
+			burned,
+			to_treasury,
+			to_executor,
+			next_execution: now.saturating_add(params.epoch_length),
+		});
+		Ok(())
+	}
+
+	/// Sell the vault's stable asset for AI: at most `max_sale_per_epoch`, and no more than the
+	/// pool pays for at the TWAP less the allowed slippage, on average.
+	fn sell_stable(vault: &T::AccountId, params: &ParamsOf<T>) -> Result<(), SaleError> {
+		let available = <T::StableAssets as fungibles::Inspect<_>>::reducible_balance(
+			T::StableAsset::get(),
+			vault,
+			Preservation::Expendable,
+			Fortitude::Polite,
+		);
+		if available.is_zero() || params.max_sale_per_epoch.is_zero() {
+			return Ok(());
+		}
+		let skip = |e: Error<T>| SaleError::Skipped(e.into());
+		let twap_price = Self::twap_price(params.twap_window).map_err(skip)?;
+		let floor_price =
+			twap_price.saturating_mul(FixedU128::from(params.max_slippage.left_from_one()));
+		let price_cap = T::Pool::max_sale_at_price(floor_price)
+			.ok_or_else(|| skip(Error::<T>::PriceUnavailable))?;
+		if price_cap.is_zero() {
+			return Err(SaleError::Refused(Error::<T>::PriceOutsideGuard.into()));
+		}
+		let amount = available.min(params.max_sale_per_epoch).min(price_cap);
+		let min_ai_out = floor_price.saturating_mul_int(amount);
+		if min_ai_out.is_zero() {
+			// Dust that buys nothing waits for more.
+			return Ok(());
+		}
+		let ai_bought =
+			T::Pool::sell_stable(vault, amount, min_ai_out).map_err(SaleError::Refused)?;
+		Self::deposit_event(Event::Bought {
+			stable_sold: amount,
+			ai_bought,
+			twap_price,
+			min_ai_out,
+			stable_left: available.saturating_sub(amount),
+		});
+		Ok(())
+	}
+
+	/// Burn [`Config::BurnShare`] of `credit`, pay [`Config::ExecutorShare`] to `executor` and the
+	/// rest, rounding dust included, to the treasury. Returns `(burned, to_treasury,
+	/// to_executor)`, which add up to the credit.
+	fn split(
+		credit: crate::CreditOf<T>,
+		executor: &T::AccountId,
+	) -> (BalanceOf<T>, BalanceOf<T>, BalanceOf<T>) {
+		let total = credit.peek();
+		let (burn, rest) = credit.split(T::BurnShare::get().mul_floor(total));
+		let (to_executor, mut to_treasury) = rest.split(T::ExecutorShare::get().mul_floor(total));
+		let burned = burn.peek();
+		T::Burn::on_unbalanced(burn);
+
+		let mut paid_executor = to_executor.peek();
+		if let Err(unpaid) = T::Currency::resolve(executor, to_executor) {
+			// An executor share below the existential deposit of a new account goes to the
+			// treasury rather than being lost.
+			paid_executor = Zero::zero();
+			to_treasury.subsume(unpaid);
+		}
+		let paid_treasury = to_treasury.peek();
+		if let Err(unpaid) = T::Currency::resolve(&T::TreasuryAccount::get(), to_treasury) {
+			defensive!("the treasury cannot receive its share; it stays in the vault");
+			if let Err(lost) = T::Currency::resolve(&Self::vault_account(), unpaid) {
+				T::Burn::on_unbalanced(lost);
+			}
+			return (burned, Zero::zero(), paid_executor);
+		}
+		(burned, paid_treasury, paid_executor)
+	}
+
+	/// [`Pallet::set_params`].
+	pub(crate) fn do_set_params(params: ParamsOf<T>) -> DispatchResult {
+		Self::validate(&params)?;
+		Params::<T>::put(&params);
+		Self::deposit_event(Event::ParamsSet { params });
+		Ok(())
+	}
+
+	/// [`Pallet::set_paused`].
+	pub(crate) fn do_set_paused(paused: bool) {
+		if Paused::<T>::get() == paused {
+			return;
+		}
+		Paused::<T>::put(paused);
+		Self::deposit_event(if paused { Event::Paused } else { Event::Resumed });
+	}
+
+	/// Check `params` against the pallet's bounds.
+	pub(crate) fn validate(params: &ParamsOf<T>) -> Result<(), Error<T>> {
+		params.validate(T::MinTwapWindow::get(), Self::max_twap_window()).map_err(|e| match e {
+			InvalidParams::ZeroEpoch => Error::<T>::ZeroEpoch,
+			InvalidParams::WindowTooShort => Error::<T>::WindowTooShort,
+			InvalidParams::WindowTooLong => Error::<T>::WindowTooLong,
+			InvalidParams::NoSlippageGuard => Error::<T>::NoSlippageGuard,
+		})
+	}
+
+	/// Check the pallet's invariants (listed in the crate documentation).
+	#[cfg(any(feature = "try-runtime", feature = "std", test))]
+	pub fn do_try_state() -> Result<(), sp_runtime::TryRuntimeError> {
+		ensure!(Self::validate(&Params::<T>::get()).is_ok(), "buyback: invalid parameters");
+		let checkpoints = PriceCheckpoints::<T>::get();
+		match PriceRecord::<T>::get() {
+			None => ensure!(checkpoints.is_empty(), "buyback: checkpoints without a record"),
+			Some(record) => {
+				let last = checkpoints.last().ok_or("buyback: a record without checkpoints")?;
+				ensure!(
+					last.at <= record.observed_at && last.cumulative <= record.cumulative,
+					"buyback: the last checkpoint is ahead of the record"
+				);
+				ensure!(last.at == record.checkpointed_at, "buyback: checkpoint time mismatch");
+			},
+		}
+		for pair in checkpoints.windows(2) {
+			if let [earlier, later] = pair {
+				ensure!(earlier.at < later.at, "buyback: checkpoints out of order");
+				ensure!(earlier.cumulative <= later.cumulative, "buyback: price sum went down");
+			}
+		}
+		if let Some(last) = LastExecution::<T>::get() {
+			let now: BlockNumberFor<T> = frame_system::Pallet::<T>::block_number();
+			ensure!(last <= now, "buyback: executed in the future");
+		}
+		Ok(())
+	}
+}
