@@ -16,7 +16,7 @@ use sp_runtime::{
 use sp_version::RuntimeVersion;
 
 use crate::{
-	genesis_config_presets, AccountId, Babe, Balance, Block, Compute, Executive, Grandpa, Historical,
+	genesis_config_presets, AccountId, AssetConversion, Babe, Balance, Block, Buyback, Compute, Executive, Grandpa, Historical,
 	InherentDataExt, Nonce, Runtime, RuntimeCall, RuntimeGenesisConfig, SessionKeys, Staking,
 	System, TransactionPayment, BABE_GENESIS_EPOCH_CONFIG, VERSION,
 };
@@ -226,6 +226,47 @@ impl_runtime_apis! {
 		}
 		fn query_length_to_fee(length: u32) -> Balance {
 			TransactionPayment::length_to_fee(length)
+		}
+	}
+
+	impl pallet_buyback::runtime_api::BuybackApi<Block> for Runtime {
+		fn spot_price() -> Option<sp_runtime::FixedU128> {
+			Buyback::spot_price()
+		}
+
+		fn twap_price() -> Option<sp_runtime::FixedU128> {
+			Buyback::twap_price(pallet_buyback::Params::<Runtime>::get().twap_window).ok()
+		}
+	}
+
+	impl pallet_asset_conversion::AssetConversionApi<
+		Block,
+		Balance,
+		frame_support::traits::tokens::fungible::NativeOrWithId<crate::configs::AssetId>,
+	> for Runtime {
+		fn quote_price_exact_tokens_for_tokens(
+			asset1: frame_support::traits::tokens::fungible::NativeOrWithId<crate::configs::AssetId>,
+			asset2: frame_support::traits::tokens::fungible::NativeOrWithId<crate::configs::AssetId>,
+			amount: Balance,
+			include_fee: bool,
+		) -> Option<Balance> {
+			AssetConversion::quote_price_exact_tokens_for_tokens(asset1, asset2, amount, include_fee)
+		}
+
+		fn quote_price_tokens_for_exact_tokens(
+			asset1: frame_support::traits::tokens::fungible::NativeOrWithId<crate::configs::AssetId>,
+			asset2: frame_support::traits::tokens::fungible::NativeOrWithId<crate::configs::AssetId>,
+			amount: Balance,
+			include_fee: bool,
+		) -> Option<Balance> {
+			AssetConversion::quote_price_tokens_for_exact_tokens(asset1, asset2, amount, include_fee)
+		}
+
+		fn get_reserves(
+			asset1: frame_support::traits::tokens::fungible::NativeOrWithId<crate::configs::AssetId>,
+			asset2: frame_support::traits::tokens::fungible::NativeOrWithId<crate::configs::AssetId>,
+		) -> Option<(Balance, Balance)> {
+			AssetConversion::get_reserves(asset1, asset2).ok()
 		}
 	}
 

@@ -20,6 +20,7 @@ frame_benchmarking::define_benchmarks!(
 	[pallet_sudo, Sudo]
 	[pallet_bags_list, VoterList]
 	[pallet_compute, Compute]
+	[pallet_buyback, Buyback]
 );
 
 /// The benchmarks this runtime offers.

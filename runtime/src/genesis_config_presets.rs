@@ -4,17 +4,25 @@
 //! Every preset mints exactly [`TOTAL_SUPPLY`] and allocates it as DESIGN.md says: the treasury,
 //! investors and team buckets in full, and the accounts a preset endows (dev accounts, validator
 //! stashes) out of the Community Sale bucket, not on top of it. The Testnet Rewards bucket pays
-//! the existential deposits of the two staking reward accounts.
+//! the existential deposits of the two staking reward accounts and the BuyBack Vault.
+//!
+//! Dev and local presets also create a stable asset, `dUSD` (id [`STABLE_ASSET_ID`], 6 decimals),
+//! give every dev account [`STABLE_ENDOWMENT`] of it, and seed the AI/dUSD pool of the DEX from
+//! Alice, so that the BuyBack Vault works from the first block.
 
 use crate::{
-	configs::TreasuryPalletId, AccountId, Balance, BalancesConfig, ComputeConfig, RuntimeGenesisConfig,
+	configs::{TreasuryPalletId, FIRST_PUBLIC_ASSET_ID, STABLE_ASSET_ID, USD},
+	AccountId, AssetConversionConfig, AssetsConfig, Balance, BalancesConfig, Buyback, ComputeConfig,
+	RuntimeGenesisConfig,
 	SessionConfig, SessionKeys, StakingConfig, SudoConfig, Supply, VestingConfig, AI,
 	BABE_GENESIS_EPOCH_CONFIG, COMMUNITY_SALE_ALLOCATION, EXISTENTIAL_DEPOSIT,
 	INVESTORS_ALLOCATION, INVESTORS_CLIFF, INVESTORS_VESTING, TEAM_ALLOCATION, TEAM_CLIFF,
 	TEAM_VESTING, TESTNET_REWARDS_ALLOCATION, TREASURY_ALLOCATION,
 };
 use alloc::{string::String, vec, vec::Vec};
-use frame_support::{build_struct_json_patch, PalletId};
+use frame_support::{
+	build_struct_json_patch, traits::tokens::fungible::NativeOrWithId, PalletId,
+};
 use serde_json::Value;
 use sp_consensus_babe::AuthorityId as BabeId;
 use pallet_compute::{offchain::crypto::Public as ComputeId, HardwareClass};
@@ -91,7 +99,12 @@ pub fn genesis_balances(endowed: &[AccountId]) -> Vec<(AccountId, Balance)> {
 	// Presets are built only when a chain spec is made, never during block execution: a preset
 	// that would mint beyond the supply must fail loudly there.
 	assert!(endowments < COMMUNITY_SALE_ALLOCATION, "endowments exceed the Community Sale bucket");
-	let reward_accounts = [Supply::reward_pot_account(), Supply::payout_reserve_account()];
+	// Pallet accounts that must exist before anything small is paid into them.
+	let reward_accounts = [
+		Supply::reward_pot_account(),
+		Supply::payout_reserve_account(),
+		Buyback::vault_account(),
+	];
 
 	let mut balances = vec![
 		(treasury_account(), TREASURY_ALLOCATION),
@@ -108,7 +121,6 @@ pub fn genesis_balances(endowed: &[AccountId]) -> Vec<(AccountId, Balance)> {
 	balances
 }
 
-/// The genesis state of a preset.
 /// A solver registered at genesis, offline until its node's offchain worker sends a heartbeat.
 pub struct GenesisSolver {
 	/// Its account; its offchain worker signs with this account's key (key type `aicm`).
@@ -123,10 +135,27 @@ pub const SOLVER_STAKE: Balance = 100_000 * AI;
 /// on two cores (the digits job, 499,806,000 units, is then 25 blocks of work).
 pub const SOLVER_CAPACITY: u64 = 20_000_000;
 
+/// What each dev account holds of the dev stable asset, dUSD.
+pub const STABLE_ENDOWMENT: Balance = 1_000_000 * USD;
+/// The genesis AI/dUSD pool: 200,000 AI against 20,000 dUSD, 0.10 dUSD per AI.
+pub const POOL_AI: Balance = 200_000 * AI;
+/// The dUSD side of the genesis pool.
+pub const POOL_STABLE: Balance = 20_000 * USD;
+
+/// A stable asset and an AI/stable pool created at genesis.
+pub struct GenesisDex {
+	/// Owns the asset and provides the pool's liquidity (out of its endowment).
+	pub provider: AccountId,
+	/// Accounts given [`STABLE_ENDOWMENT`] each.
+	pub holders: Vec<AccountId>,
+}
+
+/// The genesis state of a preset.
 fn genesis(
 	validators: Vec<GenesisValidator>,
 	solvers: Vec<GenesisSolver>,
 	endowed: Vec<AccountId>,
+	dex: Option<GenesisDex>,
 	sudo: Option<AccountId>,
 ) -> Value {
 	let mut all_endowed = endowed;
@@ -136,6 +165,24 @@ fn genesis(
 		}
 	}
 	let validator_count = validators.len() as u32;
+	let (stable_assets, stable_metadata, stable_accounts, pools) = match dex {
+		Some(dex) => (
+			vec![(STABLE_ASSET_ID, dex.provider.clone(), true, USD / 100)],
+			vec![(STABLE_ASSET_ID, b"Dev USD".to_vec(), b"dUSD".to_vec(), 6u8)],
+			dex.holders
+				.iter()
+				.map(|a| (STABLE_ASSET_ID, a.clone(), STABLE_ENDOWMENT))
+				.collect::<Vec<_>>(),
+			vec![(
+				NativeOrWithId::Native,
+				NativeOrWithId::WithId(STABLE_ASSET_ID),
+				dex.provider,
+				POOL_AI,
+				POOL_STABLE,
+			)],
+		),
+		None => (vec![], vec![], vec![], vec![]),
+	};
 
 	build_struct_json_patch!(RuntimeGenesisConfig {
 		balances: BalancesConfig { balances: genesis_balances(&all_endowed) },
@@ -182,6 +229,13 @@ fn genesis(
 			min_nominator_bond: MIN_NOMINATOR_BOND,
 		},
 		sudo: SudoConfig { key: sudo },
+		assets: AssetsConfig {
+			assets: stable_assets,
+			metadata: stable_metadata,
+			accounts: stable_accounts,
+			next_asset_id: Some(FIRST_PUBLIC_ASSET_ID),
+		},
+		asset_conversion: AssetConversionConfig { pools },
 		compute: ComputeConfig {
 			solvers: solvers
 				.iter()
@@ -204,6 +258,11 @@ fn dev_accounts() -> Vec<AccountId> {
 	Sr25519Keyring::well_known().map(|k| k.to_account_id()).collect()
 }
 
+/// dUSD for every dev account, and Alice's AI/dUSD pool.
+fn dev_dex() -> GenesisDex {
+	GenesisDex { provider: Sr25519Keyring::Alice.to_account_id(), holders: dev_accounts() }
+}
+
 /// The dev chain's solver service (`scripts/run-dev.sh` starts it).
 pub const DEV_SOLVER_ENDPOINT: &str = "http://127.0.0.1:8420";
 
@@ -217,6 +276,7 @@ fn development_config_genesis() -> Value {
 			endpoint: DEV_SOLVER_ENDPOINT,
 		}],
 		dev_accounts(),
+		Some(dev_dex()),
 		Some(Sr25519Keyring::Alice.to_account_id()),
 	)
 }
@@ -245,6 +305,7 @@ fn local_config_genesis() -> Value {
 			},
 		],
 		dev_accounts(),
+		Some(dev_dex()),
 		Some(Sr25519Keyring::Alice.to_account_id()),
 	)
 }
@@ -279,7 +340,7 @@ fn testnet_config_genesis() -> Value {
 			compute: ComputeId::unchecked_from(*sr),
 		})
 		.collect();
-	genesis(validators, Vec::new(), Vec::new(), None)
+	genesis(validators, Vec::new(), Vec::new(), None, None)
 }
 
 /// The genesis config of preset `id`, as JSON, if `id` names one.

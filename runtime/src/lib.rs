@@ -1,8 +1,8 @@
 //! # The aichain runtime
 //!
 //! $AI tokenomics (fixed 10 billion supply, vesting buckets), BABE + GRANDPA consensus and NPoS
-//! staking paid from a reward pot instead of inflation, and the compute market where training
-//! tasks meet solvers. Configs are grouped by domain in
+//! staking paid from a reward pot instead of inflation, the compute market where training
+//! tasks meet solvers, and the BuyBack Vault that buys AI on the chain's DEX and burns it. Configs are grouped by domain in
 //! [`configs`], runtime APIs live in [`apis`], genesis presets in [`genesis_config_presets`].
 
 #![cfg_attr(not(feature = "std"), no_std)]
@@ -167,6 +167,16 @@ mod runtime {
 	pub type Treasury = pallet_treasury;
 	#[runtime::pallet_index(14)]
 	pub type Vesting = pallet_vesting;
+
+	// Assets and the DEX, then the vault that buys AI on it (its genesis reads the pool).
+	#[runtime::pallet_index(15)]
+	pub type Assets = pallet_assets<Instance1>;
+	#[runtime::pallet_index(16)]
+	pub type PoolAssets = pallet_assets<Instance2>;
+	#[runtime::pallet_index(17)]
+	pub type AssetConversion = pallet_asset_conversion;
+	#[runtime::pallet_index(18)]
+	pub type Buyback = pallet_buyback;
 
 	// Consensus and staking, in the order the reference node uses: staking elects the genesis
 	// validators before session reads them.

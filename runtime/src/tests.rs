@@ -1,9 +1,11 @@
 //! Runtime tests against the real runtime and its genesis presets: exact tokenomics, vesting on
-//! schedule, and validators paid across eras without any change in total issuance.
+//! schedule, validators paid across eras without any change in total issuance, and the BuyBack
+//! Vault buying on the dev preset's pool and burning.
 
 use crate::{
-	genesis_config_presets::*, AccountId, AllPalletsWithSystem, Balance, Balances, BlockNumber,
-	Runtime, RuntimeCall, RuntimeEvent, RuntimeGenesisConfig, RuntimeOrigin, Session, Staking,
+	configs::{STABLE_ASSET_ID, USD},
+	genesis_config_presets::*, AccountId, AllPalletsWithSystem, Assets, Balance, Balances,
+	BlockNumber, Buyback, Runtime, RuntimeCall, RuntimeEvent, RuntimeGenesisConfig, RuntimeOrigin, Session, Staking,
 	Supply, System, Timestamp, TransactionPayment, Vesting, AI, COMMUNITY_SALE_ALLOCATION,
 	EPOCH_DURATION_IN_BLOCKS, EXISTENTIAL_DEPOSIT, INVESTORS_ALLOCATION, INVESTORS_CLIFF,
 	INVESTORS_VESTING, SESSIONS_PER_ERA, SLOT_DURATION, TEAM_ALLOCATION, TEAM_CLIFF, TEAM_VESTING,
@@ -65,6 +67,10 @@ fn supply_invariant_holds() {
 	Supply::do_try_state().expect("total issuance + burned == 10 billion AI");
 }
 
+/// The slot of block 0 in these tests: November 2023, as on a real chain (genesis state itself has
+/// time 0).
+const FIRST_SLOT: u64 = 1_700_000_000_000 / SLOT_DURATION;
+
 /// Produce blocks up to `n` as a BABE validator would: secondary slot claims, timestamps on the
 /// slot, all hooks.
 fn run_to_block(n: BlockNumber) {
@@ -73,7 +79,7 @@ fn run_to_block(n: BlockNumber) {
 		if number > 1 {
 			AllPalletsWithSystem::on_finalize(System::block_number());
 		}
-		let slot = Slot::from(number as u64);
+		let slot = Slot::from(FIRST_SLOT + number as u64);
 		let pre_digest =
 			PreDigest::SecondaryPlain(SecondaryPlainPreDigest { authority_index: 0, slot });
 		let digest =
@@ -82,7 +88,7 @@ fn run_to_block(n: BlockNumber) {
 		System::reset_events();
 		System::initialize(&number, &parent, &digest);
 		AllPalletsWithSystem::on_initialize(number);
-		assert_ok!(Timestamp::set(RuntimeOrigin::none(), number as u64 * SLOT_DURATION));
+		assert_ok!(Timestamp::set(RuntimeOrigin::none(), *slot * SLOT_DURATION));
 	}
 }
 
@@ -115,26 +121,47 @@ fn every_preset_allocates_exactly_ten_billion() {
 			assert_eq!(balance(&investors_account()), INVESTORS_ALLOCATION, "{id}: investors");
 			assert_eq!(balance(&team_account()), TEAM_ALLOCATION, "{id}: team");
 
-			// Dev accounts and validator stashes are paid out of the Community Sale.
-			let endowed: Vec<AccountId> = frame_system::Account::<Runtime>::iter_keys()
+			// Dev accounts and validator stashes are paid out of the Community Sale; where the
+			// preset seeds the DEX, Alice's endowment provides the pool's AI.
+			let pool = pallet_asset_conversion::Pools::<Runtime>::iter_keys()
+				.next()
+				.map(|pool_id| {
+					use pallet_asset_conversion::PoolLocator;
+					<Runtime as pallet_asset_conversion::Config>::PoolLocator::address(&pool_id)
+						.unwrap()
+				});
+			let mut endowed: Vec<AccountId> = frame_system::Account::<Runtime>::iter_keys()
 				.filter(|a| balance(a) == ENDOWMENT)
 				.collect();
+			if let Some(pool) = &pool {
+				assert_eq!(balance(pool), POOL_AI, "{id}: pool");
+				let alice = Sr25519Keyring::Alice.to_account_id();
+				assert_eq!(balance(&alice), ENDOWMENT - POOL_AI, "{id}: alice");
+				endowed.push(alice);
+			}
 			assert_eq!(
 				balance(&community_sale_account()) + ENDOWMENT * endowed.len() as Balance,
 				COMMUNITY_SALE_ALLOCATION,
 				"{id}: community sale"
 			);
-			// Testnet Rewards pay the existential deposits of the staking reward accounts.
+			// Testnet Rewards pay the existential deposits of the staking reward accounts and
+			// the BuyBack Vault.
 			assert_eq!(
 				balance(&testnet_rewards_account())
 					+ balance(&Supply::reward_pot_account())
-					+ balance(&Supply::payout_reserve_account()),
+					+ balance(&Supply::payout_reserve_account())
+					+ balance(&Buyback::vault_account()),
 				TESTNET_REWARDS_ALLOCATION,
 				"{id}: testnet rewards"
 			);
 			assert_eq!(balance(&Supply::reward_pot_account()), EXISTENTIAL_DEPOSIT);
+			assert_eq!(balance(&Buyback::vault_account()), EXISTENTIAL_DEPOSIT);
 			// Nothing else holds any AI.
-			assert_eq!(frame_system::Account::<Runtime>::iter_keys().count(), 7 + endowed.len());
+			assert_eq!(
+				frame_system::Account::<Runtime>::iter_keys().count(),
+				8 + endowed.len() + pool.iter().count()
+			);
+			Buyback::do_try_state().expect("buyback invariants hold at genesis");
 			supply_invariant_holds();
 		});
 	}
@@ -354,4 +381,77 @@ fn compute_submit_task_weight_and_tasks_per_block() {
 		by_proof,
 	);
 	assert!(by_time.min(by_proof) >= 300, "fewer than 300 task submissions fit in a block");
+}
+
+#[test]
+fn dev_preset_seeds_the_dex_and_the_vault_buys_and_burns() {
+	preset_ext(DEV_RUNTIME_PRESET).execute_with(|| {
+		let bob = Sr25519Keyring::Bob.to_account_id();
+		let charlie = Sr25519Keyring::Charlie.to_account_id();
+		let vault = Buyback::vault_account();
+		assert_eq!(Assets::balance(STABLE_ASSET_ID, &bob), STABLE_ENDOWMENT);
+		let genesis_price = sp_runtime::FixedU128::from_rational(POOL_AI, POOL_STABLE);
+		assert_eq!(Buyback::spot_price(), Some(genesis_price));
+		run_to_block(3);
+		// The genesis pool is trusted: its price is the TWAP from the first blocks on.
+		assert_eq!(
+			Buyback::twap_price(pallet_buyback::Params::<Runtime>::get().twap_window).ok(),
+			Some(genesis_price)
+		);
+
+		// Revenue: 100 dUSD and 50 AI.
+		assert_ok!(Assets::transfer(
+			RuntimeOrigin::signed(bob.clone()),
+			STABLE_ASSET_ID.into(),
+			vault.clone().into(),
+			100 * USD
+		));
+		assert_ok!(Balances::transfer_keep_alive(
+			RuntimeOrigin::signed(bob),
+			vault.clone().into(),
+			50 * AI
+		));
+		let issuance = Balances::total_issuance();
+		let charlie_before = balance(&charlie);
+		let treasury_before = balance(&treasury_account());
+
+		assert_ok!(Buyback::execute(RuntimeOrigin::signed(charlie.clone())));
+
+		let events: Vec<_> = System::events()
+			.into_iter()
+			.filter_map(|r| match r.event {
+				RuntimeEvent::Buyback(e) => Some(e),
+				_ => None,
+			})
+			.collect();
+		let pallet_buyback::Event::Bought { stable_sold, ai_bought, min_ai_out, .. } =
+			events[0].clone()
+		else {
+			panic!("bought first: {events:?}")
+		};
+		assert_eq!(stable_sold, 100 * USD);
+		// 100 dUSD at 10 AI per dUSD, less the 0.3% fee and the price impact; at least 95%.
+		assert!(ai_bought >= min_ai_out && min_ai_out == 950 * AI, "{ai_bought} {min_ai_out}");
+		let total = ai_bought + 50 * AI;
+		let burned = total * 7 / 10;
+		let to_executor = total / 100;
+		assert_eq!(
+			events[1],
+			pallet_buyback::Event::Executed {
+				executor: charlie.clone(),
+				total,
+				burned,
+				to_treasury: total - burned - to_executor,
+				to_executor,
+				next_execution: 3 + crate::DAYS,
+			}
+		);
+		assert_eq!(Balances::total_issuance(), issuance - burned);
+		assert_eq!(pallet_supply::Burned::<Runtime>::get(), burned);
+		assert_eq!(balance(&charlie), charlie_before + to_executor);
+		assert_eq!(balance(&treasury_account()), treasury_before + total - burned - to_executor);
+		assert_eq!(balance(&vault), EXISTENTIAL_DEPOSIT);
+		supply_invariant_holds();
+		Buyback::do_try_state().expect("buyback invariants hold");
+	});
 }

@@ -12,15 +12,12 @@ use crate::{
 use frame_support::{parameter_types, traits::ConstU32, PalletId};
 use pallet_compute::{ClassMultipliers, MarketParams, PricingParams};
 use pallet_supply::{ResolveOrBurn, ToRewardPot};
-use sp_runtime::{traits::AccountIdConversion, FixedU128, Perbill, Permill};
+use sp_runtime::{FixedU128, Perbill, Permill};
 
 /// A billionth of an AI: the floor price of one work unit.
 pub const NANO_AI: Balance = AI / 1_000_000_000;
 
 parameter_types! {
-	/// Protocol revenue lands here until the buyback pallet executes it.
-	pub const BuybackVaultId: PalletId = PalletId(*b"ai/bybck");
-	pub BuybackVaultAccount: AccountId = BuybackVaultId::get().into_account_truncating();
 	pub const MiningPotId: PalletId = PalletId(*b"ai/mine_");
 	/// One staking era: six ten-minute sessions.
 	pub const MiningEraLength: BlockNumber = EPOCH_DURATION_IN_BLOCKS * SESSIONS_PER_ERA;
@@ -64,7 +61,7 @@ impl pallet_compute::Config for Runtime {
 	type RuntimeHoldReason = RuntimeHoldReason;
 	type Randomness = pallet_babe::RandomnessFromOneEpochAgo<Runtime>;
 	type Validators = Session;
-	type ProtocolRevenue = ResolveOrBurn<Runtime, BuybackVaultAccount>;
+	type ProtocolRevenue = ResolveOrBurn<Runtime, super::BuybackVaultAccount>;
 	type UnearnedVerifierReward = ToRewardPot<Runtime>;
 	type Slashed = ResolveOrBurn<Runtime, super::TreasuryAccount>;
 	type GovernanceOrigin = frame_system::EnsureRoot<AccountId>;
