@@ -14,8 +14,9 @@ cargo build --release --workspace --locked
 echo "test.sh: build took $(( $(date +%s) - start )) s"
 
 cargo test --release --workspace --locked
-# The compute market's benchmarks, each run once against its mock runtime.
-cargo test --release --locked -p pallet-compute --features runtime-benchmarks benchmarking
+# Our pallets' benchmarks, each run once against its mock runtime.
+cargo test --release --locked -p pallet-compute -p pallet-buyback \
+	--features pallet-compute/runtime-benchmarks,pallet-buyback/runtime-benchmarks benchmarking
 
 echo "test.sh: end-to-end test against a real node"
 (cd e2e && npm ci --no-audit --no-fund --silent)

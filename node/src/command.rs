@@ -131,7 +131,7 @@ pub fn run() -> sc_cli::Result<()> {
 					if cmd.runtime.is_none() && !cfg!(feature = "runtime-benchmarks") {
 						return Err("runtime benchmarks are not compiled in: build the node with \
 						            `--features runtime-benchmarks`, or pass `--runtime` a runtime \
-						            built with that feature (scripts/bench-compute.sh)"
+						            built with that feature (scripts/bench.sh)"
 							.into());
 					}
 					cmd.run_with_spec::<sp_runtime::traits::HashingFor<Block>, service::HostFunctions>(

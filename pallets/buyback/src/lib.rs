@@ -18,7 +18,7 @@
 //!    [`Config::ExecutorShare`] (1%) to the caller, the rest (29% and all rounding dust) to the
 //!    Community Treasury.
 //!
-//! The **price record** is updated at the start of every block ([`Hooks::on_initialize`]): the
+//! The **price record** is updated at the start of every block (`on_initialize`): the
 //! pool's price after the previous block, at the previous block's time, is added to a running sum
 //! of `price × seconds` ([`PriceRecord`]), and every [`Config::CheckpointInterval`] seconds the
 //! sum is kept as a [`Checkpoint`] (at most [`Config::MaxCheckpoints`]). The TWAP over a window is

@@ -85,7 +85,9 @@ impl<T: Config> Pallet<T> {
 			return T::WeightInfo::observe_with_checkpoint();
 		};
 		if now <= record.observed_at {
-			// No time passed (the first block after genesis): nothing to add.
+			// No time passed (the first block after genesis): nothing to add, but the newest
+			// price is the one that holds from now on.
+			PriceRecord::<T>::put(PriceAccumulator { price, ..record });
 			return T::WeightInfo::observe();
 		}
 		let cumulative = record.cumulative_at(now);

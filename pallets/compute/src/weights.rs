@@ -7,7 +7,7 @@
 //! HOSTNAME: `vm`, CPU: `AMD EPYC`
 //! WASM-EXECUTION: `Compiled`, CHAIN: `None`, DB CACHE: 1024
 //!
-//! Regenerate with `scripts/bench-compute.sh`.
+//! Regenerate with `scripts/bench.sh <pallet>` (`compute`, `buyback`).
 
 // Executed Command:
 // /root/.cache/aichain/target/release/aichain-node

@@ -7,6 +7,8 @@
 //! whoever executed it.
 
 use super::TreasuryAccount;
+// `ord_parameter_types!` expands to `vec!`.
+use alloc::vec;
 use crate::{
 	AccountId, Balance, Balances, Runtime, RuntimeEvent, Timestamp, AI, DAYS, EXISTENTIAL_DEPOSIT,
 	MILLI_AI,

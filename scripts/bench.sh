@@ -1,16 +1,19 @@
 #!/usr/bin/env bash
-# Benchmark pallet-compute on this machine and regenerate pallets/compute/src/weights.rs.
+# Benchmark one of our pallets on this machine and regenerate its weights.rs.
 #
 # The node runs the benchmarks from a runtime built with `--features runtime-benchmarks`, passed
 # with `--runtime`, so the node itself needs no extra features. Usage:
-#   scripts/bench-compute.sh [steps] [repeat]      (defaults: 20 steps, 10 repeats)
+#   scripts/bench.sh compute|buyback [steps] [repeat]      (defaults: 20 steps, 10 repeats)
 set -euo pipefail
 cd "$(dirname "$0")/.."
 source scripts/env.sh
+
+pallet=${1:?usage: scripts/bench.sh compute|buyback [steps] [repeat]}
+[ -d "pallets/$pallet" ] || { echo "bench.sh: no pallet pallets/$pallet" >&2; exit 1; }
+steps=${2:-20}
+repeat=${3:-10}
 scripts/setup.sh
 
-steps=${1:-20}
-repeat=${2:-10}
 cargo build --release --locked --workspace
 cargo build --release --locked -p aichain-runtime --features runtime-benchmarks
 wasm="$CARGO_TARGET_DIR/release/wbuild/aichain-runtime/aichain_runtime.compact.compressed.wasm"
@@ -22,10 +25,10 @@ cp "$wasm" "$bench_wasm"
 	--runtime "$bench_wasm" \
 	--genesis-builder runtime \
 	--genesis-builder-preset development \
-	--pallet pallet_compute \
+	--pallet "pallet_$pallet" \
 	--extrinsic '*' \
 	--steps "$steps" \
 	--repeat "$repeat" \
 	--template scripts/frame-weight-template.hbs \
-	--output pallets/compute/src/weights.rs
-echo "bench-compute.sh: wrote pallets/compute/src/weights.rs"
+	--output "pallets/$pallet/src/weights.rs"
+echo "bench.sh: wrote pallets/$pallet/src/weights.rs"
