@@ -84,10 +84,18 @@ impl<T: Config> Pallet<T> {
 			Fortitude::Polite,
 		);
 		if available.is_zero() || params.max_sale_per_epoch.is_zero() {
+			// Nothing to sell, or sales are switched off.
 			return Ok(());
 		}
 		let skip = |e: Error<T>| SaleError::Skipped(e.into());
 		let twap_price = Self::twap_price(params.twap_window).map_err(skip)?;
+		// The cap below is taken from the pool as it is now: it must be the pool the record saw
+		// at the start of the block, or a trade just before this call could shape it.
+		let spot = Self::spot_price().ok_or_else(|| skip(Error::<T>::PriceUnavailable))?;
+		let recorded = PriceRecord::<T>::get().map(|r| r.price);
+		if recorded != Some(spot) {
+			return Err(SaleError::Refused(Error::<T>::PriceMoved.into()));
+		}
 		let floor_price =
 			twap_price.saturating_mul(FixedU128::from(params.max_slippage.left_from_one()));
 		let price_cap = T::Pool::max_sale_at_price(floor_price)
@@ -95,7 +103,14 @@ impl<T: Config> Pallet<T> {
 		if price_cap.is_zero() {
 			return Err(SaleError::Refused(Error::<T>::PriceOutsideGuard.into()));
 		}
-		let amount = available.min(params.max_sale_per_epoch).min(price_cap);
+		let mut amount = available.min(params.max_sale_per_epoch).min(price_cap);
+		// A remainder below the asset's minimum balance would be swept into the sale: keep the
+		// minimum instead.
+		let minimum =
+			<T::StableAssets as fungibles::Inspect<_>>::minimum_balance(T::StableAsset::get());
+		if amount < available && available.saturating_sub(amount) < minimum {
+			amount = available.saturating_sub(minimum);
+		}
 		let min_ai_out = floor_price.saturating_mul_int(amount);
 		if min_ai_out.is_zero() {
 			// Dust that buys nothing waits for more.
@@ -135,11 +150,11 @@ impl<T: Config> Pallet<T> {
 		}
 		let paid_treasury = to_treasury.peek();
 		if let Err(unpaid) = T::Currency::resolve(&T::TreasuryAccount::get(), to_treasury) {
-			defensive!("the treasury cannot receive its share; it stays in the vault");
-			if let Err(lost) = T::Currency::resolve(&Self::vault_account(), unpaid) {
-				T::Burn::on_unbalanced(lost);
-			}
-			return (burned, Zero::zero(), paid_executor);
+			// The treasury account always exists; should it refuse, the share is burned visibly
+			// rather than lost.
+			defensive!("the treasury cannot receive its share; it is burned");
+			T::Burn::on_unbalanced(unpaid);
+			return (burned.saturating_add(paid_treasury), Zero::zero(), paid_executor);
 		}
 		(burned, paid_treasury, paid_executor)
 	}

@@ -9,9 +9,11 @@
 //!    ([`Config::Pool`], pallet-asset-conversion), at most `max_sale_per_epoch` of it, and only as
 //!    much as the pool pays for at an average price no worse than the **TWAP guard**: the
 //!    time-weighted average pool price over at least `twap_window` seconds, less `max_slippage`.
-//!    A pool whose spot price is already beyond the guard (a price spike) makes execution refuse;
-//!    a pool that would pay the guard price only for part of the sale caps it. A vault that cannot
-//!    sell (no pool, not enough price history) still splits the AI it holds.
+//!    A pool whose spot price is already beyond the guard (a price spike), or differs from the
+//!    price recorded at the start of the block (traded in this block, or moved more than a step
+//!    in the last), makes execution refuse without using the epoch; a pool that would pay the
+//!    guard price only for part of the sale caps it. A vault that cannot sell (no pool, not
+//!    enough price history) still splits the AI it holds.
 //! 2. **Split.** All AI in the vault (bought or received as AI), less the existential deposit
 //!    that keeps the vault alive, is split: [`Config::BurnShare`] (70%) burned through
 //!    [`Config::Burn`] (total issuance goes down, the supply ledger records it),
@@ -19,12 +21,13 @@
 //!    Community Treasury.
 //!
 //! The **price record** is updated at the start of every block (`on_initialize`): the
-//! pool's price after the previous block, at the previous block's time, is added to a running sum
-//! of `price × seconds` ([`PriceRecord`]), and every [`Config::CheckpointInterval`] seconds the
+//! pool's price after the previous block, at the previous block's time, moved at most
+//! [`Config::MaxPriceStep`] from the last recorded price, is added to a running sum of
+//! `price × seconds` ([`PriceRecord`]), and every [`Config::CheckpointInterval`] seconds the
 //! sum is kept as a [`Checkpoint`] (at most [`Config::MaxCheckpoints`]). The TWAP over a window is
 //! the difference of the sum now and at the latest checkpoint at least a window old, divided by
-//! the time between them. Trades inside the executing block never enter it; a price pushed away
-//! for one block weighs one block's time in the window. A pool present at genesis is trusted:
+//! the time between them. Trades inside the executing block never enter it (and make execution
+//! refuse); a price pushed away for one block weighs at most one step for one block's time. A pool present at genesis is trusted:
 //! its genesis price stands for all time before the first block. A pool created later must be
 //! observed for a full window before the vault sells into it; a pool that empties restarts the
 //! record.
@@ -155,6 +158,12 @@ pub mod pallet {
 		/// The shortest TWAP window governance may set, in seconds (1800).
 		#[pallet::constant]
 		type MinTwapWindow: Get<u64>;
+
+		/// How far the recorded price may move from one block to the next (1% on aichain): a
+		/// price pushed far for a single block barely moves the TWAP, a lasting move is followed
+		/// within a few dozen blocks.
+		#[pallet::constant]
+		type MaxPriceStep: Get<Perbill>;
 
 		/// Seconds between two kept checkpoints of the price record.
 		#[pallet::constant]
@@ -288,6 +297,10 @@ pub mod pallet {
 		/// The pool's price is beyond the TWAP guard: it pays less than the TWAP less the allowed
 		/// slippage even for the smallest sale. Try again when the price has settled.
 		PriceOutsideGuard,
+		/// The pool's price is not the one recorded at the start of this block: it was traded
+		/// earlier in this block, or moved more than one step in the last. Try again in a later
+		/// block.
+		PriceMoved,
 		/// There is no AI/stable pool, or it is empty.
 		PriceUnavailable,
 		/// The pool has not been observed for a full TWAP window yet.
@@ -333,12 +346,12 @@ pub mod pallet {
 		/// Execute the vault: sell its stable asset for AI under the TWAP guard, then split all
 		/// its AI: 70% burned, 1% to the caller, the rest to the Community Treasury.
 		///
-		/// Origin: any signed account, at most once per epoch. Emits [`Event::Bought`] (or
-		/// [`Event::SaleSkipped`]) and [`Event::Executed`].
+		/// Origin: any signed account, at most once per epoch. Emits [`Event::Bought`] when stable
+		/// asset was sold ([`Event::SaleSkipped`] when it could not be), and [`Event::Executed`].
 		///
 		/// Errors: [`Error::Paused`], [`Error::TooEarly`], [`Error::PriceOutsideGuard`] (a price
-		/// spike: retry later), [`Error::VaultEmpty`], or why the stable asset could not be sold
-		/// when there is no AI to split.
+		/// spike) and [`Error::PriceMoved`] (retry in a later block), [`Error::VaultEmpty`], or
+		/// why the stable asset could not be sold when there is no AI to split.
 		#[pallet::call_index(0)]
 		pub fn execute(origin: OriginFor<T>) -> DispatchResult {
 			let executor = ensure_signed(origin)?;

@@ -228,6 +228,7 @@ parameter_types! {
 	pub const BurnShare: Perbill = Perbill::from_percent(70);
 	pub const ExecutorShare: Perbill = Perbill::from_percent(1);
 	pub const MinTwapWindow: u64 = 1_800;
+	pub const MaxPriceStep: Perbill = Perbill::from_percent(1);
 	pub const CheckpointInterval: u64 = 300;
 	pub DefaultParams: crate::ParamsOf<Test> = crate::BuybackParams {
 		epoch_length: 100,
@@ -249,6 +250,7 @@ impl pallet_buyback::Config for Test {
 	type BurnShare = BurnShare;
 	type ExecutorShare = ExecutorShare;
 	type MinTwapWindow = MinTwapWindow;
+	type MaxPriceStep = MaxPriceStep;
 	type CheckpointInterval = CheckpointInterval;
 	type MaxCheckpoints = ConstU32<16>;
 	type DefaultParams = DefaultParams;

@@ -46,6 +46,11 @@ where
 	Native: Get<T::AssetKind>,
 {
 	fn reserves() -> Option<(T::Balance, T::Balance)> {
+		// Only a created pool counts: anyone can send tokens to a pool's address beforehand.
+		let pool_id = T::PoolLocator::pool_id(&Stable::get(), &Native::get()).ok()?;
+		if !pallet_asset_conversion::Pools::<T>::contains_key(&pool_id) {
+			return None;
+		}
 		pallet_asset_conversion::Pallet::<T>::get_reserves(Stable::get(), Native::get()).ok()
 	}
 

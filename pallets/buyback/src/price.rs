@@ -7,7 +7,10 @@ use crate::{
 };
 use frame_support::{defensive, traits::Time, weights::Weight, BoundedVec};
 use sp_core::U256;
-use sp_runtime::{traits::Get, FixedPointNumber, FixedU128};
+use sp_runtime::{
+	traits::{Get, Saturating},
+	FixedPointNumber, FixedU128,
+};
 
 impl<T: Config> Pallet<T> {
 	/// The chain's time in whole seconds.
@@ -16,10 +19,20 @@ impl<T: Config> Pallet<T> {
 	}
 
 	/// The pool's spot price now: AI per stable unit (reserve ratio, before fees). `None` without
-	/// a pool with reserves.
+	/// a pool with reserves; a ratio beyond `FixedU128` saturates.
 	pub fn spot_price() -> Option<FixedU128> {
 		let (stable, ai) = T::Pool::reserves()?;
-		FixedU128::checked_from_rational(ai, stable)
+		Some(FixedU128::saturating_from_rational(ai, stable))
+	}
+
+	/// `spot`, moved no further than [`Config::MaxPriceStep`] from the last recorded `price`: what
+	/// the record takes as the price of a block. A price pushed far for one block so weighs no
+	/// more than one step; a lasting move is followed one step per block.
+	pub(crate) fn step_towards(price: FixedU128, spot: FixedU128) -> FixedU128 {
+		let step = FixedU128::from(T::MaxPriceStep::get());
+		let lowest = price.saturating_sub(price.saturating_mul(step));
+		let highest = price.saturating_add(price.saturating_mul(step));
+		spot.max(lowest).min(highest)
 	}
 
 	/// The longest TWAP window the kept checkpoints cover, in seconds.
@@ -65,8 +78,9 @@ impl<T: Config> Pallet<T> {
 	/// Observe the pool at the start of a block.
 	///
 	/// `Timestamp` still holds the previous block's time and the pool what the previous block
-	/// left: the observation is the price after the previous block. The price observed before
-	/// it held from its observation until now and is added to the sum.
+	/// left: the observation is the price after the previous block (within one step of the last
+	/// one, see [`Self::step_towards`]). The price recorded before it held from its observation
+	/// until now and is added to the sum.
 	pub(crate) fn observe() -> Weight {
 		let now = Self::now_secs();
 		let price = Self::spot_price();
@@ -77,13 +91,14 @@ impl<T: Config> Pallet<T> {
 			}
 			return T::WeightInfo::observe();
 		};
-		let Some(price) = price else {
+		let Some(spot) = price else {
 			// Without a price the record has a hole no average may span.
 			PriceRecord::<T>::kill();
 			PriceCheckpoints::<T>::kill();
 			Self::deposit_event(Event::PriceRecordCleared);
 			return T::WeightInfo::observe_with_checkpoint();
 		};
+		let price = Self::step_towards(record.price, spot);
 		if now <= record.observed_at {
 			// No time passed (the first block after genesis): nothing to add, but the newest
 			// price is the one that holds from now on.

@@ -72,8 +72,9 @@ fn twap_is_the_time_weighted_average_of_observed_prices() {
 		run_window();
 		assert_eq!(twap(1_800), Ok(genesis_price()));
 
-		// Bob buys AI: from the next block on the pool quotes fewer AI per USD.
-		swap(BOB, Stable::get(), Native::get(), 10_000 * USD);
+		// Bob buys AI: from the next block on the pool quotes fewer AI per USD (0.8% fewer:
+		// within one step, so the record takes the pool's price as it is).
+		swap(BOB, Stable::get(), Native::get(), 4_000 * USD);
 		let new_price = Buyback::spot_price().unwrap();
 		assert!(new_price < genesis_price());
 		let changed_at = now_secs();
@@ -276,22 +277,57 @@ fn a_price_spike_inside_the_window_makes_execution_refuse() {
 		run_window();
 		pay_usd_revenue(1_000 * USD);
 		pay_ai_revenue(5 * AI);
-		// Someone pumps AI by 20% just before execution (in this block or the one before).
+		// Someone pumps AI by 20% just before execution, in the same block: refused.
 		let pumped = swap(BOB, Stable::get(), Native::get(), 100_000 * USD);
-		run_blocks(1);
 		assert!(Buyback::spot_price().unwrap() < genesis_price() * FixedU128::from_rational(85, 100));
-		// One block of the spike barely moves the TWAP.
+		assert_noop!(Buyback::execute(RuntimeOrigin::signed(CHARLIE)), Error::<Test>::PriceMoved);
+		// In the next block the record has moved one step (1%) towards it: still refused.
+		run_blocks(1);
+		assert_eq!(
+			PriceRecord::<Test>::get().unwrap().price,
+			genesis_price() * FixedU128::from_rational(99, 100)
+		);
+		assert_noop!(Buyback::execute(RuntimeOrigin::signed(CHARLIE)), Error::<Test>::PriceMoved);
+		// Held for 20 blocks, the record has caught up; the TWAP has barely moved, and the pool
+		// pays far less than the guard: refused.
+		run_blocks(20);
+		assert_eq!(PriceRecord::<Test>::get().unwrap().price, Buyback::spot_price().unwrap());
 		let twap = twap(1_800).unwrap();
-		assert!(twap > genesis_price() * FixedU128::from_rational(99, 100));
-
-		assert_noop!(Buyback::execute(RuntimeOrigin::signed(CHARLIE)), Error::<Test>::PriceOutsideGuard);
+		assert!(twap > genesis_price() * FixedU128::from_rational(98, 100));
+		assert_noop!(
+			Buyback::execute(RuntimeOrigin::signed(CHARLIE)),
+			Error::<Test>::PriceOutsideGuard
+		);
 		assert_eq!(LastExecution::<Test>::get(), None);
 
-		// Arbitrage brings the price back: execution goes through, in the same epoch.
+		// Arbitrage brings the price back: once the record has followed, execution goes through
+		// in the same epoch.
 		swap(BOB, Native::get(), Stable::get(), pumped);
-		run_blocks(1);
+		run_blocks(20);
 		assert_ok!(Buyback::execute(RuntimeOrigin::signed(CHARLIE)));
 		assert_eq!(usd(vault()), 0);
+	});
+}
+
+#[test]
+fn a_one_block_spike_of_any_size_weighs_one_step() {
+	ExtBuilder::default().build_and_execute(|| {
+		run_window();
+		// AI dumped into the pool: 5 times as many AI per USD, for one block.
+		let dumped = 12_000_000 * AI;
+		Balances::transfer_allow_death(RuntimeOrigin::signed(ALICE), BOB, dumped).unwrap();
+		let got = swap(BOB, Native::get(), Stable::get(), dumped);
+		assert!(Buyback::spot_price().unwrap() > genesis_price() * FixedU128::from_u32(4));
+		run_blocks(1);
+		assert_eq!(
+			PriceRecord::<Test>::get().unwrap().price,
+			genesis_price() * FixedU128::from_rational(101, 100)
+		);
+		swap(BOB, Stable::get(), Native::get(), got);
+		run_blocks(1);
+		// The TWAP saw a 1% higher price for 6 of 1,800 s (plus the way back, one step a block).
+		let twap = twap(1_800).unwrap();
+		assert!(twap < genesis_price() * FixedU128::from_rational(10_001, 10_000), "{twap:?}");
 	});
 }
 
@@ -331,9 +367,10 @@ fn a_cheap_ai_price_does_not_stop_the_sale() {
 	ExtBuilder::default().build_and_execute(|| {
 		run_window();
 		pay_usd_revenue(1_000 * USD);
-		// Someone dumps AI: the vault gets more AI per USD than the TWAP, which it may.
+		// Someone dumps AI: the vault gets more AI per USD than the TWAP, which it may (once the
+		// record has followed the move, a step a block).
 		swap(BOB, Native::get(), Stable::get(), 1_000_000 * AI);
-		run_blocks(1);
+		run_blocks(25);
 		let expected_out = quote_ai_out(1_000 * USD);
 		assert!(expected_out > 10_000 * AI);
 		assert_ok!(Buyback::execute(RuntimeOrigin::signed(CHARLIE)));
@@ -535,5 +572,61 @@ fn max_input_at_price_is_tight_for_many_pools() {
 		assert_eq!(max_input_at_price(spot, fee, 100, 1_000), 0);
 		// No fee and no price: no limit.
 		assert_eq!(max_input_at_price(FixedU128::zero(), fee, 100, 1_000), u128::MAX);
+	});
+}
+
+#[test]
+fn a_trade_earlier_in_the_block_makes_execution_refuse() {
+	ExtBuilder::default().build_and_execute(|| {
+		run_window();
+		pay_usd_revenue(1_000 * USD);
+		pay_ai_revenue(5 * AI);
+		// A 0.2% move, well inside the guard, but made in this block: it could shape the cap.
+		let bought = swap(BOB, Stable::get(), Native::get(), 1_000 * USD);
+		assert_noop!(Buyback::execute(RuntimeOrigin::signed(CHARLIE)), Error::<Test>::PriceMoved);
+		// Even undone, the pool is not exactly what the record saw (the fee stayed in it).
+		swap(BOB, Native::get(), Stable::get(), bought);
+		assert_noop!(Buyback::execute(RuntimeOrigin::signed(CHARLIE)), Error::<Test>::PriceMoved);
+		// Next block: the record has the new price, and the vault sells.
+		run_blocks(1);
+		assert_ok!(Buyback::execute(RuntimeOrigin::signed(CHARLIE)));
+		assert_eq!(usd(vault()), 0);
+	});
+}
+
+#[test]
+fn a_remainder_below_the_minimum_balance_is_kept_not_swept() {
+	ExtBuilder::default().build_and_execute(|| {
+		run_window();
+		set_params(|p| p.max_sale_per_epoch = 1_000 * USD);
+		// 1,000.005 USD: selling the cap would leave 0.005 USD, below the 0.01 USD minimum.
+		pay_usd_revenue(1_000 * USD + USD / 200);
+		assert_ok!(Buyback::execute(RuntimeOrigin::signed(CHARLIE)));
+		let sold = buyback_events()
+			.into_iter()
+			.find_map(|e| match e {
+				Event::Bought { stable_sold, stable_left, .. } => Some((stable_sold, stable_left)),
+				_ => None,
+			})
+			.unwrap();
+		assert_eq!(sold, (1_000 * USD + USD / 200 - USD / 100, USD / 100));
+		assert_eq!(usd(vault()), USD / 100);
+	});
+}
+
+#[test]
+fn tokens_sent_to_a_pool_address_before_the_pool_exists_are_no_price() {
+	ExtBuilder::default().without_pool().build_and_execute(|| {
+		use pallet_asset_conversion::PoolLocator;
+		let pool = <Test as pallet_asset_conversion::Config>::PoolLocator::pool_address(
+			&Native::get(),
+			&Stable::get(),
+		)
+		.unwrap();
+		Balances::transfer_allow_death(RuntimeOrigin::signed(BOB), pool, 1_000 * AI).unwrap();
+		Assets::transfer(RuntimeOrigin::signed(BOB), STABLE, pool, 1 * USD).unwrap();
+		run_blocks(2);
+		assert_eq!(Buyback::spot_price(), None);
+		assert_eq!(PriceRecord::<Test>::get(), None);
 	});
 }

@@ -163,6 +163,9 @@ parameter_types! {
 	pub const ExecutorShare: Perbill = Perbill::from_percent(1);
 	/// The TWAP covers at least 30 minutes.
 	pub const MinTwapWindow: u64 = 1_800;
+	/// The recorded price follows the pool by at most 1% a block: a one-block spike of any size
+	/// weighs like a 1% move for 6 s, a real 50% move is followed within 7 minutes.
+	pub const MaxPriceStep: Perbill = Perbill::from_percent(1);
 	/// A checkpoint every 5 minutes, 64 of them: TWAP windows up to 5 h 15 min.
 	pub const CheckpointInterval: u64 = 300;
 	pub BuybackDefaults: pallet_buyback::ParamsOf<Runtime> = BuybackParams {
@@ -186,6 +189,7 @@ impl pallet_buyback::Config for Runtime {
 	type BurnShare = BurnShare;
 	type ExecutorShare = ExecutorShare;
 	type MinTwapWindow = MinTwapWindow;
+	type MaxPriceStep = MaxPriceStep;
 	type CheckpointInterval = CheckpointInterval;
 	type MaxCheckpoints = ConstU32<64>;
 	type DefaultParams = BuybackDefaults;
@@ -201,7 +205,7 @@ pub struct BuybackBenchmarks;
 #[cfg(feature = "runtime-benchmarks")]
 impl pallet_buyback::benchmarking::BenchmarkHelper<AccountId, Balance> for BuybackBenchmarks {
 	fn setup_pool(stable: Balance, ai: Balance) {
-		use frame_support::traits::fungible::Mutate as _;
+		use frame_support::traits::{fungible::Mutate as _, fungibles::Inspect as _};
 		use frame_support::traits::fungibles::Mutate as _;
 		if crate::AssetConversion::get_reserves(StableAssetKind::get(), NativeAsset::get()).is_ok() {
 			return;
