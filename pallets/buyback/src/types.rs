@@ -66,8 +66,9 @@ impl<Balance, BlockNumber: sp_runtime::traits::Zero> BuybackParams<Balance, Bloc
 /// The running sum of the pool price over time, Uniswap-v2 style.
 ///
 /// Prices are AI per unit of the stable asset, in their smallest units (planck per stable unit),
-/// as read from the pool's reserves and followed at most [`crate::Config::MaxPriceStep`] a block. `cumulative` is the sum of `price × seconds` over every
-/// interval since the history started, in [`FixedU128`]'s inner units. It cannot overflow: each
+/// as read from the pool's reserves and followed at most [`crate::Config::MaxPriceStep`] a block.
+/// `cumulative` is the sum of `price × seconds` over every interval since the history started, in
+/// [`FixedU128`]'s inner units. It cannot overflow: each
 /// term is below `2^128 × 2^64`, and there are fewer than `2^64` of them.
 #[derive(
 	Clone,
