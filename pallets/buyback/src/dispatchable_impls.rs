@@ -88,18 +88,17 @@ impl<T: Config> Pallet<T> {
 			return Ok(());
 		}
 		let skip = |e: Error<T>| SaleError::Skipped(e.into());
-		let twap_price = Self::twap_price(params.twap_window).map_err(skip)?;
+		let record = PriceRecord::<T>::get().ok_or_else(|| skip(Error::<T>::PriceUnavailable))?;
+		let twap_price = Self::twap_of(&record, params.twap_window).map_err(skip)?;
+		let reserves = T::Pool::reserves().ok_or_else(|| skip(Error::<T>::PriceUnavailable))?;
 		// The cap below is taken from the pool as it is now: it must be the pool the record saw
 		// at the start of the block, or a trade just before this call could shape it.
-		let spot = Self::spot_price().ok_or_else(|| skip(Error::<T>::PriceUnavailable))?;
-		let recorded = PriceRecord::<T>::get().map(|r| r.price);
-		if recorded != Some(spot) {
+		if Self::price_of(reserves) != record.price {
 			return Err(SaleError::Refused(Error::<T>::PriceMoved.into()));
 		}
 		let floor_price =
 			twap_price.saturating_mul(FixedU128::from(params.max_slippage.left_from_one()));
-		let price_cap = T::Pool::max_sale_at_price(floor_price)
-			.ok_or_else(|| skip(Error::<T>::PriceUnavailable))?;
+		let price_cap = T::Pool::max_sale_at_price(reserves, floor_price);
 		if price_cap.is_zero() {
 			return Err(SaleError::Refused(Error::<T>::PriceOutsideGuard.into()));
 		}

@@ -120,13 +120,9 @@ impl pallet_supply::Config for Test {
 	type PayoutReserveId = PayoutReserveId;
 }
 
+#[derive_impl(pallet_assets::config_preludes::TestDefaultConfig)]
 impl pallet_assets::Config<Instance1> for Test {
-	type RuntimeEvent = RuntimeEvent;
 	type Balance = Balance;
-	type RemoveItemsLimit = ConstU32<1000>;
-	type AssetId = u32;
-	type AssetIdParameter = u32;
-	type ReserveData = ();
 	type Currency = Balances;
 	type CreateOrigin = AsEnsureOriginWithArg<EnsureSigned<AccountId>>;
 	type ForceOrigin = EnsureRoot<AccountId>;
@@ -135,25 +131,12 @@ impl pallet_assets::Config<Instance1> for Test {
 	type MetadataDepositBase = ConstU128<ED>;
 	type MetadataDepositPerByte = ConstU128<ED>;
 	type ApprovalDeposit = ConstU128<ED>;
-	type StringLimit = ConstU32<50>;
-	type Holder = ();
-	type Freezer = ();
-	type Extra = ();
-	type WeightInfo = ();
-	type CallbackHandle = ();
-	type AssetIdAllocator = ();
-	pallet_assets::runtime_benchmarks_enabled! {
-		type BenchmarkHelper = ();
-	}
 }
 
+/// The DEX's liquidity tokens: only the DEX creates them, without deposits.
+#[derive_impl(pallet_assets::config_preludes::TestDefaultConfig)]
 impl pallet_assets::Config<Instance2> for Test {
-	type RuntimeEvent = RuntimeEvent;
 	type Balance = Balance;
-	type RemoveItemsLimit = ConstU32<1000>;
-	type AssetId = u32;
-	type AssetIdParameter = u32;
-	type ReserveData = ();
 	type Currency = Balances;
 	type CreateOrigin =
 		AsEnsureOriginWithArg<EnsureSignedBy<AssetConversionOrigin, AccountId>>;
@@ -163,16 +146,6 @@ impl pallet_assets::Config<Instance2> for Test {
 	type MetadataDepositBase = ConstU128<0>;
 	type MetadataDepositPerByte = ConstU128<0>;
 	type ApprovalDeposit = ConstU128<0>;
-	type StringLimit = ConstU32<50>;
-	type Holder = ();
-	type Freezer = ();
-	type Extra = ();
-	type WeightInfo = ();
-	type CallbackHandle = ();
-	type AssetIdAllocator = ();
-	pallet_assets::runtime_benchmarks_enabled! {
-		type BenchmarkHelper = ();
-	}
 }
 
 parameter_types! {

@@ -23,8 +23,8 @@ pub trait BuybackPool<AccountId, Balance> {
 	fn reserves() -> Option<(Balance, Balance)>;
 
 	/// The largest amount of stable asset whose sale, fees included, pays on average at least
-	/// `price` AI per stable unit at the pool's current reserves; `None` if there is no pool.
-	fn max_sale_at_price(price: FixedU128) -> Option<Balance>;
+	/// `price` AI per stable unit from a pool with `reserves` (as [`Self::reserves`] gave them).
+	fn max_sale_at_price(reserves: (Balance, Balance), price: FixedU128) -> Balance;
 
 	/// Sell exactly `amount` of `who`'s stable asset for at least `min_ai_out` AI, paid to `who`.
 	/// Returns the AI bought.
@@ -54,12 +54,14 @@ where
 		pallet_asset_conversion::Pallet::<T>::get_reserves(Stable::get(), Native::get()).ok()
 	}
 
-	fn max_sale_at_price(price: FixedU128) -> Option<T::Balance> {
-		let (stable, ai) = Self::reserves()?;
-		let pool_id = T::PoolLocator::pool_id(&Stable::get(), &Native::get()).ok()?;
+	fn max_sale_at_price((stable, ai): (T::Balance, T::Balance), price: FixedU128) -> T::Balance {
+		// A pair the locator cannot place has no pool, hence no reserves: the caller has none.
+		let Ok(pool_id) = T::PoolLocator::pool_id(&Stable::get(), &Native::get()) else {
+			return Zero::zero();
+		};
 		let fee = pallet_asset_conversion::Pallet::<T>::pool_fee(&pool_id);
 		let max = max_input_at_price(price, fee, stable.unique_saturated_into(), ai.unique_saturated_into());
-		Some(T::Balance::unique_saturated_from(max))
+		T::Balance::unique_saturated_from(max)
 	}
 
 	fn sell_stable(

@@ -2,7 +2,7 @@
 //! taken from it.
 
 use crate::{
-	BuybackPool, Checkpoint, Config, Error, Event, Pallet, PriceAccumulator, PriceCheckpoints, PriceRecord,
+	BalanceOf, BuybackPool, Checkpoint, Config, Error, Event, Pallet, PriceAccumulator, PriceCheckpoints, PriceRecord,
 	WeightInfo,
 };
 use frame_support::{defensive, traits::Time, weights::Weight, BoundedVec};
@@ -21,8 +21,12 @@ impl<T: Config> Pallet<T> {
 	/// The pool's spot price now: AI per stable unit (reserve ratio, before fees). `None` without
 	/// a pool with reserves; a ratio beyond `FixedU128` saturates.
 	pub fn spot_price() -> Option<FixedU128> {
-		let (stable, ai) = T::Pool::reserves()?;
-		Some(FixedU128::saturating_from_rational(ai, stable))
+		T::Pool::reserves().map(Self::price_of)
+	}
+
+	/// The price of a pool with reserves `(stable, ai)`: AI per stable unit, saturating.
+	pub(crate) fn price_of((stable, ai): (BalanceOf<T>, BalanceOf<T>)) -> FixedU128 {
+		FixedU128::saturating_from_rational(ai, stable)
 	}
 
 	/// `spot`, moved no further than [`Config::MaxPriceStep`] from the last recorded `price`: what
@@ -45,6 +49,11 @@ impl<T: Config> Pallet<T> {
 	/// up to now: from the latest checkpoint at least `window` old.
 	pub fn twap_price(window: u64) -> Result<FixedU128, Error<T>> {
 		let record = PriceRecord::<T>::get().ok_or(Error::<T>::PriceUnavailable)?;
+		Self::twap_of(&record, window)
+	}
+
+	/// [`Self::twap_price`] of a record already read.
+	pub(crate) fn twap_of(record: &PriceAccumulator, window: u64) -> Result<FixedU128, Error<T>> {
 		let now = Self::now_secs().max(record.observed_at);
 		let since = now.checked_sub(window).ok_or(Error::<T>::PriceHistoryTooShort)?;
 		let checkpoint = PriceCheckpoints::<T>::get()
