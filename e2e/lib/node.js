@@ -25,10 +25,11 @@ export function freePort() {
 }
 
 /**
- * Start `aichain-node --dev` on free ports with a fresh base path and wait until its RPC answers.
- * Returns { api, provider, stop, logs }.
+ * Start `aichain-node --dev` (or another node binary, `bin`) on free ports with a fresh base path
+ * and wait until its RPC answers. Returns { api, provider, url, basePath, stop, logs }; `stop()`
+ * removes the base path, `stop({ keepDatabase: true })` leaves it for the caller.
  */
-export async function startDevNode(extraArgs = []) {
+export async function startDevNode(extraArgs = [], { bin = NODE_BIN } = {}) {
   const rpcPort = await freePort();
   const p2pPort = await freePort();
   const basePath = mkdtempSync(join(tmpdir(), 'aichain-e2e-'));
@@ -42,7 +43,7 @@ export async function startDevNode(extraArgs = []) {
     '--no-mdns',
     ...extraArgs,
   ];
-  const child = spawn(NODE_BIN, args, { stdio: ['ignore', 'pipe', 'pipe'] });
+  const child = spawn(bin, args, { stdio: ['ignore', 'pipe', 'pipe'] });
   let logs = '';
   const collect = (d) => {
     logs += d.toString();
@@ -52,14 +53,14 @@ export async function startDevNode(extraArgs = []) {
   child.stderr.on('data', collect);
   const exited = new Promise((resolve) => child.on('exit', (code) => resolve(code)));
 
-  const stop = async () => {
+  const stop = async ({ keepDatabase = false } = {}) => {
     if (child.exitCode === null) {
       child.kill('SIGINT');
       const timer = setTimeout(() => child.kill('SIGKILL'), 10_000);
       await exited;
       clearTimeout(timer);
     }
-    rmSync(basePath, { recursive: true, force: true });
+    if (!keepDatabase) rmSync(basePath, { recursive: true, force: true });
   };
 
   const deadline = Date.now() + 60_000;
@@ -86,10 +87,12 @@ export async function startDevNode(extraArgs = []) {
     api,
     // For RPC methods @polkadot/api does not decorate yet.
     provider,
+    url: `ws://127.0.0.1:${rpcPort}`,
+    basePath,
     logs: () => logs,
-    stop: async () => {
+    stop: async (options) => {
       await api.disconnect();
-      await stop();
+      await stop(options);
     },
   };
 }

@@ -4,12 +4,17 @@ use crate::*;
 use alloc::{string::String, vec::Vec};
 use frame_benchmarking::{BenchmarkBatch, BenchmarkConfig, BenchmarkList};
 use frame_support::traits::StorageInfo;
-use frame_system_benchmarking::Pallet as SystemBench;
+use frame_system_benchmarking::{extensions::Pallet as SystemExtensionsBench, Pallet as SystemBench};
 
 impl frame_system_benchmarking::Config for Runtime {}
+impl pallet_transaction_payment::BenchmarkConfig for Runtime {}
 
 frame_benchmarking::define_benchmarks!(
 	[frame_system, SystemBench::<Runtime>]
+	[frame_system_extensions, SystemExtensionsBench::<Runtime>]
+	[pallet_transaction_payment, TransactionPayment]
+	[pallet_babe, Babe]
+	[pallet_grandpa, Grandpa]
 	[pallet_balances, Balances]
 	[pallet_timestamp, Timestamp]
 	[pallet_treasury, Treasury]

@@ -23,6 +23,7 @@ mod benchmarks;
 pub mod configs;
 pub mod genesis_config_presets;
 pub mod tokenomics;
+pub mod weights;
 
 #[cfg(test)]
 mod tests;
@@ -116,7 +117,7 @@ pub const VERSION: RuntimeVersion = RuntimeVersion {
 	spec_name: alloc::borrow::Cow::Borrowed("aichain"),
 	impl_name: alloc::borrow::Cow::Borrowed("aichain"),
 	authoring_version: 1,
-	spec_version: 101,
+	spec_version: 102,
 	impl_version: 1,
 	apis: apis::RUNTIME_API_VERSIONS,
 	transaction_version: 1,

@@ -46,8 +46,10 @@ impl pallet_balances::Config for Runtime {
 parameter_types! {
 	/// 10 micro-AI per byte of transaction.
 	pub const TransactionByteFee: Balance = 10 * MICRO_AI;
-	/// A picosecond of compute costs 50,000 units: a transfer costs about 0.01 AI.
-	pub const WeightFee: Balance = 50_000;
+	/// A picosecond of execution costs 12,500,000 planck, so weight, not length, prices a
+	/// transaction: a transfer (687 µs of weight, about 150 bytes) costs about 0.01 AI and a block's
+	/// whole normal class (1.5 s) about 19 AI, before the fee multiplier.
+	pub const WeightFee: Balance = 12_500_000;
 	pub const OperationalFeeMultiplier: u8 = 5;
 	/// Fees rise when blocks are more than a quarter full.
 	pub const TargetBlockFullness: Perquintill = Perquintill::from_percent(25);
@@ -70,7 +72,7 @@ impl pallet_transaction_payment::Config for Runtime {
 		MinimumMultiplier,
 		MaximumMultiplier,
 	>;
-	type WeightInfo = pallet_transaction_payment::weights::SubstrateWeight<Runtime>;
+	type WeightInfo = crate::weights::pallet_transaction_payment::WeightInfo<Runtime>;
 }
 
 parameter_types! {
