@@ -13,6 +13,8 @@ pub mod frame_system_extensions;
 pub mod pallet_babe;
 pub mod pallet_grandpa;
 pub mod pallet_transaction_payment;
+// The generated file documents the fields of the weight it builds.
+#[allow(unused_doc_comments)]
 pub mod paritydb_weights;
 
 pub use block_weights::BlockExecutionWeight;
