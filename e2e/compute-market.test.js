@@ -8,6 +8,7 @@ import assert from 'node:assert/strict';
 import { Keyring } from '@polkadot/keyring';
 import { cryptoWaitReady } from '@polkadot/util-crypto';
 import { startDevNode, sendAndFinalize } from './lib/node.js';
+import { DIGITS_PROGRAM as PROGRAM } from './lib/programs.js';
 
 const AI = 10n ** 18n;
 const TOTAL_SUPPLY = 10_000_000_000n * AI;
@@ -15,14 +16,6 @@ const TOTAL_SUPPLY = 10_000_000_000n * AI;
 const BUYBACK_VAULT = '0x6d6f646c61692f627962636b' + '00'.repeat(20);
 const PERBILL = 1_000_000_000n;
 
-// The digits job of the engine issue: 64-64-10 ReLU, η 0.1, μ 0.9, batch 32, 1,500 steps.
-const PROGRAM = {
-  model: { inputs: 64, hidden: [{ units: 64, activation: 'Relu' }], classes: 10 },
-  optimizer: { learningRate: 6554, momentum: 58982 },
-  batchSize: 32,
-  steps: 1500,
-  seed: 42,
-};
 const WORK_UNITS = 333_204n * 1500n;
 
 let node;

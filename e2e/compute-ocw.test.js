@@ -16,6 +16,7 @@ import { Keyring } from '@polkadot/keyring';
 import { u8aToHex } from '@polkadot/util';
 import { cryptoWaitReady } from '@polkadot/util-crypto';
 import { freePort, sendAndFinalize, startDevNode } from './lib/node.js';
+import { DIGITS_PROGRAM as PROGRAM } from './lib/programs.js';
 
 const AI = 10n ** 18n;
 const TOTAL_SUPPLY = 10_000_000_000n * AI;
@@ -25,14 +26,6 @@ const TARGET = process.env.CARGO_TARGET_DIR ?? join(process.env.HOME, '.cache/ai
 const SOLVER_BIN = process.env.AICHAIN_SOLVER ?? join(TARGET, 'release/aichain-solver');
 const DIGITS_CSV = join(process.env.HOME, '.cache/aichain/datasets/digits.csv');
 
-// The digits job: 64-64-10 ReLU, η 0.1, μ 0.9, batch 32, 1,500 steps.
-const PROGRAM = {
-  model: { inputs: 64, hidden: [{ units: 64, activation: 'Relu' }], classes: 10 },
-  optimizer: { learningRate: 6554, momentum: 58982 },
-  batchSize: 32,
-  steps: 1500,
-  seed: 42,
-};
 
 let node;
 let solver;

@@ -21,6 +21,7 @@ import { ApiPromise, WsProvider } from '@polkadot/api';
 import { Keyring } from '@polkadot/keyring';
 import { cryptoWaitReady } from '@polkadot/util-crypto';
 import { NODE_BIN, startDevNode } from './lib/node.js';
+import { DIGITS_PROGRAM as PROGRAM } from './lib/programs.js';
 
 const { values: opts } = parseArgs({
   options: {
@@ -43,18 +44,15 @@ if (!['transfer', 'submitTask'].includes(CALL)) throw new Error(`--call transfer
 const COUNT = Number(opts.count ?? (CALL === 'transfer' ? 12_000 : 500));
 const SENDERS = Number(opts.senders);
 const LABEL = opts.label ?? (opts.url ?? opts.node ?? 'aichain-node');
-// The transaction pool must hold the whole load at once.
-// The single-state pool: stable2609's default fork-aware pool drops what it has not included
-// after about 90 s of such a load (BENCHMARKS.md).
-const NODE_ARGS = ['--pool-type', 'single-state', '--pool-limit', String(COUNT + 1_000), '--pool-kbytes', String(Math.max(20_480, COUNT)), ...opts['node-arg']];
-// The training program of the compute e2e test (digits, 64-64-10, 1,500 steps).
-const PROGRAM = {
-  model: { inputs: 64, hidden: [{ units: 64, activation: 'Relu' }], classes: 10 },
-  optimizer: { learningRate: 6554, momentum: 58982 },
-  batchSize: 32,
-  steps: 1500,
-  seed: 42,
-};
+// The transaction pool holds the whole load at once. It is the single-state pool: stable2609's
+// default fork-aware pool drops what it has not included about 90 s into such a load
+// (BENCHMARKS.md).
+const NODE_ARGS = [
+  '--pool-type', 'single-state',
+  '--pool-limit', String(COUNT + 1_000),
+  '--pool-kbytes', String(Math.max(20_480, COUNT)),
+  ...opts['node-arg'],
+];
 const DATASET = { root: '0x' + '11'.repeat(32), url: 'https://example.org/digits.aids' };
 
 const log = (...a) => console.log(...a);
