@@ -86,7 +86,7 @@ async function includeAll(api, txs, signer) {
   await Promise.all(pending);
 }
 
-/** The call one benchmark transaction makes, from sender `i` of `senders`. */
+/** The call of benchmark transaction `i`, sent by sender `i mod senders.length`. */
 function buildCall(api, i, senders, ctx) {
   if (CALL === 'transfer') {
     // To the next sender: an existing account, so no account is created or reaped.
@@ -138,7 +138,7 @@ async function main() {
   const signed = [];
   for (let i = 0; i < COUNT; i++) {
     const s = i % SENDERS;
-    const tx = buildCall(api, s, senders, ctx);
+    const tx = buildCall(api, i, senders, ctx);
     await tx.signAsync(senders[s], { nonce: nonces[s] + Math.floor(i / SENDERS), era: 0, blockHash: genesisHash });
     signed.push(tx.toHex());
   }

@@ -10,8 +10,8 @@
 # (`benchmark storage`, which needs the node itself built with `runtime-benchmarks`), the overhead
 # of a block and of an extrinsic (`benchmark overhead`), frame-system's calls and transaction
 # extensions and transaction payment's extension (`benchmark pallet`); BABE's and GRANDPA's
-# benchmarks are printed, for pallet_babe.rs and pallet_grandpa.rs to take by hand. Ends by
-# building the ordinary node again.
+# benchmarks are printed, for pallet_babe.rs and pallet_grandpa.rs to take by hand. The overhead
+# is measured last, with the ordinary node built again.
 set -euo pipefail
 cd "$(dirname "$0")/.."
 source scripts/env.sh
@@ -21,6 +21,16 @@ pallet=${1:?usage: scripts/bench.sh compute|buyback|runtime [steps] [repeat]}
 steps=${2:-20}
 repeat=${3:-10}
 scripts/setup.sh
+
+# Run one pallet's benchmarks from the runtime built with benchmarks; extra arguments (the
+# output file, a template) are passed on.
+bench_pallet() {
+	local name=$1
+	shift
+	"$CARGO_TARGET_DIR/release/aichain-node" benchmark pallet --runtime "$bench_wasm" \
+		--genesis-builder runtime --genesis-builder-preset development --pallet "$name" \
+		--extrinsic '*' --steps "$steps" --repeat "$repeat" "$@"
+}
 
 if [ "$pallet" = runtime ]; then
 	out=runtime/src/weights
@@ -40,15 +50,10 @@ if [ "$pallet" = runtime ]; then
 		--database paritydb --state-version 1 --batch-size 40 \
 		--weight-path "$out/paritydb_weights.rs"
 	for bench in frame_system frame_system_extensions pallet_transaction_payment; do
-		"$node" benchmark pallet --runtime "$bench_wasm" --genesis-builder runtime \
-			--genesis-builder-preset development --pallet "$bench" --extrinsic '*' \
-			--steps "$steps" --repeat "$repeat" --output "$out/$bench.rs"
+		bench_pallet "$bench" --output "$out/$bench.rs"
 	done
-	for bench in pallet_babe pallet_grandpa; do
-		"$node" benchmark pallet --runtime "$bench_wasm" --genesis-builder runtime \
-			--genesis-builder-preset development --pallet "$bench" --extrinsic '*' \
-			--steps "$steps" --repeat "$repeat"
-	done
+	bench_pallet pallet_babe
+	bench_pallet pallet_grandpa
 	# The ordinary node again; with its runtime: an empty block, and a block full of signed
 	# `system.remark` transactions (signature checked, every transaction extension run), per
 	# transaction.
@@ -66,14 +71,6 @@ bench_wasm="$CARGO_TARGET_DIR/aichain_runtime.benchmarks.wasm"
 # The next ordinary build rebuilds the runtime without benchmarks into the same place.
 cp "$wasm" "$bench_wasm"
 
-"$CARGO_TARGET_DIR/release/aichain-node" benchmark pallet \
-	--runtime "$bench_wasm" \
-	--genesis-builder runtime \
-	--genesis-builder-preset development \
-	--pallet "pallet_$pallet" \
-	--extrinsic '*' \
-	--steps "$steps" \
-	--repeat "$repeat" \
-	--template scripts/frame-weight-template.hbs \
+bench_pallet "pallet_$pallet" --template scripts/frame-weight-template.hbs \
 	--output "pallets/$pallet/src/weights.rs"
 echo "bench.sh: wrote pallets/$pallet/src/weights.rs"
