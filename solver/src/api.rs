@@ -39,14 +39,18 @@ pub struct App {
 }
 
 /// An error answer.
-pub struct ApiError(StatusCode, String);
+pub struct ApiError(StatusCode, String, Option<&'static str>);
 
 impl ApiError {
 	fn new(status: StatusCode, message: impl Into<String>) -> Self {
-		Self(status, message.into())
+		Self(status, message.into(), None)
 	}
 	fn internal(message: impl Into<String>) -> Self {
-		Self(StatusCode::INTERNAL_SERVER_ERROR, message.into())
+		Self(StatusCode::INTERNAL_SERVER_ERROR, message.into(), None)
+	}
+	/// An error that means the job cannot be served, with its machine-readable `code`.
+	fn unservable(status: StatusCode, message: impl Into<String>, code: &'static str) -> Self {
+		Self(status, message.into(), Some(code))
 	}
 }
 
@@ -57,20 +61,20 @@ impl IntoResponse for ApiError {
 		} else {
 			tracing::debug!("HTTP {}: {}", self.0, self.1);
 		}
-		(self.0, Json(ErrorBody { error: self.1 })).into_response()
+		(self.0, Json(ErrorBody { error: self.1, code: self.2.map(String::from) })).into_response()
 	}
 }
 
 impl From<DatasetError> for ApiError {
 	fn from(e: DatasetError) -> Self {
-		let status = match e {
-			DatasetError::BadReference(_) => StatusCode::BAD_REQUEST,
-			DatasetError::TooLarge(_) => StatusCode::PAYLOAD_TOO_LARGE,
-			DatasetError::Unavailable(_)
-			| DatasetError::Invalid(_)
-			| DatasetError::Mismatch { .. } => StatusCode::UNPROCESSABLE_ENTITY,
+		let (status, code) = match e {
+			DatasetError::BadReference(_) => (StatusCode::BAD_REQUEST, "dataset_unreachable"),
+			DatasetError::TooLarge(_) => (StatusCode::PAYLOAD_TOO_LARGE, "dataset_unreachable"),
+			DatasetError::Unavailable(_) => (StatusCode::UNPROCESSABLE_ENTITY, "dataset_unreachable"),
+			DatasetError::Invalid(_) => (StatusCode::UNPROCESSABLE_ENTITY, "dataset_invalid"),
+			DatasetError::Mismatch { .. } => (StatusCode::UNPROCESSABLE_ENTITY, "root_mismatch"),
 		};
-		Self(status, e.to_string())
+		Self::unservable(status, e.to_string(), code)
 	}
 }
 
@@ -151,10 +155,13 @@ async fn submit(
 			));
 		}
 	}
-	request
-		.program
-		.validate()
-		.map_err(|e| ApiError::new(StatusCode::BAD_REQUEST, format!("invalid program: {e}")))?;
+	request.program.validate().map_err(|e| {
+		ApiError::unservable(
+			StatusCode::BAD_REQUEST,
+			format!("invalid program: {e}"),
+			"program_unsupported",
+		)
+	})?;
 	let manager = &app.manager;
 	let conflict = |e: SubmitError| match e {
 		SubmitError::Conflict(m) => ApiError::new(StatusCode::CONFLICT, m),

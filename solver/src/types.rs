@@ -234,4 +234,9 @@ pub struct StateAt {
 pub struct ErrorBody {
 	/// What went wrong, for humans.
 	pub error: String,
+	/// Why a job cannot be served, for machines: `dataset_unreachable`, `root_mismatch`,
+	/// `dataset_invalid` or `program_unsupported` (a node's offchain worker declines the task
+	/// on-chain with this reason). Absent for other errors.
+	#[serde(default, skip_serializing_if = "Option::is_none")]
+	pub code: Option<String>,
 }

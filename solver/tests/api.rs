@@ -276,22 +276,27 @@ fn bad_requests_get_clear_client_errors() {
 	expect(solver.post("/jobs", &unknown), 400, "decimal");
 	let mut mismatch = good.clone();
 	mismatch["dataset"]["root"] = json!(hex(&[7u8; 32]));
+	let code = |(status, body): (u16, Value)| (status, body["code"].clone());
 	expect(solver.post("/jobs", &mismatch), 422, "hash mismatch");
+	assert_eq!(code(solver.post("/jobs", &mismatch)), (422, json!("root_mismatch")));
 	let mut shape = good.clone();
 	shape["program"]["model"]["inputs"] = json!(10);
 	expect(solver.post("/jobs", &shape), 422, "do not match the dataset");
+	assert_eq!(code(solver.post("/jobs", &shape)), (422, json!("dataset_invalid")));
+	assert_eq!(code(solver.post("/jobs", &huge)), (400, json!("program_unsupported")));
 	let mut traversal = good.clone();
 	traversal["dataset"]["path"] = json!("../etc/passwd");
 	expect(solver.post("/jobs", &traversal), 400, "relative name");
 	let mut missing = good.clone();
 	missing["dataset"]["path"] = json!("nope.aids");
 	expect(solver.post("/jobs", &missing), 422, "nope.aids");
+	assert_eq!(code(solver.post("/jobs", &missing)), (422, json!("dataset_unreachable")));
+	// Errors that say nothing about the task carry no code: the worker retries them.
+	assert_eq!(code(solver.post("/jobs", &bad_id_body(&good))), (400, Value::Null));
 	let mut nowhere = good.clone();
 	nowhere["dataset"].as_object_mut().unwrap().remove("path");
 	expect(solver.post("/jobs", &nowhere), 400, "path or url");
-	let mut bad_id = good.clone();
-	bad_id["id"] = json!("a/b");
-	expect(solver.post("/jobs", &bad_id), 400, "id must be");
+	expect(solver.post("/jobs", &bad_id_body(&good)), 400, "id must be");
 	expect(solver.get("/jobs/none"), 404, "no job");
 	expect(solver.get("/nowhere"), 404, "no such endpoint");
 	let mut garbage_state = json!({ "program": program, "dataset": good["dataset"], "from_step": 5, "to_step": 6, "state": "0x0102" });
@@ -409,6 +414,8 @@ fn datasets_come_from_urls_checked_and_cached() {
 	);
 	assert_eq!(status, 422, "{err}");
 	assert!(err["error"].as_str().unwrap().contains("404"), "{err}");
+	// The node's offchain worker declines the task on-chain with this code.
+	assert_eq!(err["code"], "dataset_unreachable", "{err}");
 	let (status, err) = solver.post(
 		"/jobs",
 		&job_body("junk", &program, &train, json!({ "url": format!("{base}/junk.aids") })),
@@ -428,4 +435,11 @@ fn datasets_come_from_urls_checked_and_cached() {
 	let cached = job_body("cached", &program, &train, json!({}));
 	assert_eq!(solver.post("/jobs", &cached).0, 202, "cached dataset by root");
 	solver.wait_for("cached", |j| j["state"] == "completed");
+}
+
+/// A job body whose id the service refuses.
+fn bad_id_body(good: &Value) -> Value {
+	let mut bad_id = good.clone();
+	bad_id["id"] = json!("a/b");
+	bad_id
 }

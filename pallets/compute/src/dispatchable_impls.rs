@@ -10,7 +10,7 @@ use frame_support::{
 	pallet_prelude::*,
 	traits::{
 		fungible::{Balanced, MutateHold},
-		tokens::{Fortitude, Precision, Preservation},
+		tokens::{Fortitude, Precision, Preservation, Restriction},
 		Imbalance, OnUnbalanced,
 	},
 };
@@ -19,11 +19,6 @@ use sp_runtime::{
 	traits::{AccountIdConversion, CheckedDiv, Saturating, UniqueSaturatedInto, Zero},
 	Perbill,
 };
-
-/// How many blocks, from the wanted one on, a wake-up may use when blocks are full. Each block
-/// tried is one more storage read in the worst case of `submit_task` (about 3.5 KB of proof):
-/// two keeps 2 × `MaxWakeupsPerBlock` tasks per deadline block and ~500 submissions per block.
-pub(crate) const SCHEDULE_SEARCH: u32 = 2;
 
 /// The heartbeat period of a solver never seen online.
 pub(crate) const NEVER_SEEN: u32 = u32::MAX;
@@ -64,7 +59,12 @@ impl<T: Config> Pallet<T> {
 			seen_period: period,
 			status: SolverStatus::Active,
 			stats: SolverStats::default(),
-			activity: EraActivity { era: MiningEra::<T>::get(), verified_work: 0, periods_online: 1 },
+			activity: EraActivity {
+				era: MiningEra::<T>::get(),
+				verified_work: 0,
+				periods_online: 1,
+				fees: Zero::zero(),
+			},
 		};
 		Self::online_add(&solver);
 		Solvers::<T>::insert(&who, solver);
@@ -73,12 +73,14 @@ impl<T: Config> Pallet<T> {
 	}
 
 	pub(crate) fn do_bond_extra(who: T::AccountId, amount: BalanceOf<T>) -> DispatchResult {
-		let mut solver = Self::active_solver(&who)?;
+		Self::active_solver(&who)?;
 		T::Currency::hold(&HoldReason::SolverStake.into(), &who, amount)
 			.map_err(|_| Error::<T>::InsufficientBalance)?;
-		solver.stake = solver.stake.saturating_add(amount);
-		let stake = solver.stake;
-		Solvers::<T>::insert(&who, solver);
+		let stake = Self::mutate_solver(&who, |solver| {
+			solver.stake = solver.stake.saturating_add(amount);
+			solver.stake
+		})
+		.ok_or(Error::<T>::NotRegistered)?;
 		Self::deposit_event(Event::StakeBonded { solver: who, amount, stake });
 		Ok(())
 	}
@@ -170,33 +172,36 @@ impl<T: Config> Pallet<T> {
 		let id = NextTaskId::<T>::get();
 		TaskQueue::<T>::try_mutate(|queue| queue.try_push(id))
 			.map_err(|_| Error::<T>::QueueFull)?;
-		// The result is due by `deadline`; the block after it refunds a task still without one.
-		Self::schedule(deadline.saturating_add(1u32.into()), id)?;
+		let deposit = params.wakeup_deposit.saturating_mul(crate::TASK_WAKEUPS.into());
 		T::Currency::hold(&HoldReason::TaskFee.into(), &who, quote.fee)
+			.map_err(|_| Error::<T>::InsufficientBalance)?;
+		T::Currency::hold(&HoldReason::TaskDeposit.into(), &who, deposit)
 			.map_err(|_| Error::<T>::InsufficientBalance)?;
 
 		NextTaskId::<T>::put(id.saturating_add(1));
-		OutstandingWork::<T>::mutate(|w| *w = w.saturating_add(quote.work_units));
-		Tasks::<T>::insert(
-			id,
-			TaskOf::<T> {
-				submitter: who.clone(),
-				program,
-				dataset,
-				hardware,
-				work_units: quote.work_units,
-				fee: quote.fee,
-				deadline,
-				submitted_at: now,
-				excluded_solver: None,
-				status: TaskStatus::Queued { reason: QueueReason::AwaitingSolver },
-			},
-		);
+		OutstandingWork::<T>::mutate(|w| w.add(hardware, quote.work_units));
+		let task = TaskOf::<T> {
+			submitter: who.clone(),
+			program,
+			dataset,
+			hardware,
+			work_units: quote.work_units,
+			fee: quote.fee,
+			deposit,
+			deadline,
+			submitted_at: now,
+			queued_at: now,
+			excluded: BoundedVec::new(),
+			status: TaskStatus::Queued { reason: QueueReason::AwaitingSolver },
+		};
+		Self::update_wakeups(id, &[], &Self::wakeups_of(&task));
+		Tasks::<T>::insert(id, task);
 		Self::deposit_event(Event::TaskSubmitted {
 			task: id,
 			submitter: who,
 			work_units: quote.work_units,
 			fee: quote.fee,
+			deposit,
 			deadline,
 		});
 		Ok(())
@@ -211,17 +216,36 @@ impl<T: Config> Pallet<T> {
 	}
 
 	pub(crate) fn do_accept_task(who: T::AccountId, id: TaskId) -> DispatchResult {
-		Tasks::<T>::try_mutate(id, |task| {
-			let task = task.as_mut().ok_or(Error::<T>::UnknownTask)?;
-			let TaskStatus::Assigned { solver, solver_deadline } = &task.status else {
-				return Err(Error::<T>::NotAssigned);
-			};
-			ensure!(*solver == who, Error::<T>::NotAssignedSolver);
-			task.status = TaskStatus::Running { solver: who.clone(), solver_deadline: *solver_deadline };
-			Ok(())
-		})?;
+		let mut task = Tasks::<T>::get(id).ok_or(Error::<T>::UnknownTask)?;
+		let solver_deadline = Self::answerable(&who, &task)?;
+		let before = Self::wakeups_of(&task);
+		task.status = TaskStatus::Running { solver: who.clone(), solver_deadline };
+		Self::update_wakeups(id, &before, &Self::wakeups_of(&task));
+		Tasks::<T>::insert(id, task);
 		Self::deposit_event(Event::TaskAccepted { task: id, solver: who });
 		Ok(())
+	}
+
+	pub(crate) fn do_decline_task(
+		who: T::AccountId,
+		id: TaskId,
+		reason: DeclineReason,
+	) -> DispatchResult {
+		let task = Tasks::<T>::get(id).ok_or(Error::<T>::UnknownTask)?;
+		Self::answerable(&who, &task)?;
+		Self::deposit_event(Event::TaskDeclined { task: id, solver: who.clone(), reason });
+		Self::release_solver(id, &who, &task);
+		Self::exclude_and_requeue(id, task, who, ExclusionCause::Declined(reason))
+	}
+
+	/// The solver deadline of a task `who` may still accept or decline.
+	fn answerable(who: &T::AccountId, task: &TaskOf<T>) -> Result<BlockNumberFor<T>, DispatchError> {
+		let TaskStatus::Assigned { solver, accept_by, solver_deadline } = &task.status else {
+			return Err(Error::<T>::NotAssigned.into());
+		};
+		ensure!(solver == who, Error::<T>::NotAssignedSolver);
+		ensure!(Self::now() <= *accept_by, Error::<T>::AcceptancePeriodOver);
+		Ok(*solver_deadline)
 	}
 
 	pub(crate) fn do_submit_result(
@@ -237,28 +261,24 @@ impl<T: Config> Pallet<T> {
 
 		let params = Params::<T>::get();
 		let window_end = now.saturating_add(params.challenge_window);
-		Self::schedule(window_end.saturating_add(1u32.into()), id)?;
-		let verifiers = Self::draw_verifiers(id, &who, params.verifiers_per_task);
-
 		let mut solver = Solvers::<T>::get(&who).ok_or(Error::<T>::NotRegistered)?;
 		solver.committed = solver.committed.saturating_sub(task.work_units);
 		Solvers::<T>::insert(&who, solver);
-		OutstandingWork::<T>::mutate(|w| *w = w.saturating_sub(task.work_units));
+		OutstandingWork::<T>::mutate(|w| w.sub(task.hardware, task.work_units));
 
 		Self::release_duties(id, &task.status);
-		for verifier in verifiers.iter() {
-			Duties::<T>::insert(&verifier.account, id, ());
-		}
-		let accounts = verifiers.iter().map(|v| v.account.clone()).collect();
-		task.status = TaskStatus::Submitted { solver: who.clone(), result, window_end, verifiers };
-		Tasks::<T>::insert(id, task);
-		Self::deposit_event(Event::ResultSubmitted {
-			task: id,
-			solver: who,
+		let before = Self::wakeups_of(&task);
+		task.status = TaskStatus::Submitted {
+			solver: who.clone(),
 			result,
+			result_at: now,
 			window_end,
-			verifiers: accounts,
-		});
+			draw_at: Some(now.saturating_add(1u32.into())),
+			verifiers: BoundedVec::new(),
+		};
+		Self::update_wakeups(id, &before, &Self::wakeups_of(&task));
+		Tasks::<T>::insert(id, task);
+		Self::deposit_event(Event::ResultSubmitted { task: id, solver: who, result, window_end });
 		Ok(())
 	}
 
@@ -275,6 +295,9 @@ impl<T: Config> Pallet<T> {
 				.find(|v| v.account == who)
 				.ok_or(Error::<T>::NotAVerifier)?;
 			ensure!(verifier.verdict.is_none(), Error::<T>::AlreadyAttested);
+			if let Verdict::Invalid { step, .. } = verdict {
+				ensure!(verifier.segment.covers(step), Error::<T>::OutsideSegment);
+			}
 			verifier.verdict = Some(verdict);
 			Ok(())
 		})?;
@@ -315,13 +338,10 @@ impl<T: Config> Pallet<T> {
 				ensure!(period == current && solver.seen_period != current, Error::<T>::StaleReport);
 				Ok(who)
 			},
-			OffchainAction::Accept { task } => {
+			OffchainAction::Accept { task } | OffchainAction::Decline { task, .. } => {
 				let who = T::OffchainKeys::account(&report.key);
 				let task = Tasks::<T>::get(task).ok_or(Error::<T>::UnknownTask)?;
-				let TaskStatus::Assigned { solver, .. } = &task.status else {
-					return Err(Error::<T>::NotAssigned.into());
-				};
-				ensure!(*solver == who, Error::<T>::NotAssignedSolver);
+				Self::answerable(&who, &task)?;
 				Ok(who)
 			},
 			OffchainAction::Result { task, result } => {
@@ -370,7 +390,9 @@ impl<T: Config> Pallet<T> {
 		})?;
 		let tag = match report.action {
 			OffchainAction::Heartbeat { period } => (b"heartbeat", who, u64::from(period)).encode(),
-			OffchainAction::Accept { task } => (b"accept", who, task).encode(),
+			// Accepting and declining exclude each other: one answer per task in the pool.
+			OffchainAction::Accept { task } | OffchainAction::Decline { task, .. } =>
+				(b"answer", who, task).encode(),
 			OffchainAction::Result { task, .. } => (b"result", task).encode(),
 			OffchainAction::Verdict { task, .. } => (b"verdict", who, task).encode(),
 		};
@@ -388,17 +410,22 @@ impl<T: Config> Pallet<T> {
 		match report.action {
 			OffchainAction::Heartbeat { .. } => Self::do_heartbeat(who),
 			OffchainAction::Accept { task } => Self::do_accept_task(who, task),
+			OffchainAction::Decline { task, reason } => Self::do_decline_task(who, task, reason),
 			OffchainAction::Result { task, result } => Self::do_submit_result(who, task, result),
 			OffchainAction::Verdict { task, verdict } => Self::do_verdict(who, task, verdict),
 		}
 	}
 
 	pub(crate) fn do_set_params(params: ParamsOf<T>) -> DispatchResult {
-		params.validate(T::MaxVerifiers::get()).map_err(|why| {
+		params.validate(T::MaxVerifiers::get(), T::MaxExcludedSolvers::get()).map_err(|why| {
 			log::debug!(target: crate::LOG_TARGET, "rejected parameters: {why}");
 			Error::<T>::InvalidParams
 		})?;
+		let old = Params::<T>::get();
 		Params::<T>::put(params);
+		if (old.min_stake, old.stake_per_capacity) != (params.min_stake, params.stake_per_capacity) {
+			Self::recount_online_capacity();
+		}
 		PricePerUnit::<T>::mutate(|price| {
 			*price = (*price).max(params.pricing.floor).min(params.pricing.ceiling)
 		});
@@ -456,18 +483,49 @@ impl<T: Config> Pallet<T> {
 		Ok(solver)
 	}
 
+	/// Change a solver's record with its online capacity kept exact: what it counts is taken
+	/// out before `f` and put back after (stake and reputation decide it).
+	pub(crate) fn mutate_solver<R>(
+		who: &T::AccountId,
+		f: impl FnOnce(&mut SolverOf<T>) -> R,
+	) -> Option<R> {
+		let mut solver = Solvers::<T>::get(who)?;
+		Self::online_remove(&solver);
+		let r = f(&mut solver);
+		Self::online_add(&solver);
+		Solvers::<T>::insert(who, solver);
+		Some(r)
+	}
+
 	/// The solver's activity record for the current mining era (reset if it is older).
-	pub(crate) fn activity_mut(solver: &mut SolverOf<T>) -> &mut EraActivity {
+	pub(crate) fn activity_mut(solver: &mut SolverOf<T>) -> &mut EraActivity<BalanceOf<T>> {
 		let era = MiningEra::<T>::get();
 		if solver.activity.era != era {
-			solver.activity = EraActivity { era, verified_work: 0, periods_online: 0 };
+			solver.activity =
+				EraActivity { era, verified_work: 0, periods_online: 0, fees: Zero::zero() };
 		}
 		&mut solver.activity
 	}
 
+	/// Work units per block a solver's capacity counts for, in pricing and in the draw: what it
+	/// advertises, up to what its stake backs (`stake / stake_per_capacity`); nothing below the
+	/// minimum stake or with no reputation left.
+	pub fn counted_capacity(solver: &SolverOf<T>, params: &ParamsOf<T>) -> WorkUnits {
+		if solver.stake < params.min_stake || solver.reputation.is_zero() {
+			return 0;
+		}
+		let backed: u128 = solver
+			.stake
+			.checked_div(&params.stake_per_capacity)
+			.unwrap_or_else(Zero::zero)
+			.unique_saturated_into();
+		backed.min(u128::from(solver.capacity)).unique_saturated_into()
+	}
+
 	/// Count an active solver's capacity in the bucket of its last heartbeat period.
 	pub(crate) fn online_add(solver: &SolverOf<T>) {
-		Self::with_bucket(solver, |bucket| *bucket = bucket.saturating_add(solver.capacity));
+		let counted = Self::counted_capacity(solver, &Params::<T>::get());
+		Self::with_bucket(solver, |bucket| bucket.add(solver.hardware, counted));
 	}
 
 	/// Count a registered solver as never seen: offline until its first heartbeat (genesis
@@ -483,11 +541,12 @@ impl<T: Config> Pallet<T> {
 
 	/// Take an active solver's capacity out of its bucket.
 	pub(crate) fn online_remove(solver: &SolverOf<T>) {
-		Self::with_bucket(solver, |bucket| *bucket = bucket.saturating_sub(solver.capacity));
+		let counted = Self::counted_capacity(solver, &Params::<T>::get());
+		Self::with_bucket(solver, |bucket| bucket.sub(solver.hardware, counted));
 	}
 
-	/// Apply `f` to the online-capacity bucket an active solver counts in, if it is online.
-	fn with_bucket(solver: &SolverOf<T>, f: impl FnOnce(&mut WorkUnits)) {
+	/// Apply `f` to the online-capacity buckets an active solver counts in, if it is online.
+	fn with_bucket(solver: &SolverOf<T>, f: impl FnOnce(&mut PerClass<WorkUnits>)) {
 		if solver.status != SolverStatus::Active {
 			return;
 		}
@@ -498,22 +557,77 @@ impl<T: Config> Pallet<T> {
 		});
 	}
 
-	/// Wake `task` up at block `at`, or in the first of the following blocks with a free slot.
-	pub(crate) fn schedule(at: BlockNumberFor<T>, task: TaskId) -> Result<(), Error<T>> {
-		let mut block = at;
-		for _ in 0..SCHEDULE_SEARCH {
-			if Agenda::<T>::try_mutate(block, |slots| slots.try_push(task)).is_ok() {
-				return Ok(());
+	/// Count every solver's capacity again (the parameters it depends on changed).
+	pub(crate) fn recount_online_capacity() {
+		let params = Params::<T>::get();
+		let mut capacity = OnlineCapacityOf::<T>::get();
+		capacity.current = PerClass::default();
+		capacity.previous = PerClass::default();
+		for solver in Solvers::<T>::iter_values() {
+			if solver.status != SolverStatus::Active {
+				continue;
 			}
-			block = block.saturating_add(1u32.into());
+			let counted = Self::counted_capacity(&solver, &params);
+			if let Some(bucket) = capacity.bucket_mut(solver.seen_period) {
+				bucket.add(solver.hardware, counted);
+			}
 		}
-		Err(Error::<T>::AgendaFull)
+		OnlineCapacityOf::<T>::put(capacity);
+	}
+
+	// ---- wake-ups ----
+
+	/// The live wake-ups a task needs in its current state: the block after its deadline while
+	/// no result is in, the end of the acceptance period while assigned, the block after its
+	/// solver's deadline while working, the pending verifier draw and the end of the challenge
+	/// window once a result is in.
+	pub(crate) fn wakeups_of(task: &TaskOf<T>) -> alloc::vec::Vec<BlockNumberFor<T>> {
+		let next = |b: &BlockNumberFor<T>| b.saturating_add(1u32.into());
+		let mut blocks = alloc::vec::Vec::new();
+		match &task.status {
+			TaskStatus::Queued { .. } => blocks.push(next(&task.deadline)),
+			TaskStatus::Assigned { accept_by, solver_deadline, .. } => {
+				blocks.push(next(&task.deadline));
+				blocks.push(next(accept_by));
+				blocks.push(next(solver_deadline));
+			},
+			TaskStatus::Running { solver_deadline, .. } => {
+				blocks.push(next(&task.deadline));
+				blocks.push(next(solver_deadline));
+			},
+			TaskStatus::Submitted { window_end, draw_at, .. } => {
+				blocks.push(next(window_end));
+				blocks.extend(*draw_at);
+			},
+			TaskStatus::Challenged { .. } |
+			TaskStatus::Finalized { .. } |
+			TaskStatus::Refunded { .. } => {},
+		}
+		blocks.sort_unstable();
+		blocks.dedup();
+		blocks
+	}
+
+	/// Move a task's live wake-ups from the blocks `before` to the blocks `after`: entries no
+	/// longer needed go at once. Never fails: a block has no limit of entries.
+	pub(crate) fn update_wakeups(
+		id: TaskId,
+		before: &[BlockNumberFor<T>],
+		after: &[BlockNumberFor<T>],
+	) {
+		for block in before.iter().filter(|b| !after.contains(b)) {
+			Agenda::<T>::remove((*block, Lane::Live), id);
+		}
+		let earliest = Self::now().saturating_add(1u32.into());
+		for block in after.iter().filter(|b| !before.contains(b)) {
+			Agenda::<T>::insert(((*block).max(earliest), Lane::Live), id, ());
+		}
 	}
 
 	/// A task that ends without a result: its work leaves the outstanding demand and its whole
 	/// fee goes back.
 	pub(crate) fn refund_unfinished(id: TaskId, task: TaskOf<T>, cause: RefundCause) -> DispatchResult {
-		OutstandingWork::<T>::mutate(|w| *w = w.saturating_sub(task.work_units));
+		OutstandingWork::<T>::mutate(|w| w.sub(task.hardware, task.work_units));
 		Self::refund(id, task, cause)
 	}
 
@@ -531,20 +645,29 @@ impl<T: Config> Pallet<T> {
 		Ok(())
 	}
 
-	/// Store a task in its final state and schedule its pruning after `retention` blocks.
+	/// Store a task in its final state: its live wake-ups go, and its pruning is scheduled
+	/// after `retention` blocks.
 	pub(crate) fn finish(id: TaskId, mut task: TaskOf<T>, status: TaskStatusOf<T>) {
+		Self::update_wakeups(id, &Self::wakeups_of(&task), &[]);
 		task.status = status;
 		let prune_at = Self::now()
 			.saturating_add(Params::<T>::get().retention)
 			.saturating_add(1u32.into());
-		if Self::schedule(prune_at, id).is_ok() {
-			Tasks::<T>::insert(id, task);
-		} else {
-			// No later wake-up would ever remove it, so it is not kept at all; its final state
-			// is in this block's events.
-			log::warn!(target: crate::LOG_TARGET, "no slot to prune task {id}; removed now");
-			Tasks::<T>::remove(id);
-		}
+		Agenda::<T>::insert((prune_at, Lane::Prune), id, ());
+		Tasks::<T>::insert(id, task);
+	}
+
+	/// Remove a finished task and release its deposit.
+	pub(crate) fn prune(id: TaskId, task: TaskOf<T>) -> DispatchResult {
+		let deposit = T::Currency::release(
+			&HoldReason::TaskDeposit.into(),
+			&task.submitter,
+			task.deposit,
+			Precision::BestEffort,
+		)?;
+		Tasks::<T>::remove(id);
+		Self::deposit_event(Event::TaskPruned { task: id, submitter: task.submitter, deposit });
+		Ok(())
 	}
 
 	/// Forget what a task in `status` still expected of its solver or its verifiers: it is
@@ -561,42 +684,144 @@ impl<T: Config> Pallet<T> {
 		}
 	}
 
-	/// Slash `share` of a solver's stake and hand the proceeds to `T::Slashed`.
-	pub(crate) fn slash_stake(
-		solver_id: &T::AccountId,
-		solver: &mut SolverOf<T>,
-		share: Perbill,
-	) -> CreditOf<T> {
-		let amount = share.mul_floor(solver.stake);
-		let (credit, _missing) = <T::Currency as frame_support::traits::fungible::hold::Balanced<
-			T::AccountId,
-		>>::slash(&HoldReason::SolverStake.into(), solver_id, amount);
-		solver.stake = solver.stake.saturating_sub(credit.peek());
-		credit
+	/// A solver leaves a task it was working on: its duty ends and the task's work and slot no
+	/// longer count against it.
+	pub(crate) fn release_solver(id: TaskId, solver_id: &T::AccountId, task: &TaskOf<T>) {
+		Self::release_duties(id, &task.status);
+		if let Some(mut solver) = Solvers::<T>::get(solver_id) {
+			solver.committed = solver.committed.saturating_sub(task.work_units);
+			solver.active_tasks = solver.active_tasks.saturating_sub(1);
+			Solvers::<T>::insert(solver_id, solver);
+		}
 	}
 
-	/// The solver missed a deadline on `task`: slash it, lower its reputation and free the
-	/// task's capacity.
+	/// A task's solver left it (`cause`): the solver is excluded from it, and the task goes
+	/// back to the queue while its deadline can still be met. It is refunded instead once
+	/// `max_declines` solvers declined it (less their compensation), when no more solvers can
+	/// be excluded, or when its deadline has passed.
+	pub(crate) fn exclude_and_requeue(
+		id: TaskId,
+		mut task: TaskOf<T>,
+		solver: T::AccountId,
+		cause: ExclusionCause,
+	) -> DispatchResult {
+		let now = Self::now();
+		let before = Self::wakeups_of(&task);
+		let excluded = task.excluded.try_push(Exclusion { solver: solver.clone(), cause }).is_ok();
+		let declines: u32 = task
+			.excluded
+			.iter()
+			.filter(|e| matches!(e.cause, ExclusionCause::Declined(_)))
+			.count()
+			.unique_saturated_into();
+		let reason = match cause {
+			ExclusionCause::Declined(_) => QueueReason::SolverDeclined,
+			ExclusionCause::DidNotAnswer => QueueReason::SolverDidNotAnswer,
+			ExclusionCause::MissedDeadline => QueueReason::SolverMissedDeadline,
+		};
+		if declines >= Params::<T>::get().max_declines {
+			Self::compensate_decliners(id, &mut task)?;
+			return Self::refund_unfinished(id, task, RefundCause::Unservable);
+		}
+		let requeued = excluded &&
+			now <= task.deadline &&
+			TaskQueue::<T>::try_mutate(|q| q.try_push(id)).is_ok();
+		if !requeued {
+			let cause = match cause {
+				ExclusionCause::MissedDeadline => RefundCause::DeadlineMissed,
+				_ => RefundCause::NoSolverAvailable,
+			};
+			return Self::refund_unfinished(id, task, cause);
+		}
+		task.status = TaskStatus::Queued { reason };
+		task.queued_at = now;
+		Self::update_wakeups(id, &before, &Self::wakeups_of(&task));
+		Tasks::<T>::insert(id, task);
+		Self::deposit_event(Event::TaskRequeued { task: id, solver, reason });
+		Ok(())
+	}
+
+	/// Pay each solver that declined an unservable task `decline_compensation` of its fee, out
+	/// of the submitter's hold; the task's fee shrinks by what was paid.
+	fn compensate_decliners(id: TaskId, task: &mut TaskOf<T>) -> DispatchResult {
+		let per_decline = Params::<T>::get().decline_compensation.mul_floor(task.fee);
+		if per_decline.is_zero() {
+			return Ok(());
+		}
+		for exclusion in task.excluded.iter() {
+			if !matches!(exclusion.cause, ExclusionCause::Declined(_)) {
+				continue;
+			}
+			let paid = T::Currency::transfer_on_hold(
+				&HoldReason::TaskFee.into(),
+				&task.submitter,
+				&exclusion.solver,
+				per_decline,
+				Precision::Exact,
+				Restriction::Free,
+				Fortitude::Force,
+			)?;
+			task.fee = task.fee.saturating_sub(paid);
+			Self::deposit_event(Event::DeclineCompensated {
+				task: id,
+				solver: exclusion.solver.clone(),
+				amount: paid,
+			});
+		}
+		Ok(())
+	}
+
+	/// Slash `share` of a solver's stake and hand the proceeds to `T::Slashed`. The solver's
+	/// record is updated in storage (its counted capacity with it).
+	pub(crate) fn slash_stake(solver_id: &T::AccountId, share: Perbill) -> CreditOf<T> {
+		Self::mutate_solver(solver_id, |solver| {
+			let amount = share.mul_floor(solver.stake);
+			let (credit, _missing) =
+				<T::Currency as frame_support::traits::fungible::hold::Balanced<T::AccountId>>::slash(
+					&HoldReason::SolverStake.into(),
+					solver_id,
+					amount,
+				);
+			solver.stake = solver.stake.saturating_sub(credit.peek());
+			credit
+		})
+		.unwrap_or_default()
+	}
+
+	/// The solver accepted `task` and missed its deadline: slash it, lower its reputation and
+	/// free the task's capacity.
 	pub(crate) fn penalize_missed(solver_id: &T::AccountId, id: TaskId, task: &TaskOf<T>) {
-		let Some(mut solver) = Solvers::<T>::get(solver_id) else {
+		if !Solvers::<T>::contains_key(solver_id) {
 			log::error!(target: crate::LOG_TARGET, "task {id} bound to unknown solver");
 			return;
-		};
+		}
 		let params = Params::<T>::get();
-		let credit = Self::slash_stake(solver_id, &mut solver, params.missed_deadline_slash);
+		let credit = Self::slash_stake(solver_id, params.missed_deadline_slash);
 		let amount = credit.peek();
 		T::Slashed::on_unbalanced(credit);
-		solver.committed = solver.committed.saturating_sub(task.work_units);
-		solver.active_tasks = solver.active_tasks.saturating_sub(1);
-		solver.stats.missed = solver.stats.missed.saturating_add(1);
-		solver.reputation = solver.reputation.saturating_sub(params.reputation_loss);
-		Solvers::<T>::insert(solver_id, solver);
+		Self::release_solver(id, solver_id, task);
+		Self::mutate_solver(solver_id, |solver| {
+			solver.stats.missed = solver.stats.missed.saturating_add(1);
+			solver.reputation = solver.reputation.saturating_sub(params.reputation_loss);
+		});
 		Self::deposit_event(Event::SolverSlashed {
 			solver: solver_id.clone(),
 			task: id,
 			amount,
 			cause: SlashCause::MissedDeadline,
 		});
+	}
+
+	/// The assigned solver let the acceptance period pass: it loses reputation, not stake.
+	pub(crate) fn penalize_silence(solver_id: &T::AccountId, id: TaskId, task: &TaskOf<T>) {
+		let loss = Params::<T>::get().no_answer_reputation_loss;
+		Self::release_solver(id, solver_id, task);
+		if let Some(reputation) = Self::mutate_solver(solver_id, |solver| {
+			solver.reputation = solver.reputation.saturating_sub(loss);
+			solver.reputation
+		}) {
+			Self::deposit_event(Event::AnswerMissed { task: id, solver: solver_id.clone(), reputation });
+		}
 	}
 
 	/// Pay out a task whose result stands: take the fee from the submitter's hold and split it.
@@ -640,14 +865,14 @@ impl<T: Config> Pallet<T> {
 		T::UnearnedVerifierReward::on_unbalanced(unearned);
 		T::ProtocolRevenue::on_unbalanced(protocol);
 
-		if let Some(mut solver) = Solvers::<T>::get(&solver_id) {
+		Self::mutate_solver(&solver_id, |solver| {
 			solver.active_tasks = solver.active_tasks.saturating_sub(1);
 			solver.stats.completed = solver.stats.completed.saturating_add(1);
 			solver.reputation = solver.reputation.saturating_add(params.reputation_gain);
-			let activity = Self::activity_mut(&mut solver);
+			let activity = Self::activity_mut(solver);
 			activity.verified_work = activity.verified_work.saturating_add(task.work_units);
-			Solvers::<T>::insert(&solver_id, solver);
-		}
+			activity.fees = activity.fees.saturating_add(fee);
+		});
 		Self::finish(id, task, TaskStatus::Finalized { solver: solver_id.clone(), result, at: Self::now() });
 		Self::deposit_event(Event::TaskFinalized {
 			task: id,
@@ -668,11 +893,13 @@ impl<T: Config> Pallet<T> {
 		}
 	}
 
-	/// Draw up to `count` distinct verifiers among the active validators, never the solver.
-	fn draw_verifiers(
-		id: TaskId,
+	/// Draw up to `count` distinct verifiers among the active validators, never the solver, each
+	/// with a segment of a `steps`-step trace, from `seed` (fresh randomness).
+	pub(crate) fn draw_verifiers(
+		seed: &impl Encode,
 		solver: &T::AccountId,
 		count: u32,
+		steps: u32,
 	) -> BoundedVec<Verifier<T::AccountId>, T::MaxVerifiers> {
 		use frame_support::traits::ValidatorSet;
 		let mut pool: alloc::vec::Vec<T::AccountId> =
@@ -680,11 +907,12 @@ impl<T: Config> Pallet<T> {
 		let mut drawn = BoundedVec::new();
 		let mut round: u32 = 0;
 		while round < count.min(T::MaxVerifiers::get()) && !pool.is_empty() {
-			let seed = Self::random_u128(&(b"compute/verifiers", id, round));
+			let pick = Self::derive_u128(&(seed, b"verifier", round));
 			let len: u128 = pool.len().unique_saturated_into();
-			let index: usize = seed.checked_rem(len).unwrap_or(0).unique_saturated_into();
+			let index: usize = pick.checked_rem(len).unwrap_or(0).unique_saturated_into();
 			let account = pool.swap_remove(index.min(pool.len().saturating_sub(1)));
-			if drawn.try_push(Verifier { account, verdict: None }).is_err() {
+			let segment = TraceSegment::draw(steps, Self::derive_u128(&(seed, b"segment", round)));
+			if drawn.try_push(Verifier { account, segment, verdict: None }).is_err() {
 				break;
 			}
 			round = round.saturating_add(1);
@@ -692,16 +920,18 @@ impl<T: Config> Pallet<T> {
 		drawn
 	}
 
-	/// A random number for `subject`, from the configured randomness (BABE, one epoch ago).
-	pub(crate) fn random_u128(subject: &impl Encode) -> u128 {
+	/// Randomness for `subject` that nobody could know when block `fixed_at` was built: the
+	/// configured source's, if it comes from a later block (see [`Config::Randomness`]).
+	pub(crate) fn fresh_random(subject: &impl Encode, fixed_at: BlockNumberFor<T>) -> Option<T::Hash> {
 		use frame_support::traits::Randomness;
-		let (hash, _) = T::Randomness::random(&subject.encode());
-		let bytes = hash.encode();
-		let mut buf = [0u8; 16];
-		for (b, h) in buf.iter_mut().zip(bytes.iter()) {
-			*b = *h;
-		}
-		u128::from_le_bytes(buf)
+		let (random, revealed_in) = T::Randomness::random(&subject.encode());
+		random.filter(|_| revealed_in > fixed_at)
+	}
+
+	/// A number derived from `seed` (already random) and a label.
+	pub(crate) fn derive_u128(seed: &impl Encode) -> u128 {
+		let hash = sp_io::hashing::blake2_128(&seed.encode());
+		u128::from_le_bytes(hash)
 	}
 
 	pub(crate) fn now() -> BlockNumberFor<T> {
@@ -711,14 +941,17 @@ impl<T: Config> Pallet<T> {
 	/// Check the pallet's invariants (see the crate documentation).
 	#[cfg(any(feature = "try-runtime", feature = "std", test))]
 	pub fn do_try_state() -> Result<(), sp_runtime::TryRuntimeError> {
-		use alloc::collections::btree_map::BTreeMap;
+		use alloc::collections::{btree_map::BTreeMap, btree_set::BTreeSet};
 		use frame_support::traits::fungible::InspectHold;
 
-		let mut fees: BTreeMap<T::AccountId, BalanceOf<T>> = BTreeMap::new();
+		let mut fees: BTreeMap<T::AccountId, (BalanceOf<T>, BalanceOf<T>)> = BTreeMap::new();
 		let mut committed: BTreeMap<T::AccountId, (WorkUnits, u32)> = BTreeMap::new();
-		let mut outstanding: WorkUnits = 0;
+		let mut outstanding = PerClass::<WorkUnits>::default();
 		let mut queued = alloc::vec::Vec::new();
-		let mut duties = alloc::collections::btree_set::BTreeSet::new();
+		let mut duties = BTreeSet::new();
+		let mut wakeups = BTreeSet::new();
+		let mut prunes = BTreeSet::new();
+		let max_declines = Params::<T>::get().max_declines;
 		for (id, task) in Tasks::<T>::iter() {
 			match &task.status {
 				TaskStatus::Assigned { solver, .. } | TaskStatus::Running { solver, .. } => {
@@ -730,12 +963,22 @@ impl<T: Config> Pallet<T> {
 					},
 				_ => {},
 			}
+			let declines = task
+				.excluded
+				.iter()
+				.filter(|e| matches!(e.cause, ExclusionCause::Declined(_)))
+				.count();
+			ensure!(
+				task.status.is_finished() || declines < max_declines as usize,
+				"compute: a live task declined by max_declines solvers"
+			);
+			let e = fees.entry(task.submitter.clone()).or_default();
+			e.1 = e.1.saturating_add(task.deposit);
 			if task.status.holds_fee() {
-				let e = fees.entry(task.submitter.clone()).or_default();
-				*e = e.saturating_add(task.fee);
+				e.0 = e.0.saturating_add(task.fee);
 			}
 			if task.status.is_outstanding() {
-				outstanding = outstanding.saturating_add(task.work_units);
+				outstanding.add(task.hardware, task.work_units);
 			}
 			if matches!(task.status, TaskStatus::Queued { .. }) {
 				queued.push(id);
@@ -747,16 +990,25 @@ impl<T: Config> Pallet<T> {
 				}
 				e.1 = e.1.saturating_add(1);
 			}
+			for block in Self::wakeups_of(&task) {
+				wakeups.insert((block, id));
+			}
+			if task.status.is_finished() {
+				prunes.insert(id);
+			}
 		}
-		for (who, fee) in &fees {
+		for (who, (fee, deposit)) in &fees {
 			ensure!(
 				T::Currency::balance_on_hold(&HoldReason::TaskFee.into(), who) == *fee,
 				"compute: held task fees differ from the sum of live task fees"
 			);
+			ensure!(
+				T::Currency::balance_on_hold(&HoldReason::TaskDeposit.into(), who) == *deposit,
+				"compute: held task deposits differ from the sum of the tasks' deposits"
+			);
 		}
 		ensure!(OutstandingWork::<T>::get() == outstanding, "compute: outstanding work mismatch");
-		let recorded: alloc::collections::btree_set::BTreeSet<_> =
-			Duties::<T>::iter().map(|(who, id, ())| (who, id)).collect();
+		let recorded: BTreeSet<_> = Duties::<T>::iter().map(|(who, id, ())| (who, id)).collect();
 		ensure!(recorded == duties, "compute: duties differ from what the tasks expect");
 		for who in SolverEndpoints::<T>::iter_keys() {
 			ensure!(Solvers::<T>::contains_key(&who), "compute: endpoint of an unregistered solver");
@@ -766,8 +1018,27 @@ impl<T: Config> Pallet<T> {
 		queued.sort_unstable();
 		ensure!(queue == queued, "compute: queue differs from the queued tasks");
 
+		// The live agenda holds exactly the wake-ups the tasks need (each at its block: none is
+		// ever due in the past when it is scheduled), and every finished task has its pruning
+		// scheduled once.
+		let mut entries = BTreeSet::new();
+		let mut pruning = alloc::vec::Vec::new();
+		for ((block, lane), id, ()) in Agenda::<T>::iter() {
+			match lane {
+				Lane::Live => {
+					entries.insert((block, id));
+				},
+				Lane::Prune => pruning.push(id),
+			}
+		}
+		ensure!(entries == wakeups, "compute: the agenda differs from the wake-ups tasks need");
+		let pruning_set: BTreeSet<_> = pruning.iter().copied().collect();
+		ensure!(pruning_set.len() == pruning.len(), "compute: a task is pruned twice");
+		ensure!(pruning_set == prunes, "compute: pruning scheduled for exactly the finished tasks");
+
 		let capacity = OnlineCapacityOf::<T>::get();
-		let mut expected = OnlineCapacity { period: capacity.period, current: 0, previous: 0 };
+		let params = Params::<T>::get();
+		let mut expected = OnlineCapacity { period: capacity.period, ..Default::default() };
 		let mut count = 0u32;
 		for (who, solver) in Solvers::<T>::iter() {
 			count = count.saturating_add(1);
@@ -780,16 +1051,18 @@ impl<T: Config> Pallet<T> {
 			ensure!(solver.active_tasks == tasks, "compute: solver active task count mismatch");
 			if solver.status == SolverStatus::Active {
 				if let Some(bucket) = expected.bucket_mut(solver.seen_period) {
-					*bucket = bucket.saturating_add(solver.capacity);
+					bucket.add(solver.hardware, Self::counted_capacity(&solver, &params));
 				}
 			}
 		}
 		ensure!(committed.is_empty(), "compute: tasks bound to unregistered solvers");
 		ensure!(count <= T::MaxSolvers::get(), "compute: too many solvers");
 		ensure!(capacity == expected, "compute: online capacity buckets mismatch");
-		let pricing = Params::<T>::get().pricing;
 		let price = PricePerUnit::<T>::get();
-		ensure!(price >= pricing.floor && price <= pricing.ceiling, "compute: price out of bounds");
+		ensure!(
+			price >= params.pricing.floor && price <= params.pricing.ceiling,
+			"compute: price out of bounds"
+		);
 		Ok(())
 	}
 }

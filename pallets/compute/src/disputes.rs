@@ -67,17 +67,19 @@ impl<T: Config> TaskDisputes<T::AccountId> for Pallet<T> {
 		let now = Self::now();
 		Tasks::<T>::try_mutate(id, |task| {
 			let task = task.as_mut().ok_or(Error::<T>::UnknownTask)?;
-			let TaskStatus::Submitted { solver, result, window_end, verifiers } = &task.status
+			let TaskStatus::Submitted { solver, result, window_end, verifiers, .. } = &task.status
 			else {
 				return Err(Error::<T>::NotInChallengeWindow);
 			};
 			ensure!(now <= *window_end, Error::<T>::NotInChallengeWindow);
 			Self::release_duties(id, &task.status);
+			let before = Self::wakeups_of(task);
 			task.status = TaskStatus::Challenged {
 				solver: solver.clone(),
 				result: *result,
 				verifiers: verifiers.clone(),
 			};
+			Self::update_wakeups(id, &before, &Self::wakeups_of(task));
 			Ok(())
 		})?;
 		Self::deposit_event(Event::TaskChallenged { task: id });
@@ -87,9 +89,8 @@ impl<T: Config> TaskDisputes<T::AccountId> for Pallet<T> {
 	fn slash_solver(id: TaskId, share: Perbill) -> Result<CreditOf<T>, DispatchError> {
 		let task = Tasks::<T>::get(id).ok_or(Error::<T>::UnknownTask)?;
 		let solver_id = task.status.bound_solver().cloned().ok_or(Error::<T>::NotChallenged)?;
-		let mut solver = Solvers::<T>::get(&solver_id).ok_or(Error::<T>::NotRegistered)?;
-		let credit = Self::slash_stake(&solver_id, &mut solver, share);
-		Solvers::<T>::insert(&solver_id, solver);
+		ensure!(Solvers::<T>::contains_key(&solver_id), Error::<T>::NotRegistered);
+		let credit = Self::slash_stake(&solver_id, share);
 		Self::deposit_event(Event::SolverSlashed {
 			solver: solver_id,
 			task: id,
@@ -105,7 +106,7 @@ impl<T: Config> TaskDisputes<T::AccountId> for Pallet<T> {
 			return Err(Error::<T>::NotChallenged.into());
 		};
 		let solver_id = solver_id.clone();
-		if let Some(mut solver) = Solvers::<T>::get(&solver_id) {
+		Self::mutate_solver(&solver_id, |solver| {
 			if solver_was_right {
 				solver.stats.disputes_won = solver.stats.disputes_won.saturating_add(1);
 			} else {
@@ -113,8 +114,7 @@ impl<T: Config> TaskDisputes<T::AccountId> for Pallet<T> {
 				solver.reputation = Permill::zero();
 				solver.active_tasks = solver.active_tasks.saturating_sub(1);
 			}
-			Solvers::<T>::insert(&solver_id, solver);
-		}
+		});
 		if solver_was_right {
 			Self::pay_out(id, task)
 		} else {

@@ -57,6 +57,8 @@ extern crate alloc;
 pub use pallet::*;
 pub use types::*;
 
+#[cfg(test)]
+mod attacks;
 #[cfg(feature = "runtime-benchmarks")]
 pub mod benchmarking;
 pub mod disputes;
@@ -95,6 +97,7 @@ pub type TaskOf<T> = Task<
 	BlockNumberFor<T>,
 	<T as Config>::MaxUrlLen,
 	<T as Config>::MaxVerifiers,
+	<T as Config>::MaxExcludedSolvers,
 >;
 /// A task status of this runtime.
 pub type TaskStatusOf<T> =
@@ -105,6 +108,10 @@ pub type ParamsOf<T> = MarketParams<BalanceOf<T>, BlockNumberFor<T>>;
 pub type DatasetRefOf<T> = DatasetRef<<T as Config>::MaxUrlLen>;
 
 const LOG_TARGET: &str = "runtime::compute";
+
+/// Most wake-ups a task holds at once (while assigned: its deadline, the end of the acceptance
+/// period and its solver's deadline); [`MarketParams::wakeup_deposit`] is held for each.
+pub const TASK_WAKEUPS: u32 = 3;
 
 // FRAME's macro expansion of this module (metadata, storage info) calls `expect`; the pallet's
 // logic lives outside it, under the crate's denied lints.
@@ -140,9 +147,12 @@ pub mod pallet {
 		/// The overarching hold reason.
 		type RuntimeHoldReason: From<HoldReason>;
 
-		/// Randomness for drawing solvers and verifiers: BABE's randomness from one epoch ago,
-		/// which no block author can still influence.
-		type Randomness: Randomness<Self::Hash, BlockNumberFor<Self>>;
+		/// Randomness for drawing solvers, verifiers and verifiers' segments. `random` returns
+		/// the randomness and the block `b` it comes from: nobody could know it before block
+		/// `b` was authored (on the solo chain, BABE's VRF output of the parent block; on a
+		/// parachain, the relay chain's). The pallet draws for a task or result fixed in block
+		/// `n` only with randomness from a block after `n`, and waits while there is none.
+		type Randomness: Randomness<Option<Self::Hash>, BlockNumberFor<Self>>;
 
 		/// The active validators, from which verifiers are drawn.
 		type Validators: ValidatorSet<Self::AccountId, ValidatorId = Self::AccountId>;
@@ -204,6 +214,11 @@ pub mod pallet {
 		#[pallet::constant]
 		type MaxUrlLen: Get<u32>;
 
+		/// Most solvers a task remembers as excluded (declined, did not answer, missed); a task
+		/// that would exclude one more is refunded. At least the `max_declines` parameter.
+		#[pallet::constant]
+		type MaxExcludedSolvers: Get<u32>;
+
 		/// The key offchain workers sign their reports with ([`crate::offchain::KEY_TYPE`]):
 		/// a solver's own account key, or the `compute` session key of a validator.
 		type OffchainKey: Member
@@ -230,6 +245,8 @@ pub mod pallet {
 		SolverStake,
 		/// A task's fee, until it is paid out or refunded.
 		TaskFee,
+		/// A task's deposit for its record and wake-ups, until it is pruned.
+		TaskDeposit,
 	}
 
 	/// The price before the first adaptation: the floor of the default parameters.
@@ -255,9 +272,10 @@ pub mod pallet {
 	#[pallet::storage]
 	pub type PricePerUnit<T: Config> = StorageValue<_, BalanceOf<T>, ValueQuery, DefaultPrice<T>>;
 
-	/// Work units of queued, assigned and running tasks: the demand side of utilization.
+	/// Work units of queued, assigned and running tasks by the hardware class they ask for: the
+	/// demand side of utilization, counted per class up to what online solvers can serve.
 	#[pallet::storage]
-	pub type OutstandingWork<T: Config> = StorageValue<_, WorkUnits, ValueQuery>;
+	pub type OutstandingWork<T: Config> = StorageValue<_, PerClass<WorkUnits>, ValueQuery>;
 
 	/// The id the next task gets.
 	#[pallet::storage]
@@ -273,17 +291,28 @@ pub mod pallet {
 	pub type TaskQueue<T: Config> =
 		StorageValue<_, BoundedVec<TaskId, T::MaxQueuedTasks>, ValueQuery>;
 
-	/// Task wake-ups by block: deadlines, solver deadlines, window ends and pruning. An entry
-	/// only says "look at this task"; the task's state decides what happens. Keys are block
-	/// numbers chosen by the chain.
+	/// Task wake-ups by block and lane: deadlines, acceptance periods, verifier draws, window
+	/// ends ([`Lane::Live`]) and pruning ([`Lane::Prune`]). An entry only says "look at this
+	/// task"; the task's state decides what happens. A block has no limit of entries, so
+	/// scheduling never fails; each block handles at most `MaxWakeupsPerBlock` per lane, from
+	/// the oldest due block on ([`AgendaCursor`]), and every entry is removed as soon as its
+	/// task no longer needs it. Each live task holds at most [`TASK_WAKEUPS`] entries, paid by
+	/// its deposit. Keys are block numbers and task ids chosen by the chain.
 	#[pallet::storage]
-	pub type Agenda<T: Config> = StorageMap<
+	pub type Agenda<T: Config> = StorageDoubleMap<
 		_,
 		Twox64Concat,
-		BlockNumberFor<T>,
-		BoundedVec<TaskId, T::MaxWakeupsPerBlock>,
-		ValueQuery,
+		(BlockNumberFor<T>, Lane),
+		Twox64Concat,
+		TaskId,
+		(),
+		OptionQuery,
 	>;
+
+	/// Per lane, the first block whose wake-ups may not all have been handled yet.
+	#[pallet::storage]
+	pub type AgendaCursor<T: Config> =
+		StorageMap<_, Twox64Concat, Lane, BlockNumberFor<T>, OptionQuery>;
 
 	/// What the chain waits for from an account: results from a solver (its assigned and
 	/// running tasks), verdicts from a verifier (results it was drawn for and has not judged).
@@ -377,6 +406,8 @@ pub mod pallet {
 			work_units: WorkUnits,
 			/// Held fee.
 			fee: BalanceOf<T>,
+			/// Held deposit for the task's record and wake-ups, released when it is pruned.
+			deposit: BalanceOf<T>,
 			/// Result deadline.
 			deadline: BlockNumberFor<T>,
 		},
@@ -387,7 +418,9 @@ pub mod pallet {
 			task: TaskId,
 			/// The solver.
 			solver: T::AccountId,
-			/// It must post a result by this block.
+			/// It accepts or declines by this block.
+			accept_by: BlockNumberFor<T>,
+			/// Once accepted, it must post a result by this block.
 			solver_deadline: BlockNumberFor<T>,
 			/// The fee now held.
 			fee: BalanceOf<T>,
@@ -401,12 +434,42 @@ pub mod pallet {
 			/// The solver.
 			solver: T::AccountId,
 		},
-		/// The solver missed its deadline; the task went back to the queue.
+		/// The task went back to the queue; `solver` is not drawn for it again.
 		TaskRequeued {
 			/// The task.
 			task: TaskId,
-			/// The solver that missed.
+			/// The solver it leaves.
 			solver: T::AccountId,
+			/// Why.
+			reason: QueueReason,
+		},
+		/// The assigned solver declined the task; it costs the solver nothing.
+		TaskDeclined {
+			/// The task.
+			task: TaskId,
+			/// The solver.
+			solver: T::AccountId,
+			/// Why.
+			reason: DeclineReason,
+		},
+		/// The assigned solver neither accepted nor declined in time: it lost reputation, no
+		/// stake.
+		AnswerMissed {
+			/// The task.
+			task: TaskId,
+			/// The solver.
+			solver: T::AccountId,
+			/// Its reputation now.
+			reputation: sp_runtime::Permill,
+		},
+		/// A solver that declined an unservable task was paid for its effort out of the fee.
+		DeclineCompensated {
+			/// The task.
+			task: TaskId,
+			/// The solver.
+			solver: T::AccountId,
+			/// Paid from the submitter's held fee.
+			amount: BalanceOf<T>,
 		},
 		/// A result was posted; the challenge window is open until `window_end`.
 		ResultSubmitted {
@@ -418,8 +481,14 @@ pub mod pallet {
 			result: TaskResult,
 			/// Last block of the challenge window.
 			window_end: BlockNumberFor<T>,
-			/// Verifiers drawn to check it.
-			verifiers: alloc::vec::Vec<T::AccountId>,
+		},
+		/// Verifiers were drawn for a result, each with the segment of the trace it re-executes,
+		/// from randomness revealed after the result landed.
+		VerifiersDrawn {
+			/// The task.
+			task: TaskId,
+			/// The verifiers and their segments.
+			verifiers: alloc::vec::Vec<(T::AccountId, TraceSegment)>,
 		},
 		/// A verifier attested a result.
 		ResultAttested {
@@ -472,6 +541,15 @@ pub mod pallet {
 			amount: BalanceOf<T>,
 			/// Why.
 			cause: RefundCause,
+		},
+		/// A finished task was removed; its deposit went back to the submitter.
+		TaskPruned {
+			/// The task.
+			task: TaskId,
+			/// Who got the deposit back.
+			submitter: T::AccountId,
+			/// Released.
+			deposit: BalanceOf<T>,
 		},
 		/// A dispute froze a task's result.
 		TaskChallenged {
@@ -549,8 +627,6 @@ pub mod pallet {
 		DeadlineTooFar,
 		/// [`Config::MaxQueuedTasks`] tasks are waiting already.
 		QueueFull,
-		/// No free wake-up slot in the blocks around the task's deadline.
-		AgendaFull,
 		/// No such task.
 		UnknownTask,
 		/// Only the task's submitter may do this.
@@ -559,8 +635,12 @@ pub mod pallet {
 		NotQueued,
 		/// The task is not assigned to the caller (or not waiting for a result).
 		NotAssignedSolver,
-		/// The task is not assigned: it cannot be accepted.
+		/// The task is not assigned: it cannot be accepted or declined.
 		NotAssigned,
+		/// The acceptance period is over: the task is about to go to another solver.
+		AcceptancePeriodOver,
+		/// A rejection must name a step of the verifier's segment.
+		OutsideSegment,
 		/// The deadline for a result has passed.
 		DeadlinePassed,
 		/// The result's step count is not the program's.
@@ -626,9 +706,12 @@ pub mod pallet {
 		fn integrity_test() {
 			use sp_runtime::traits::Zero;
 			assert!(
-				T::DefaultParams::get().validate(T::MaxVerifiers::get()).is_ok(),
+				T::DefaultParams::get()
+					.validate(T::MaxVerifiers::get(), T::MaxExcludedSolvers::get())
+					.is_ok(),
 				"DefaultParams invalid: {:?}",
-				T::DefaultParams::get().validate(T::MaxVerifiers::get())
+				T::DefaultParams::get()
+					.validate(T::MaxVerifiers::get(), T::MaxExcludedSolvers::get())
 			);
 			assert!(!T::HeartbeatPeriod::get().is_zero(), "HeartbeatPeriod must be positive");
 			assert!(!T::MiningEraLength::get().is_zero(), "MiningEraLength must be positive");
@@ -733,13 +816,14 @@ pub mod pallet {
 			Self::do_withdraw_stake(who)
 		}
 
-		/// Submit a training task. Its fee at the current price is held from the caller; a
-		/// solver is drawn for it in the next block.
+		/// Submit a training task. Its fee at the current price and a deposit for its record and
+		/// wake-ups are held from the caller; a solver is drawn for it with randomness revealed
+		/// after this block.
 		///
 		/// Origin: signed. Emits [`Event::TaskSubmitted`].
 		/// Errors: [`Error::InvalidProgram`], [`Error::FeeOverflow`], [`Error::FeeAboveMax`],
 		/// [`Error::DeadlineTooSoon`], [`Error::DeadlineTooFar`], [`Error::QueueFull`],
-		/// [`Error::AgendaFull`], [`Error::InsufficientBalance`].
+		/// [`Error::InsufficientBalance`].
 		#[pallet::call_index(6)]
 		#[pallet::weight(T::WeightInfo::submit_task())]
 		pub fn submit_task(
@@ -765,10 +849,12 @@ pub mod pallet {
 			Self::do_cancel_task(who, task)
 		}
 
-		/// Acknowledge an assigned task: the solver has started training.
+		/// Acknowledge an assigned task within the acceptance period: the solver has the data
+		/// and started training. From now on, missing the deadline is slashed.
 		///
 		/// Origin: signed, the assigned solver. Emits [`Event::TaskAccepted`].
-		/// Errors: [`Error::UnknownTask`], [`Error::NotAssigned`], [`Error::NotAssignedSolver`].
+		/// Errors: [`Error::UnknownTask`], [`Error::NotAssigned`], [`Error::NotAssignedSolver`],
+		/// [`Error::AcceptancePeriodOver`].
 		#[pallet::call_index(8)]
 		#[pallet::weight(T::WeightInfo::accept_task())]
 		pub fn accept_task(origin: OriginFor<T>, task: TaskId) -> DispatchResult {
@@ -776,12 +862,13 @@ pub mod pallet {
 			Self::do_accept_task(who, task)
 		}
 
-		/// Post a task's result; its challenge window opens and verifiers are drawn.
+		/// Post a task's result; its challenge window opens, and verifiers are drawn with
+		/// randomness revealed after this block. Never refused for lack of room in the agenda.
 		///
 		/// Origin: signed, the assigned solver, by the task's deadline.
 		/// Emits [`Event::ResultSubmitted`].
 		/// Errors: [`Error::UnknownTask`], [`Error::NotAssignedSolver`],
-		/// [`Error::DeadlinePassed`], [`Error::StepCountMismatch`], [`Error::AgendaFull`].
+		/// [`Error::DeadlinePassed`], [`Error::StepCountMismatch`].
 		#[pallet::call_index(9)]
 		#[pallet::weight(T::WeightInfo::submit_result(T::MaxVerifiers::get()))]
 		pub fn submit_result(
@@ -834,13 +921,35 @@ pub mod pallet {
 			Self::do_set_endpoint(who, endpoint)
 		}
 
+		/// Decline an assigned task the solver cannot serve. Never slashed; the solver is not
+		/// drawn for the task again. After `max_declines` distinct solvers declined it, the task
+		/// is refunded (cause `Unservable`) less `decline_compensation` of the fee per decline,
+		/// paid to the declining solvers.
+		///
+		/// Origin: signed, the assigned solver, within the acceptance period.
+		/// Emits [`Event::TaskDeclined`], then [`Event::TaskRequeued`] or
+		/// [`Event::DeclineCompensated`] and [`Event::TaskRefunded`].
+		/// Errors: [`Error::UnknownTask`], [`Error::NotAssigned`], [`Error::NotAssignedSolver`],
+		/// [`Error::AcceptancePeriodOver`].
+		#[pallet::call_index(14)]
+		#[pallet::weight(T::WeightInfo::decline_task())]
+		pub fn decline_task(
+			origin: OriginFor<T>,
+			task: TaskId,
+			reason: DeclineReason,
+		) -> DispatchResult {
+			let who = ensure_signed(origin)?;
+			Self::do_decline_task(who, task, reason)
+		}
+
 		/// An offchain worker's report: a solver's heartbeat, acceptance or result, or a
 		/// verifier's verdict, signed with the node's [`crate::offchain::KEY_TYPE`] key. Sent as
 		/// a fee-free authorized transaction: the pool admits it only with a valid signature and
 		/// while the action is still due, once per action.
 		///
 		/// Origin: authorized (see [`Pallet::authorize_report`]). Emits what the action emits:
-		/// [`Event::Heartbeat`], [`Event::TaskAccepted`], [`Event::ResultSubmitted`],
+		/// [`Event::Heartbeat`], [`Event::TaskAccepted`], [`Event::TaskDeclined`],
+		/// [`Event::ResultSubmitted`],
 		/// [`Event::ResultAttested`] or [`Event::ResultRejected`].
 		/// Errors: those of `heartbeat`, `accept_task`, `submit_result` and `attest`, and
 		/// [`Error::StaleReport`].
@@ -868,6 +977,7 @@ impl<T: Config> Pallet<T> {
 		match action {
 			OffchainAction::Heartbeat { .. } => T::WeightInfo::heartbeat(),
 			OffchainAction::Accept { .. } => T::WeightInfo::accept_task(),
+			OffchainAction::Decline { .. } => T::WeightInfo::decline_task(),
 			OffchainAction::Result { .. } => T::WeightInfo::submit_result(T::MaxVerifiers::get()),
 			OffchainAction::Verdict { .. } => T::WeightInfo::attest(),
 		}

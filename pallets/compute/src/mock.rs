@@ -52,6 +52,23 @@ pub const MINING_POT_FUNDS: u64 = 100_000;
 
 thread_local! {
 	static ACTIVE_VALIDATORS: RefCell<Vec<u64>> = RefCell::new(VALIDATORS.to_vec());
+	static VRF_SEEDS: RefCell<Vec<(u64, u64)>> = const { RefCell::new(Vec::new()) };
+	static RANDOMNESS_LAG: RefCell<u64> = const { RefCell::new(0) };
+}
+
+/// Change what the VRF outputs of the blocks after this one will be (as if other authors
+/// produced them); the outputs of this block and earlier ones stay what they were.
+pub fn set_vrf_seed(seed: u64) {
+	let from = System::block_number() + 1;
+	VRF_SEEDS.with(|s| s.borrow_mut().push((from, seed)));
+}
+
+/// The "VRF output" of `block`.
+fn vrf_of(block: u64) -> H256 {
+	let seed = VRF_SEEDS.with(|s| {
+		s.borrow().iter().rev().find(|(from, _)| *from <= block).map_or(0, |(_, seed)| *seed)
+	});
+	sp_runtime::traits::BlakeTwo256::hash_of(&(seed, block))
 }
 
 /// Replace the active validator set.
@@ -77,13 +94,22 @@ impl ValidatorSet<u64> for TestValidators {
 	}
 }
 
-/// Deterministic randomness: a hash of the subject and the block number.
+/// Randomness revealed block by block: a hash of the block's number and the current
+/// [`set_vrf_seed`], which nobody knows before that block exists. It comes from the current
+/// block, or with [`set_randomness_lag`] from an earlier one (BABE's `ParentBlockRandomness`
+/// is one block behind).
 pub struct TestRandomness;
-impl Randomness<H256, u64> for TestRandomness {
-	fn random(subject: &[u8]) -> (H256, u64) {
-		let block = System::block_number();
-		(sp_runtime::traits::BlakeTwo256::hash_of(&(subject, block)), block)
+impl Randomness<Option<H256>, u64> for TestRandomness {
+	fn random(subject: &[u8]) -> (Option<H256>, u64) {
+		let lag = RANDOMNESS_LAG.with(|l| *l.borrow());
+		let Some(block) = System::block_number().checked_sub(lag) else { return (None, 0) };
+		(Some(sp_runtime::traits::BlakeTwo256::hash_of(&(subject, vrf_of(block)))), block)
 	}
+}
+
+/// Make the randomness come from `lag` blocks back.
+pub fn set_randomness_lag(lag: u64) {
+	RANDOMNESS_LAG.with(|l| *l.borrow_mut() = lag);
 }
 
 /// Resolve credit into account `A`.
@@ -119,6 +145,14 @@ pub fn test_params() -> ParamsOf<Test> {
 		initial_reputation: Permill::from_percent(50),
 		reputation_gain: Permill::from_percent(1),
 		reputation_loss: Permill::from_percent(20),
+		acceptance_period: 3,
+		no_answer_reputation_loss: Permill::from_percent(5),
+		max_declines: 3,
+		decline_compensation: Perbill::from_percent(2),
+		wakeup_deposit: 10,
+		// A stake of 1,000 backs 1,000 work units per block.
+		stake_per_capacity: 1,
+		mining_fee_cap: Perbill::from_percent(5),
 		mining_emission: Perbill::from_percent(10),
 		pricing: PricingParams {
 			target_utilization: Perbill::from_percent(50),
@@ -156,6 +190,7 @@ impl crate::Config for Test {
 	type MaxWakeupsPerBlock = ConstU32<8>;
 	type MaxVerifiers = ConstU32<4>;
 	type MaxUrlLen = ConstU32<64>;
+	type MaxExcludedSolvers = ConstU32<4>;
 	type OffchainKey = UintAuthorityId;
 	type OffchainKeys = TestKeys;
 	type WeightInfo = ();
@@ -221,6 +256,8 @@ pub fn new_test_ext() -> sp_io::TestExternalities {
 	let mut ext = sp_io::TestExternalities::new(t);
 	ext.execute_with(|| {
 		set_validators(VALIDATORS.to_vec());
+		VRF_SEEDS.with(|s| s.borrow_mut().clear());
+		set_randomness_lag(0);
 		System::set_block_number(1);
 	});
 	ext

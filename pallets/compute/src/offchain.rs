@@ -7,13 +7,17 @@
 //! - **as a solver** (the key's own account is a registered solver): a heartbeat once per
 //!   heartbeat period while the service answers `GET /health`; each task assigned to it
 //!   ([`Duties`]) is posted to the service once (`POST /jobs`, with a job id derived from the
-//!   task, so a repeat is idempotent), accepted on-chain, polled (`GET /jobs/{id}`), and its
-//!   result reported as soon as the service has it.
+//!   task, so a repeat is idempotent). The service fetches the dataset and checks it against
+//!   the task's root before it answers: if it takes the job, the task is accepted on-chain;
+//!   if it cannot serve it (an answer with a [`DeclineReason`] code: dataset unreachable, root
+//!   mismatch, invalid dataset, unsupported program), the task is declined on-chain, which
+//!   costs the solver nothing. An accepted job is polled (`GET /jobs/{id}`) and its result
+//!   reported as soon as the service has it.
 //! - **as a verifier** (the key is the `compute` session key of a validator drawn for a
-//!   result): a random segment of the solver's trace is re-executed on the local service
-//!   (`POST /execute`), starting from the state the solver serves at its endpoint
-//!   ([`SolverEndpoints`]) and checked against the on-chain trace root with Merkle proofs; the
-//!   verdict (valid, or the first differing state) is reported.
+//!   result): the segment of the solver's trace the chain drew for it is re-executed on the
+//!   local service (`POST /execute`), starting from the state the solver serves at its
+//!   endpoint ([`SolverEndpoints`]) and checked against the on-chain trace root with Merkle
+//!   proofs; the verdict (valid, or the differing state at the segment's end) is reported.
 //!
 //! Reports go on-chain as fee-free authorized transactions ([`Pallet::report`]); the pool and
 //! the chain accept each action once, while it is due. Every HTTP answer is untrusted: bounded
@@ -79,8 +83,6 @@ pub const RUN_BUDGET_MS: u64 = 60_000;
 pub const LOCK_MS: u64 = 300_000;
 /// Blocks a run holds its lock at most (the lock also needs [`LOCK_MS`] to pass).
 pub const LOCK_BLOCKS: u32 = 50;
-/// Steps a verifier re-executes (fewer if the program has fewer).
-pub const SEGMENT_STEPS: u32 = 32;
 /// Blocks before a report that has not landed is sent again (its pool lifetime).
 pub const RESEND_AFTER: u32 = crate::dispatchable_impls::REPORT_LONGEVITY as u32;
 /// Longest backoff after failures, in blocks.
@@ -172,6 +174,8 @@ pub struct SolverJob {
 	pub posted: bool,
 	/// Block the acceptance was last sent.
 	pub accept_sent: Option<u32>,
+	/// Why the service cannot serve the task, and the block the decline was last sent.
+	pub declined: Option<(DeclineReason, Option<u32>)>,
 	/// Block the result was last sent.
 	pub result_sent: Option<u32>,
 	/// Failures in a row (for the backoff).
@@ -183,8 +187,6 @@ pub struct SolverJob {
 /// A verifier's progress on one result.
 #[derive(Clone, Default, Encode, Decode, Debug, PartialEq)]
 pub struct VerifyJob {
-	/// The segment `(from, to)` it re-executes, drawn once from local randomness.
-	pub segment: Option<(u32, u32)>,
 	/// Block the verdict was last sent.
 	pub sent: Option<u32>,
 	/// Failures in a row (for the backoff).
@@ -276,12 +278,26 @@ fn work_on_task<T: Config>(
 		return;
 	}
 	let job_id = job_id::<T>(id, task);
+	let assigned = matches!(task.status, TaskStatus::Assigned { .. });
+	if let Some((reason, sent)) = &mut job.declined {
+		// The service cannot serve it: decline while the chain still asks for an answer.
+		if assigned && due(*sent, now) && send::<T>(key, OffchainAction::Decline { task: id, reason: *reason }) {
+			*sent = Some(now);
+		}
+		return;
+	}
 	if !job.posted {
 		match local.post_job(&job_id, &task.program, &task.dataset.root, &task.dataset.url) {
 			Ok(()) => {
 				log::info!(target: crate::LOG_TARGET, "task {id}: handed to the solver service as {job_id}");
 				job.posted = true;
 				job.failures = 0;
+			},
+			Err(HttpError::Unservable(reason)) if assigned => {
+				log::warn!(target: crate::LOG_TARGET, "task {id}: the service cannot serve it ({reason:?}); declining");
+				let sent = send::<T>(key, OffchainAction::Decline { task: id, reason }).then_some(now);
+				job.declined = Some((reason, sent));
+				return;
 			},
 			Err(e) => {
 				log::warn!(target: crate::LOG_TARGET, "task {id}: solver service refused the job: {e:?}");
@@ -290,7 +306,7 @@ fn work_on_task<T: Config>(
 			},
 		}
 	}
-	if matches!(task.status, TaskStatus::Assigned { .. }) && due(job.accept_sent, now) {
+	if assigned && due(job.accept_sent, now) {
 		if send::<T>(key, OffchainAction::Accept { task: id }) {
 			job.accept_sent = Some(now);
 		}
@@ -358,9 +374,11 @@ fn verifier_duties<T: Config>(
 		}
 		let Some(task) = Tasks::<T>::get(id) else { continue };
 		let TaskStatus::Submitted { solver, result, verifiers, .. } = &task.status else { continue };
-		if !verifiers.iter().any(|v| v.account == *validator && v.verdict.is_none()) {
+		let Some(me) = verifiers.iter().find(|v| v.account == *validator && v.verdict.is_none())
+		else {
 			continue;
-		}
+		};
+		let TraceSegment { from, to } = me.segment;
 		let job = memory.entry(id).or_default();
 		if now < job.retry_at || !due(job.sent, now) {
 			continue;
@@ -373,8 +391,6 @@ fn verifier_duties<T: Config>(
 			job.retry_at = now.saturating_add(MAX_BACKOFF);
 			continue;
 		};
-		let steps = task.program.steps;
-		let (from, to) = *job.segment.get_or_insert_with(|| pick_segment(steps, sp_io::offchain::random_seed()));
 		let remote = Service::new(&endpoint);
 		match check_segment::<T>(local, &remote, &job_id::<T>(id, &task), &task, result, from, to) {
 			Ok(verdict) => {
@@ -390,17 +406,6 @@ fn verifier_duties<T: Config>(
 			},
 		}
 	}
-}
-
-/// A segment `(from, to)` of at most [`SEGMENT_STEPS`] steps of a `steps`-step trace: the
-/// verifier re-executes steps `from + 1 ..= to`.
-pub fn pick_segment(steps: u32, seed: [u8; 32]) -> (u32, u32) {
-	let len = steps.min(SEGMENT_STEPS);
-	let starts = steps.saturating_sub(len).saturating_add(1);
-	let mut word = [0u8; 4];
-	word.copy_from_slice(seed.get(..4).unwrap_or(&[0; 4]));
-	let from = u32::from_le_bytes(word).checked_rem(starts).unwrap_or(0);
-	(from, from.saturating_add(len))
 }
 
 /// Re-execute steps `from + 1 ..= to` of a result on the local service, from the state the
@@ -478,6 +483,8 @@ pub enum HttpError {
 	TooLarge,
 	/// The answer is not what the API promises.
 	Malformed(&'static str),
+	/// The service cannot serve the job, and says why.
+	Unservable(DeclineReason),
 }
 
 /// A solver service at `base` (no trailing `/`).
@@ -568,6 +575,10 @@ impl Service {
 			.map_err(|_| HttpError::Malformed("job not encodable"))?;
 		match self.request(http::Method::Post, "/jobs", Some(body), REQUEST_TIMEOUT_MS, MAX_ANSWER)? {
 			(200 | 202, _) => Ok(()),
+			(code @ (400 | 413 | 422), body) => match serde_json::from_slice::<ErrorBody>(&body) {
+				Ok(ErrorBody { code: Some(reason) }) => Err(HttpError::Unservable(reason)),
+				_ => Err(HttpError::Status(code)),
+			},
 			(code, _) => Err(HttpError::Status(code)),
 		}
 	}
@@ -709,6 +720,13 @@ struct ExecuteSegment<'a> {
 	to_step: u32,
 	#[serde(skip_serializing_if = "Option::is_none")]
 	state: Option<String>,
+}
+
+/// The machine-readable part of an error answer: why a job cannot be served, if that is why.
+#[derive(Deserialize)]
+struct ErrorBody {
+	#[serde(default)]
+	code: Option<DeclineReason>,
 }
 
 /// Life cycle of a job (`GET /jobs/{id}`).

@@ -4,7 +4,7 @@
 
 use crate::{
 	mock::*,
-	offchain::{self, job_id, HttpError, SolverMemory, VerifyJob, SOLVER_URL_KEY},
+	offchain::{self, job_id, HttpError, SolverMemory, VerifyJob, MAX_BACKOFF, SOLVER_URL_KEY},
 	pallet::*,
 	tests::{dataset, program, register, submit, task, SOLVER, USER},
 	types::*,
@@ -25,7 +25,7 @@ use sp_core::{
 	},
 	H256,
 };
-use sp_runtime::{testing::UintAuthorityId, RuntimeAppPublic};
+use sp_runtime::{testing::UintAuthorityId, Permill, RuntimeAppPublic};
 use std::{
 	collections::{BTreeMap, VecDeque},
 	sync::Arc,
@@ -33,6 +33,7 @@ use std::{
 
 const LOCAL: &str = "http://solver.local";
 const REMOTE: &str = "http://remote.solver";
+const SOLVER_2: u64 = 2;
 
 /// What the scripted service answers to one request.
 #[derive(Clone, Debug)]
@@ -417,6 +418,8 @@ fn submitted_task(steps: u32, leaves: &[[u8; 32]]) -> (TaskId, Vec<u64>) {
 	let root = H256(aichain_engine::trace::merkle_root(leaves));
 	let result = TaskResult { model_hash: H256::repeat_byte(1), trace_root: root, steps };
 	assert_ok!(Compute::submit_result(RuntimeOrigin::signed(SOLVER), id, result));
+	// The verifiers are drawn in the next block.
+	run_to_block(3);
 	let TaskStatus::Submitted { verifiers, .. } = task(id).status else { panic!("submitted") };
 	(id, verifiers.iter().map(|v| v.account).collect())
 }
@@ -489,10 +492,15 @@ fn a_segment_inside_the_trace_starts_from_the_served_state() {
 	w.ext.execute_with(|| {
 		let (id, verifiers) = submitted_task(40, &trace);
 		UintAuthorityId::set_all_keys(vec![UintAuthorityId(verifiers[0])]);
-		service.0.lock().seed = [5; 32];
-		let (from, to) = offchain::pick_segment(40, [5; 32]);
-		assert_eq!(to - from, offchain::SEGMENT_STEPS);
-		assert!(from > 0);
+		let TaskStatus::Submitted { verifiers: drawn, .. } = task(id).status else { panic!() };
+		assert_eq!(drawn[0].segment.to - drawn[0].segment.from, SEGMENT_STEPS);
+		// The segment the chain drew, placed inside the trace for this test.
+		let (from, to) = (5, 5 + SEGMENT_STEPS);
+		Tasks::<Test>::mutate(id, |t| {
+			if let Some(TaskStatus::Submitted { verifiers, .. }) = t.as_mut().map(|t| &mut t.status) {
+				verifiers[0].segment = TraceSegment { from, to };
+			}
+		});
 		let job = job_id::<Test>(id, &task(id));
 		let state = serde_json::json!({
 			"step": from, "hash": format!("0x{}", hex::encode(trace[from as usize - 1])), "state": "0xc0ffee",
@@ -648,14 +656,86 @@ fn without_a_solver_url_the_worker_does_nothing() {
 
 #[test]
 fn segments_cover_the_trace() {
-	assert_eq!(offchain::pick_segment(10, [0; 32]), (0, 10));
-	assert_eq!(offchain::pick_segment(1, [9; 32]), (0, 1));
-	for seed in 0..=255u8 {
-		let (from, to) = offchain::pick_segment(1_500, [seed; 32]);
-		assert_eq!(to - from, offchain::SEGMENT_STEPS);
-		assert!(to <= 1_500);
+	assert_eq!(TraceSegment::draw(10, 0), TraceSegment { from: 0, to: 10 });
+	assert_eq!(TraceSegment::draw(1, 9), TraceSegment { from: 0, to: 1 });
+	let mut starts = std::collections::BTreeSet::new();
+	for seed in 0..2_000u128 {
+		let segment = TraceSegment::draw(1_500, seed.wrapping_mul(0x9e37_79b9_7f4a_7c15));
+		assert_eq!(segment.to - segment.from, SEGMENT_STEPS);
+		assert!(segment.to <= 1_500);
+		assert!(segment.covers(segment.to) && !segment.covers(segment.from));
+		starts.insert(segment.from);
 	}
+	assert!(starts.contains(&0) || starts.len() > 1_000, "segments spread over the trace");
 	let _ = (HttpError::Timeout, SolverMemory::default(), VerifyJob::default());
+}
+
+/// The service cannot serve a task (its dataset URL answers 404, or the data does not hash to
+/// the task's root): the worker declines it on-chain, once, and the task goes to another
+/// solver without the first one losing anything.
+#[test]
+fn the_solver_worker_declines_what_its_service_cannot_serve() {
+	for (code, reason) in [
+		("dataset_unreachable", DeclineReason::DatasetUnreachable),
+		("root_mismatch", DeclineReason::RootMismatch),
+	] {
+		let mut w = world(&[SOLVER]);
+		let service = w.service.clone();
+		let pool = w.pool.clone();
+		w.ext.execute_with(|| {
+			let id = assigned_task();
+			register(SOLVER_2, 1_000, HardwareClass::Cpu);
+			let stake = Solvers::<Test>::get(SOLVER).unwrap().stake;
+			let error = serde_json::json!({ "error": "dataset unavailable: 404 Not Found", "code": code });
+			service.on("POST", &format!("{LOCAL}/jobs"), json(422, error));
+			offchain::run::<Test>(2);
+			let reports = take_reports(&pool);
+			assert_eq!(
+				reports.iter().map(action).collect::<Vec<_>>(),
+				vec![OffchainAction::Decline { task: id, reason }]
+			);
+			// Not posted again, not accepted, not declined twice while the first is pending.
+			service.clear_log();
+			offchain::run::<Test>(3);
+			assert!(service.requests().is_empty());
+			assert!(take_reports(&pool).is_empty());
+			reports.into_iter().for_each(apply);
+			System::assert_has_event(Event::TaskDeclined { task: id, solver: SOLVER, reason }.into());
+			assert!(matches!(task(id).status, TaskStatus::Queued { reason: QueueReason::SolverDeclined }));
+			let solver = Solvers::<Test>::get(SOLVER).unwrap();
+			assert_eq!((solver.stake, solver.reputation), (stake, Permill::from_percent(50)));
+			run_to_block(3);
+			assert!(matches!(task(id).status, TaskStatus::Assigned { solver: SOLVER_2, .. }));
+			service.assert_script_used();
+			Compute::do_try_state().unwrap();
+		});
+	}
+}
+
+/// A refusal that says nothing about the task (a full queue, a server error, an unknown code)
+/// is retried, never declined.
+#[test]
+fn the_solver_worker_retries_refusals_that_are_not_about_the_task() {
+	let mut w = world(&[SOLVER]);
+	let service = w.service.clone();
+	let pool = w.pool.clone();
+	w.ext.execute_with(|| {
+		let id = assigned_task();
+		let mut at = 2;
+		for (status, body) in [
+			(429, serde_json::json!({ "error": "the queue is full" })),
+			(422, serde_json::json!({ "error": "?", "code": "dataset_haunted" })),
+			(400, serde_json::json!({ "error": "id must be" })),
+		] {
+			service.on("POST", &format!("{LOCAL}/jobs"), json(status, body));
+			offchain::run::<Test>(at);
+			assert!(take_reports(&pool).is_empty());
+			// The next try once the back-off has passed.
+			at += u64::from(MAX_BACKOFF) + 1;
+		}
+		assert!(matches!(task(id).status, TaskStatus::Assigned { .. }));
+		service.assert_script_used();
+	});
 }
 
 #[test]

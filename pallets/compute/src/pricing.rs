@@ -5,23 +5,31 @@
 //! deviation capped at ±1 (so the full step is reached at 0% and at twice the target), then
 //! clamped to `[floor, ceiling]`.
 
-use crate::types::{PricingParams, WorkUnits};
+use crate::types::{HardwareClass, OnlineCapacity, PerClass, PricingParams, WorkUnits};
 use sp_runtime::{
 	traits::{AtLeast32BitUnsigned, Saturating},
 	FixedPointNumber, FixedU128, Perbill,
 };
 
-/// Utilization of the online solvers: outstanding work over what they can do in `horizon`
-/// blocks. Full when there is demand and no capacity; empty when there is no demand.
-pub fn utilization(outstanding: WorkUnits, capacity_per_block: WorkUnits, horizon: u64) -> Perbill {
-	let supply = u128::from(capacity_per_block).saturating_mul(u128::from(horizon));
-	if outstanding == 0 {
+/// Utilization of the online solvers: the demand they can serve over what they can do in
+/// `horizon` blocks. A class's demand counts up to what the solvers able to run it (that class
+/// and better) do in the horizon, so work nobody online can serve does not move the price. Full
+/// when there is servable demand and nothing else; empty when there is none.
+pub fn utilization(
+	outstanding: &PerClass<WorkUnits>,
+	capacity: &OnlineCapacity,
+	horizon: u64,
+) -> Perbill {
+	let horizon = u128::from(horizon);
+	let supply = u128::from(capacity.total()).saturating_mul(horizon);
+	let demand = HardwareClass::ALL.iter().fold(0u128, |sum, class| {
+		let servable = u128::from(capacity.serving(*class)).saturating_mul(horizon);
+		sum.saturating_add(u128::from(*outstanding.of(*class)).min(servable))
+	});
+	if demand == 0 || supply == 0 {
 		return Perbill::zero();
 	}
-	if supply == 0 {
-		return Perbill::one();
-	}
-	Perbill::from_rational(u128::from(outstanding).min(supply), supply)
+	Perbill::from_rational(demand.min(supply), supply)
 }
 
 /// The next block's price per work unit.
@@ -90,12 +98,29 @@ mod tests {
 		}
 	}
 
+	fn cpu_only(work: WorkUnits) -> PerClass<WorkUnits> {
+		PerClass { cpu: work, ..Default::default() }
+	}
+
+	fn online(current: PerClass<WorkUnits>) -> OnlineCapacity {
+		OnlineCapacity { period: 0, current, previous: PerClass::default() }
+	}
+
 	#[test]
-	fn utilization_is_outstanding_over_horizon_capacity() {
-		assert_eq!(utilization(0, 0, 100), Perbill::zero());
-		assert_eq!(utilization(1, 0, 100), Perbill::one());
-		assert_eq!(utilization(500, 10, 100), Perbill::from_percent(50));
-		assert_eq!(utilization(5_000, 10, 100), Perbill::one());
+	fn utilization_is_servable_demand_over_horizon_capacity() {
+		assert_eq!(utilization(&cpu_only(0), &online(cpu_only(0)), 100), Perbill::zero());
+		// Nobody online: nothing can be served, nothing counts.
+		assert_eq!(utilization(&cpu_only(1), &online(cpu_only(0)), 100), Perbill::zero());
+		assert_eq!(utilization(&cpu_only(500), &online(cpu_only(10)), 100), Perbill::from_percent(50));
+		assert_eq!(utilization(&cpu_only(5_000), &online(cpu_only(10)), 100), Perbill::one());
+		// Datacenter work with only CPUs online is not demand; CPU work on a datacenter GPU is.
+		let dc = PerClass { datacenter_gpu: 5_000, ..Default::default() };
+		assert_eq!(utilization(&dc, &online(cpu_only(10)), 100), Perbill::zero());
+		assert_eq!(utilization(&cpu_only(500), &online(dc), 1), Perbill::from_percent(10));
+		// A class's demand counts up to what can serve it: 10 GPU units × 100 blocks of 2,000.
+		let gpu = PerClass { gpu: 10, cpu: 30, ..Default::default() };
+		let demand = PerClass { gpu: 2_000, ..Default::default() };
+		assert_eq!(utilization(&demand, &online(gpu), 100), Perbill::from_percent(25));
 	}
 
 	#[test]

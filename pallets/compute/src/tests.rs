@@ -13,7 +13,7 @@ use frame_support::{
 	assert_noop, assert_ok,
 	traits::{
 		fungible::{Inspect, InspectHold},
-		Imbalance,
+		Hooks, Imbalance,
 	},
 	BoundedVec,
 };
@@ -57,7 +57,7 @@ pub(crate) fn register(who: u64, capacity: u64, hardware: HardwareClass) {
 	assert_ok!(Compute::register_solver(RuntimeOrigin::signed(who), STAKE, capacity, hardware));
 }
 
-fn submit_with(who: u64, program: Program, hardware: HardwareClass, deadline: u64) -> TaskId {
+pub(crate) fn submit_with(who: u64, program: Program, hardware: HardwareClass, deadline: u64) -> TaskId {
 	let id = NextTaskId::<Test>::get();
 	assert_ok!(Compute::submit_task(
 		RuntimeOrigin::signed(who),
@@ -78,15 +78,15 @@ pub(crate) fn task(id: TaskId) -> crate::TaskOf<Test> {
 	Tasks::<Test>::get(id).expect("task exists")
 }
 
-fn solver(who: u64) -> crate::SolverOf<Test> {
+pub(crate) fn solver(who: u64) -> crate::SolverOf<Test> {
 	Solvers::<Test>::get(who).expect("solver exists")
 }
 
-fn result(steps: u32) -> TaskResult {
+pub(crate) fn result(steps: u32) -> TaskResult {
 	TaskResult { model_hash: H256::repeat_byte(1), trace_root: H256::repeat_byte(2), steps }
 }
 
-fn events() -> Vec<Event<Test>> {
+pub(crate) fn events() -> Vec<Event<Test>> {
 	System::events()
 		.into_iter()
 		.filter_map(|r| match r.event {
@@ -96,15 +96,22 @@ fn events() -> Vec<Event<Test>> {
 		.collect()
 }
 
-fn fee_held(who: u64) -> u64 {
+pub(crate) fn fee_held(who: u64) -> u64 {
 	Balances::balance_on_hold(&HoldReason::TaskFee.into(), &who)
 }
+
+pub(crate) fn deposit_held(who: u64) -> u64 {
+	Balances::balance_on_hold(&HoldReason::TaskDeposit.into(), &who)
+}
+
+/// The deposit of a task: 10 per wake-up, three wake-ups.
+pub(crate) const DEPOSIT: u64 = 30;
 
 fn stake_held(who: u64) -> u64 {
 	Balances::balance_on_hold(&HoldReason::SolverStake.into(), &who)
 }
 
-fn verifiers_of(id: TaskId) -> Vec<u64> {
+pub(crate) fn verifiers_of(id: TaskId) -> Vec<u64> {
 	match task(id).status {
 		TaskStatus::Submitted { verifiers, .. } | TaskStatus::Challenged { verifiers, .. } =>
 			verifiers.into_iter().map(|v| v.account).collect(),
@@ -112,7 +119,8 @@ fn verifiers_of(id: TaskId) -> Vec<u64> {
 	}
 }
 
-/// A solver, a task assigned to it (block 2) and its result posted (block 3).
+/// A solver, a task assigned to it (block 2) and its result posted (block 3); verifiers are
+/// drawn in block 4.
 fn submitted_task() -> TaskId {
 	register(SOLVER, 1_000, HardwareClass::Gpu);
 	let id = submit(100);
@@ -120,6 +128,7 @@ fn submitted_task() -> TaskId {
 	assert!(matches!(task(id).status, TaskStatus::Assigned { solver: SOLVER, .. }));
 	run_to_block(3);
 	assert_ok!(Compute::submit_result(RuntimeOrigin::signed(SOLVER), id, result(10)));
+	run_to_block(4);
 	id
 }
 
@@ -232,14 +241,14 @@ fn heartbeats_keep_a_solver_online_for_two_periods() {
 		assert_eq!(OnlineCapacityOf::<Test>::get().total(), 0, "two periods without a heartbeat");
 		assert!(!Compute::is_online(&solver(SOLVER)));
 		assert_ok!(Compute::heartbeat(RuntimeOrigin::signed(SOLVER)));
-		assert_eq!(OnlineCapacityOf::<Test>::get().current, 1_000);
+		assert_eq!(OnlineCapacityOf::<Test>::get().current.total(), 1_000);
 		System::assert_last_event(Event::Heartbeat { solver: SOLVER, period: 2 }.into());
 		let count = events().len();
 		assert_ok!(Compute::heartbeat(RuntimeOrigin::signed(SOLVER)));
 		assert_eq!(events().len(), count, "one heartbeat event per period");
 		assert_eq!(solver(SOLVER).activity.periods_online, 2);
 		run_to_block(30);
-		assert_eq!(OnlineCapacityOf::<Test>::get().previous, 1_000);
+		assert_eq!(OnlineCapacityOf::<Test>::get().previous.total(), 1_000);
 	});
 }
 
@@ -256,6 +265,7 @@ fn unbonding_keeps_the_stake_until_the_period_passes() {
 		);
 		let id = submit(100);
 		run_to_block(2);
+		assert_ok!(Compute::accept_task(RuntimeOrigin::signed(SOLVER), id));
 		assert_ok!(Compute::unbond(RuntimeOrigin::signed(SOLVER)));
 		System::assert_last_event(Event::SolverUnbonding { solver: SOLVER, unlock_at: 7 }.into());
 		assert_eq!(OnlineCapacityOf::<Test>::get().total(), 0);
@@ -314,15 +324,23 @@ fn submit_holds_the_fee_and_queues() {
 	build_and_execute(|| {
 		let id = submit(100);
 		assert_eq!(fee_held(USER), WORK);
-		assert_eq!(Balances::free_balance(USER), INITIAL - WORK);
-		assert_eq!(OutstandingWork::<Test>::get(), WORK);
+		assert_eq!(deposit_held(USER), DEPOSIT);
+		assert_eq!(Balances::free_balance(USER), INITIAL - WORK - DEPOSIT);
+		assert_eq!(OutstandingWork::<Test>::get().cpu, WORK);
 		assert_eq!(TaskQueue::<Test>::get().into_inner(), vec![id]);
 		let t = task(id);
 		assert_eq!(t.status, TaskStatus::Queued { reason: QueueReason::AwaitingSolver });
 		assert_eq!((t.fee, t.work_units, t.deadline, t.submitted_at), (WORK, WORK, 100, 1));
 		System::assert_last_event(
-			Event::TaskSubmitted { task: id, submitter: USER, work_units: WORK, fee: WORK, deadline: 100 }
-				.into(),
+			Event::TaskSubmitted {
+				task: id,
+				submitter: USER,
+				work_units: WORK,
+				fee: WORK,
+				deposit: DEPOSIT,
+				deadline: 100,
+			}
+			.into(),
 		);
 	});
 }
@@ -366,14 +384,6 @@ fn submit_rejects_bad_input() {
 		assert_ok!(Compute::set_params(RuntimeOrigin::root(), test_params()));
 		PricePerUnit::<Test>::put(1);
 
-		// Eight wake-ups in each of the two blocks a deadline check may use.
-		for block in 101..103u64 {
-			Agenda::<Test>::insert(block, BoundedVec::truncate_from(vec![u64::MAX; 8]));
-		}
-		assert_noop!(call(program(10), 100, u64::MAX), Error::<Test>::AgendaFull);
-		for block in 101..103u64 {
-			Agenda::<Test>::remove(block);
-		}
 		for _ in 0..8 {
 			submit(200);
 		}
@@ -392,14 +402,21 @@ fn assignment_draws_an_online_solver_with_hardware_and_capacity() {
 		// Only the datacenter GPU qualifies; backlog 4 blocks + grace 2.
 		assert_eq!(
 			task(id).status,
-			TaskStatus::Assigned { solver: SOLVER_2, solver_deadline: 8 }
+			TaskStatus::Assigned { solver: SOLVER_2, accept_by: 5, solver_deadline: 11 }
 		);
 		assert_eq!(solver(SOLVER_2).committed, WORK);
 		assert_eq!(solver(SOLVER_2).active_tasks, 1);
 		assert!(TaskQueue::<Test>::get().is_empty());
 		System::assert_has_event(
-			Event::TaskAssigned { task: id, solver: SOLVER_2, solver_deadline: 8, fee: 2 * WORK, released: 0 }
-				.into(),
+			Event::TaskAssigned {
+				task: id,
+				solver: SOLVER_2,
+				accept_by: 5,
+				solver_deadline: 11,
+				fee: 2 * WORK,
+				released: 0,
+			}
+			.into(),
 		);
 
 		// No capacity for a task whose deadline is too close: 3,400 units at 1,000 per block
@@ -437,7 +454,7 @@ fn assignment_is_weighted_by_stake_and_reputation() {
 			HardwareClass::Cpu
 		));
 		// A zero reputation takes a solver out of the draw altogether.
-		Solvers::<Test>::mutate(SOLVER, |s| s.as_mut().unwrap().reputation = Permill::zero());
+		Compute::mutate_solver(&SOLVER, |s| s.reputation = Permill::zero());
 		let mut seen = [0u32; 3];
 		for round in 0..12u64 {
 			let id = submit(200 + round);
@@ -478,8 +495,15 @@ fn a_lower_price_at_assignment_releases_the_difference() {
 		assert_eq!(task(id).fee, 3 * WORK);
 		assert_eq!(fee_held(USER), 3 * WORK);
 		System::assert_has_event(
-			Event::TaskAssigned { task: id, solver: SOLVER, solver_deadline: 5, fee: 3 * WORK, released: WORK }
-				.into(),
+			Event::TaskAssigned {
+				task: id,
+				solver: SOLVER,
+				accept_by: 5,
+				solver_deadline: 11,
+				fee: 3 * WORK,
+				released: WORK,
+			}
+			.into(),
 		);
 	});
 }
@@ -492,7 +516,8 @@ fn cancel_only_by_the_submitter_while_queued() {
 		assert_noop!(Compute::cancel_task(RuntimeOrigin::signed(11), id), Error::<Test>::NotSubmitter);
 		assert_ok!(Compute::cancel_task(RuntimeOrigin::signed(USER), id));
 		assert_eq!(fee_held(USER), 0);
-		assert_eq!(Balances::free_balance(USER), INITIAL);
+		assert_eq!(Balances::free_balance(USER), INITIAL - DEPOSIT, "the deposit until pruned");
+		assert_eq!(Agenda::<Test>::iter().count(), 1, "only its pruning is left");
 		assert_eq!(task(id).status, TaskStatus::Refunded { cause: RefundCause::Cancelled, at: 1 });
 		assert_noop!(Compute::cancel_task(RuntimeOrigin::signed(USER), id), Error::<Test>::NotQueued);
 		// Pruned after the retention period (20 blocks).
@@ -500,23 +525,47 @@ fn cancel_only_by_the_submitter_while_queued() {
 		assert!(Tasks::<Test>::get(id).is_some());
 		run_to_block(22);
 		assert!(Tasks::<Test>::get(id).is_none());
+		assert_eq!(Balances::free_balance(USER), INITIAL);
 	});
 }
 
 #[test]
-fn a_finished_task_without_a_pruning_slot_is_removed_at_once() {
+fn a_crowded_agenda_delays_wake_ups_and_drops_none() {
 	build_and_execute(|| {
-		let id = submit(100);
-		// Pruning is due at 1 + 20 + 1 = 22; that block and the next are full.
-		for block in 22..24u64 {
-			Agenda::<Test>::insert(block, BoundedVec::truncate_from(vec![u64::MAX; 8]));
+		// Sixteen wake-ups due at block 21: eight challenge windows closing (two solvers, four
+		// results each, posted at block 10) and eight queued tasks expiring.
+		register(SOLVER, 1_000, HardwareClass::Cpu);
+		register(SOLVER_2, 1_000, HardwareClass::Cpu);
+		let mut all: Vec<TaskId> = (0..8).map(|_| submit(20)).collect();
+		run_to_block(3);
+		for id in &all {
+			let solver = *task(*id).status.working_solver().expect("assigned");
+			assert_ok!(Compute::accept_task(RuntimeOrigin::signed(solver), *id));
 		}
-		assert_ok!(Compute::cancel_task(RuntimeOrigin::signed(USER), id));
-		assert!(Tasks::<Test>::get(id).is_none());
-		System::assert_last_event(
-			Event::TaskRefunded { task: id, submitter: USER, amount: WORK, cause: RefundCause::Cancelled }
-				.into(),
-		);
+		all.extend((0..8).map(|_| submit(20)));
+		run_to_block(10);
+		for id in &all[..8] {
+			let solver = *task(*id).status.working_solver().expect("running");
+			assert_ok!(Compute::submit_result(RuntimeOrigin::signed(solver), *id, result(10)));
+		}
+		let finished =
+			|ids: &[TaskId]| ids.iter().filter(|id| Tasks::<Test>::get(**id).map_or(true, |t| t.status.is_finished())).count();
+		run_to_block(20);
+		assert_eq!(finished(&all), 0);
+		// Eight wake-ups a block: half of them now, the rest in the next block.
+		run_to_block(21);
+		assert_eq!(finished(&all), 8);
+		assert_eq!(AgendaCursor::<Test>::get(Lane::Live), Some(21));
+		run_to_block(22);
+		assert_eq!(finished(&all), 16);
+		assert_eq!(AgendaCursor::<Test>::get(Lane::Live), Some(22));
+		// Pruning has its own lane and budget: eight at 42, eight at 43.
+		run_to_block(42);
+		assert_eq!(all.iter().filter(|id| Tasks::<Test>::get(**id).is_none()).count(), 8);
+		run_to_block(43);
+		assert_eq!(all.iter().filter(|id| Tasks::<Test>::get(**id).is_none()).count(), 16);
+		assert_eq!(deposit_held(USER), 0);
+		assert_eq!(Agenda::<Test>::iter().count(), 0);
 	});
 }
 
@@ -543,7 +592,7 @@ fn accept_and_result_checks() {
 			Error::<Test>::NotAssignedSolver
 		);
 		assert_ok!(Compute::accept_task(RuntimeOrigin::signed(SOLVER), id));
-		assert_eq!(task(id).status, TaskStatus::Running { solver: SOLVER, solver_deadline: 8 });
+		assert_eq!(task(id).status, TaskStatus::Running { solver: SOLVER, solver_deadline: 11 });
 		System::assert_last_event(Event::TaskAccepted { task: id, solver: SOLVER }.into());
 		assert_noop!(
 			Compute::submit_result(RuntimeOrigin::signed(SOLVER_2), id, result(10)),
@@ -565,19 +614,23 @@ fn accept_and_result_checks() {
 fn result_after_the_deadline_is_refused() {
 	build_and_execute(|| {
 		register(SOLVER, 1_000, HardwareClass::Cpu);
-		// Block 7 is full, so the deadline check of a task due at 6 runs a block late (at 8).
-		Agenda::<Test>::insert(7, BoundedVec::truncate_from(vec![u64::MAX; 8]));
 		let id = submit(6);
 		run_to_block(2);
-		// The solver deadline is capped at the task's.
-		assert_eq!(task(id).status, TaskStatus::Assigned { solver: SOLVER, solver_deadline: 6 });
-		run_to_block(7);
+		// The acceptance period and the solver deadline are capped at the task's deadline.
+		assert_eq!(
+			task(id).status,
+			TaskStatus::Assigned { solver: SOLVER, accept_by: 5, solver_deadline: 6 }
+		);
+		assert_ok!(Compute::accept_task(RuntimeOrigin::signed(SOLVER), id));
+		run_to_block(6);
+		// Block 7 before its deadline check ran (as when wake-ups are backlogged).
+		System::set_block_number(7);
 		assert_noop!(
 			Compute::submit_result(RuntimeOrigin::signed(SOLVER), id, result(10)),
 			Error::<Test>::DeadlinePassed
 		);
-		run_to_block(8);
-		assert_eq!(task(id).status, TaskStatus::Refunded { cause: RefundCause::DeadlineMissed, at: 8 });
+		Compute::on_initialize(7);
+		assert_eq!(task(id).status, TaskStatus::Refunded { cause: RefundCause::DeadlineMissed, at: 7 });
 	});
 }
 
@@ -589,8 +642,11 @@ fn finalization_pays_every_party_to_the_unit() {
 		assert_eq!(verifiers.len(), 2);
 		assert!(verifiers.iter().all(|v| VALIDATORS.contains(v)));
 		let window_end = 13;
-		assert!(matches!(task(id).status, TaskStatus::Submitted { window_end: 13, .. }));
-		assert_eq!(OutstandingWork::<Test>::get(), 0);
+		assert!(matches!(
+			task(id).status,
+			TaskStatus::Submitted { window_end: 13, result_at: 3, draw_at: None, .. }
+		));
+		assert_eq!(OutstandingWork::<Test>::get().total(), 0);
 		assert_eq!(solver(SOLVER).committed, 0);
 		assert_eq!(solver(SOLVER).active_tasks, 1);
 
@@ -623,6 +679,7 @@ fn finalization_pays_every_party_to_the_unit() {
 		assert_eq!(fee_held(USER), 0);
 		assert_eq!(Balances::free_balance(USER), user - 0, "the fee left the hold, not free");
 		assert_eq!(Balances::total_balance(&USER), INITIAL - WORK);
+		assert_eq!(deposit_held(USER), DEPOSIT, "held until the task is pruned");
 		assert_eq!(before(SOLVER) - solver_free, 2_720);
 		assert_eq!(before(verifiers[0]) - v0, 170);
 		assert_eq!(before(verifiers[1]) - v1, 0);
@@ -644,9 +701,14 @@ fn finalization_pays_every_party_to_the_unit() {
 		assert_eq!(s.reputation, Permill::from_percent(51));
 		assert_eq!(s.activity.verified_work, WORK);
 		assert!(matches!(task(id).status, TaskStatus::Finalized { solver: SOLVER, at: 14, .. }));
-		// Pruned after the retention period.
+		// Pruned after the retention period; the deposit goes back.
+		run_to_block(34);
+		assert!(Tasks::<Test>::get(id).is_some());
 		run_to_block(35);
 		assert!(Tasks::<Test>::get(id).is_none());
+		assert_eq!(deposit_held(USER), 0);
+		System::assert_has_event(Event::TaskPruned { task: id, submitter: USER, deposit: DEPOSIT }.into());
+		assert_eq!(Agenda::<Test>::iter().count(), 0, "nothing left in the agenda");
 	});
 }
 
@@ -668,12 +730,17 @@ fn a_missed_solver_deadline_slashes_and_reassigns() {
 		register(SOLVER, 1_000, HardwareClass::Cpu);
 		let id = submit(100);
 		run_to_block(2);
-		assert_eq!(task(id).status, TaskStatus::Assigned { solver: SOLVER, solver_deadline: 8 });
+		// Accept by 2 + 3; then 4 blocks of work at 1,000 per block and a grace of 2.
+		assert_eq!(
+			task(id).status,
+			TaskStatus::Assigned { solver: SOLVER, accept_by: 5, solver_deadline: 11 }
+		);
+		assert_ok!(Compute::accept_task(RuntimeOrigin::signed(SOLVER), id));
 		register(SOLVER_2, 1_000, HardwareClass::Cpu);
 		let treasury = Balances::free_balance(TREASURY);
-		run_to_block(8);
-		assert!(matches!(task(id).status, TaskStatus::Assigned { .. }));
-		run_to_block(9);
+		run_to_block(11);
+		assert!(matches!(task(id).status, TaskStatus::Running { .. }));
+		run_to_block(12);
 		// Slashed 10% of 1,000 to the treasury; reputation 50% − 20%.
 		assert_eq!(stake_held(SOLVER), 900);
 		assert_eq!(Balances::free_balance(TREASURY) - treasury, 100);
@@ -684,10 +751,25 @@ fn a_missed_solver_deadline_slashes_and_reassigns() {
 			Event::SolverSlashed { solver: SOLVER, task: id, amount: 100, cause: SlashCause::MissedDeadline }
 				.into(),
 		);
-		System::assert_has_event(Event::TaskRequeued { task: id, solver: SOLVER }.into());
-		// Requeued and drawn again in the same block, never for the solver that missed.
-		assert_eq!(task(id).excluded_solver, Some(SOLVER));
-		assert_eq!(task(id).status, TaskStatus::Assigned { solver: SOLVER_2, solver_deadline: 15 });
+		System::assert_has_event(
+			Event::TaskRequeued { task: id, solver: SOLVER, reason: QueueReason::SolverMissedDeadline }
+				.into(),
+		);
+		// Requeued, and drawn again with the next block's randomness, never for the solver that
+		// missed.
+		assert_eq!(
+			task(id).excluded.into_inner(),
+			vec![Exclusion { solver: SOLVER, cause: ExclusionCause::MissedDeadline }]
+		);
+		assert_eq!(
+			task(id).status,
+			TaskStatus::Queued { reason: QueueReason::SolverMissedDeadline }
+		);
+		run_to_block(13);
+		assert_eq!(
+			task(id).status,
+			TaskStatus::Assigned { solver: SOLVER_2, accept_by: 16, solver_deadline: 22 }
+		);
 		assert_eq!(fee_held(USER), WORK, "the fee stays held for the new solver");
 	});
 }
@@ -698,12 +780,15 @@ fn a_missed_task_deadline_refunds_in_full_and_slashes() {
 		register(SOLVER, 1_000, HardwareClass::Cpu);
 		let id = submit(7);
 		run_to_block(2);
-		assert_eq!(task(id).status, TaskStatus::Assigned { solver: SOLVER, solver_deadline: 7 });
+		assert_eq!(
+			task(id).status,
+			TaskStatus::Assigned { solver: SOLVER, accept_by: 5, solver_deadline: 7 }
+		);
 		assert_ok!(Compute::accept_task(RuntimeOrigin::signed(SOLVER), id));
 		run_to_block(8);
 		assert_eq!(task(id).status, TaskStatus::Refunded { cause: RefundCause::DeadlineMissed, at: 8 });
 		assert_eq!(fee_held(USER), 0);
-		assert_eq!(Balances::free_balance(USER), INITIAL);
+		assert_eq!(Balances::free_balance(USER), INITIAL - DEPOSIT);
 		assert_eq!(stake_held(SOLVER), 900);
 		System::assert_has_event(
 			Event::TaskRefunded { task: id, submitter: USER, amount: WORK, cause: RefundCause::DeadlineMissed }
@@ -722,8 +807,11 @@ fn the_price_follows_utilization_within_bounds() {
 		params.pricing.min_fee = 1;
 		assert_ok!(Compute::set_params(RuntimeOrigin::root(), params));
 		assert_eq!(PricePerUnit::<Test>::get(), 100, "clamped to the new floor");
-		// Demand without capacity: +12.5% a block, rounded up.
-		submit_with(USER, program(1), HardwareClass::Cpu, 1_000);
+		// Demand far above capacity: a solver of 1 unit per block (too slow to take the task
+		// before its deadline) against 340 units over a 10-block horizon: +12.5% a block,
+		// rounded up.
+		register(SOLVER_2, 1, HardwareClass::Cpu);
+		submit_with(USER, program(1), HardwareClass::Cpu, 100);
 		run_to_block(2);
 		assert_eq!(PricePerUnit::<Test>::get(), 113);
 		System::assert_has_event(
@@ -731,11 +819,11 @@ fn the_price_follows_utilization_within_bounds() {
 		);
 		run_to_block(3);
 		assert_eq!(PricePerUnit::<Test>::get(), 128);
-		// Plenty of capacity: utilization 340 / (100,000 × 10) ≈ 0: down 12.5% a block, to the floor.
+		// Plenty of capacity: utilization 340 / (1,001 × 10) ≈ 3%: down about 12.5% a block, to
+		// the floor. (The stake of 1,000 backs 1,000 of the 100,000 units advertised.)
 		register(SOLVER, 100_000, HardwareClass::Cpu);
-		Solvers::<Test>::mutate(SOLVER, |s| s.as_mut().unwrap().reputation = Permill::zero());
 		run_to_block(4);
-		assert_eq!(PricePerUnit::<Test>::get(), 113);
+		assert_eq!(PricePerUnit::<Test>::get(), 114);
 		run_to_block(15);
 		assert_eq!(PricePerUnit::<Test>::get(), 100);
 		// Governance may not set a ceiling below the floor.
@@ -765,6 +853,15 @@ fn set_params_is_for_governance_and_validated() {
 			Box::new(|p| p.pricing.horizon = 0),
 			Box::new(|p| p.pricing.class_multipliers.gpu = FixedU128::from_rational(1, 2)),
 			Box::new(|p| p.initial_reputation = Permill::zero()),
+			Box::new(|p| p.acceptance_period = 0),
+			Box::new(|p| p.acceptance_period = 5),
+			Box::new(|p| p.max_declines = 0),
+			Box::new(|p| p.max_declines = 5),
+			Box::new(|p| p.decline_compensation = Perbill::from_percent(34)),
+			Box::new(|p| p.wakeup_deposit = 0),
+			Box::new(|p| p.stake_per_capacity = 0),
+			// The protocol share is 10%: a mining cap of 10% would let self-dealing break even.
+			Box::new(|p| p.mining_fee_cap = Perbill::from_percent(10)),
 		];
 		for break_it in cases {
 			let mut p = test_params();
@@ -788,11 +885,12 @@ fn mining_pays_the_era_budget_by_work_quality_and_uptime() {
 		register(SOLVER_2, 1_000, HardwareClass::Cpu);
 		// Ten periods per era; SOLVER is seen in all, SOLVER_2 in half of them.
 		Solvers::<Test>::mutate(SOLVER, |s| {
-			s.as_mut().unwrap().activity = EraActivity { era: 0, verified_work: 3_000, periods_online: 10 }
+			s.as_mut().unwrap().activity =
+				EraActivity { era: 0, verified_work: 3_000, periods_online: 10, fees: 200_000 }
 		});
 		Solvers::<Test>::mutate(SOLVER_2, |s| {
 			let s = s.as_mut().unwrap();
-			s.activity = EraActivity { era: 0, verified_work: 3_000, periods_online: 5 };
+			s.activity = EraActivity { era: 0, verified_work: 3_000, periods_online: 5, fees: 200_000 };
 			// One dispute lost: quality 1/2.
 			s.stats.disputes_lost = 1;
 		});
@@ -826,9 +924,12 @@ fn finalized_work_counts_for_mining() {
 		assert!(task(id).status.is_finished());
 		let before = Balances::free_balance(SOLVER);
 		run_to_block(100);
-		// The only solver with work gets the whole budget, scaled by its uptime: it registered
-		// (1 period) and sent no heartbeat since: 1/10 of 3,400 points, still the only points.
-		assert_eq!(Balances::free_balance(SOLVER) - before, 9_999);
+		// The only solver with work would get the whole budget of 9,999 (1/10 of 3,400 points,
+		// still the only points), but a reward is capped at 5% of the fees it earned: 170.
+		assert_eq!(Balances::free_balance(SOLVER) - before, 170);
+		System::assert_has_event(
+			Event::MiningEraClosed { era: 0, budget: 9_999, paid: 170, solvers: 1 }.into(),
+		);
 	});
 }
 
@@ -861,7 +962,7 @@ fn a_dispute_freezes_the_result_and_settles_either_way() {
 			task(id).status,
 			TaskStatus::Refunded { cause: RefundCause::ResultDisproved, at: 20 }
 		);
-		assert_eq!(Balances::free_balance(USER), INITIAL);
+		assert_eq!(Balances::free_balance(USER), INITIAL - DEPOSIT);
 		let s = solver(SOLVER);
 		assert_eq!((s.stake, s.reputation, s.stats.disputes_lost, s.active_tasks), (500, Permill::zero(), 1, 0));
 		assert_eq!(<Compute as TaskDisputes<u64>>::dispute_target(id), None);

@@ -1,6 +1,7 @@
-//! Per-block work, in this order: roll the heartbeat period, handle the block's task wake-ups
-//! (expired deadlines, closed challenge windows, pruning), assign queued tasks, adapt the price,
-//! and pay compute-mining rewards when a mining era ends.
+//! Per-block work, in this order: roll the heartbeat period, handle the due task wake-ups
+//! (expired deadlines and acceptance periods, verifier draws, closed challenge windows), prune
+//! finished tasks, assign queued tasks, adapt the price, and pay compute-mining rewards when a
+//! mining era ends.
 
 use crate::{pallet::*, pricing, types::*, weights::WeightInfo, BalanceOf, SolverOf, TaskOf};
 use alloc::vec::Vec;
@@ -15,7 +16,7 @@ use frame_support::{
 use frame_system::pallet_prelude::BlockNumberFor;
 use sp_runtime::{
 	helpers_128bit::multiply_by_rational_with_rounding,
-	traits::{Saturating, UniqueSaturatedInto, Zero},
+	traits::{Saturating, UniqueSaturatedFrom, UniqueSaturatedInto, Zero},
 	Perbill, Rounding,
 };
 
@@ -23,12 +24,16 @@ use sp_runtime::{
 pub(crate) enum Wakeup {
 	/// Nothing to do (stale entry, pruned task, or still waiting).
 	Idle,
-	/// A finished task was removed.
+	/// A finished task was removed and its deposit released.
 	Pruned,
 	/// A queued task expired and was refunded.
 	Expired,
+	/// An assigned solver did not answer in time: reputation lost, task requeued or refunded.
+	Unanswered,
 	/// A solver missed its deadline: slashed, task requeued or refunded.
 	Missed,
+	/// `v` verifiers were drawn for a result (or the draw waits for fresh randomness).
+	Drawn(u32),
 	/// A challenge window closed and the fee was paid out to `verifiers` drawn verifiers.
 	Finalized(u32),
 }
@@ -38,18 +43,24 @@ impl<T: Config> Pallet<T> {
 		let mut weight = T::WeightInfo::on_initialize_base();
 		Self::roll_heartbeat_period(now);
 
-		for id in Agenda::<T>::take(now) {
-			let outcome = with_storage_layer(|| Self::wake(id, now)).unwrap_or_else(|e| {
-				log::error!(target: crate::LOG_TARGET, "wake-up of task {id} failed: {e:?}");
-				Wakeup::Idle
-			});
-			weight.saturating_accrue(match outcome {
-				Wakeup::Idle => T::WeightInfo::wakeup_idle(),
-				Wakeup::Pruned => T::WeightInfo::wakeup_prune(),
-				Wakeup::Expired => T::WeightInfo::wakeup_expire(),
-				Wakeup::Missed => T::WeightInfo::wakeup_missed(),
-				Wakeup::Finalized(v) => T::WeightInfo::wakeup_finalize(v),
-			});
+		for lane in [Lane::Live, Lane::Prune] {
+			let (due, blocks) = Self::take_due(lane, now, T::MaxWakeupsPerBlock::get());
+			weight.saturating_accrue(T::WeightInfo::agenda_blocks(blocks));
+			for id in due {
+				let outcome = with_storage_layer(|| Self::wake(id, lane, now)).unwrap_or_else(|e| {
+					log::error!(target: crate::LOG_TARGET, "wake-up of task {id} failed: {e:?}");
+					Wakeup::Idle
+				});
+				weight.saturating_accrue(match outcome {
+					Wakeup::Idle => T::WeightInfo::wakeup_idle(),
+					Wakeup::Pruned => T::WeightInfo::wakeup_prune(),
+					Wakeup::Expired => T::WeightInfo::wakeup_expire(),
+					Wakeup::Unanswered => T::WeightInfo::wakeup_unanswered(),
+					Wakeup::Missed => T::WeightInfo::wakeup_missed(),
+					Wakeup::Drawn(v) => T::WeightInfo::wakeup_draw(v),
+					Wakeup::Finalized(v) => T::WeightInfo::wakeup_finalize(v),
+				});
+			}
 		}
 
 		if !TaskQueue::<T>::get().is_empty() {
@@ -73,29 +84,84 @@ impl<T: Config> Pallet<T> {
 			if period == c.period {
 				return;
 			}
-			c.previous = if period == c.period.saturating_add(1) { c.current } else { 0 };
-			c.current = 0;
+			c.previous =
+				if period == c.period.saturating_add(1) { c.current } else { PerClass::default() };
+			c.current = PerClass::default();
 			c.period = period;
 		});
 	}
 
+	/// Take up to `limit` due wake-ups of `lane`, oldest block first, from the agenda. Returns
+	/// them and how many agenda blocks were looked at. Wake-ups beyond the limit stay for the
+	/// next block: a crowded block delays, never drops, what it holds.
+	pub(crate) fn take_due(
+		lane: Lane,
+		now: BlockNumberFor<T>,
+		limit: u32,
+	) -> (Vec<TaskId>, u32) {
+		let mut block = AgendaCursor::<T>::get(lane).unwrap_or(now).min(now);
+		let mut due: Vec<TaskId> = Vec::new();
+		let mut blocks: u32 = 0;
+		let limit = limit as usize;
+		// Each block looked at costs a read; empty blocks between the cursor and now (after a
+		// backlog) are skipped at most `limit + 1` at a time.
+		while block <= now && blocks <= limit as u32 {
+			blocks = blocks.saturating_add(1);
+			let room = limit.saturating_sub(due.len());
+			let here: Vec<TaskId> =
+				Agenda::<T>::iter_key_prefix((block, lane)).take(room.saturating_add(1)).collect();
+			let more = here.len() > room;
+			for id in here.into_iter().take(room) {
+				Agenda::<T>::remove((block, lane), id);
+				due.push(id);
+			}
+			if more {
+				break;
+			}
+			block = block.saturating_add(1u32.into());
+			if due.len() >= limit {
+				break;
+			}
+		}
+		AgendaCursor::<T>::insert(lane, block);
+		(due, blocks)
+	}
+
 	/// Act on a task's wake-up according to its state.
-	pub(crate) fn wake(id: TaskId, now: BlockNumberFor<T>) -> Result<Wakeup, DispatchError> {
+	pub(crate) fn wake(id: TaskId, lane: Lane, now: BlockNumberFor<T>) -> Result<Wakeup, DispatchError> {
 		let Some(task) = Tasks::<T>::get(id) else { return Ok(Wakeup::Idle) };
+		if lane == Lane::Prune {
+			let (TaskStatus::Finalized { at, .. } | TaskStatus::Refunded { at, .. }) = task.status
+			else {
+				return Ok(Wakeup::Idle);
+			};
+			let prune_at = at.saturating_add(Params::<T>::get().retention);
+			if now > prune_at {
+				Self::prune(id, task)?;
+				return Ok(Wakeup::Pruned);
+			}
+			// The retention period grew since the task finished.
+			Agenda::<T>::insert((prune_at.saturating_add(1u32.into()), Lane::Prune), id, ());
+			return Ok(Wakeup::Idle);
+		}
 		match &task.status {
 			TaskStatus::Queued { .. } if now > task.deadline => {
 				TaskQueue::<T>::mutate(|queue| queue.retain(|t| *t != id));
 				Self::refund_unfinished(id, task, RefundCause::NoSolverAvailable)?;
 				Ok(Wakeup::Expired)
 			},
-			TaskStatus::Assigned { solver, solver_deadline } |
+			TaskStatus::Assigned { solver, accept_by, .. } if now > *accept_by => {
+				let solver = solver.clone();
+				Self::penalize_silence(&solver, id, &task);
+				Self::exclude_and_requeue(id, task, solver, ExclusionCause::DidNotAnswer)?;
+				Ok(Wakeup::Unanswered)
+			},
 			TaskStatus::Running { solver, solver_deadline }
 				if now > *solver_deadline || now > task.deadline =>
 			{
 				let solver = solver.clone();
-				Self::release_duties(id, &task.status);
 				Self::penalize_missed(&solver, id, &task);
-				Self::requeue_or_refund(id, task, solver, now)?;
+				Self::exclude_and_requeue(id, task, solver, ExclusionCause::MissedDeadline)?;
 				Ok(Wakeup::Missed)
 			},
 			TaskStatus::Submitted { window_end, verifiers, .. } if now > *window_end => {
@@ -103,32 +169,37 @@ impl<T: Config> Pallet<T> {
 				Self::pay_out(id, task)?;
 				Ok(Wakeup::Finalized(drawn))
 			},
-			TaskStatus::Finalized { at, .. } | TaskStatus::Refunded { at, .. }
-				if now > at.saturating_add(Params::<T>::get().retention) =>
-			{
-				Tasks::<T>::remove(id);
-				Ok(Wakeup::Pruned)
-			},
+			TaskStatus::Submitted { draw_at: Some(at), .. } if now >= *at => Ok(Self::draw(id, task, now)),
 			_ => Ok(Wakeup::Idle),
 		}
 	}
 
-	/// After a missed solver deadline: back to the queue while the task's own deadline can
-	/// still be met, else a full refund.
-	fn requeue_or_refund(
-		id: TaskId,
-		mut task: TaskOf<T>,
-		solver: T::AccountId,
-		now: BlockNumberFor<T>,
-	) -> DispatchResult {
-		if now <= task.deadline && TaskQueue::<T>::try_mutate(|q| q.try_push(id)).is_ok() {
-			task.status = TaskStatus::Queued { reason: QueueReason::SolverMissedDeadline };
-			task.excluded_solver = Some(solver.clone());
+	/// Draw the verifiers of a result, with the segment each re-executes, from randomness
+	/// revealed after the result landed; without such randomness yet, try again next block.
+	fn draw(id: TaskId, mut task: TaskOf<T>, now: BlockNumberFor<T>) -> Wakeup {
+		let TaskStatus::Submitted { solver, result_at, draw_at, verifiers, .. } = &mut task.status
+		else {
+			return Wakeup::Idle;
+		};
+		let before_draw = *draw_at;
+		let next = now.saturating_add(1u32.into());
+		let Some(seed) = Self::fresh_random(&(b"compute/verifiers", id), *result_at) else {
+			*draw_at = Some(next);
+			Self::update_wakeups(id, &before_draw.into_iter().collect::<Vec<_>>(), &[next]);
 			Tasks::<T>::insert(id, task);
-			Self::deposit_event(Event::TaskRequeued { task: id, solver });
-			return Ok(());
+			return Wakeup::Drawn(0);
+		};
+		let count = Params::<T>::get().verifiers_per_task;
+		*verifiers = Self::draw_verifiers(&seed, solver, count, task.program.steps);
+		*draw_at = None;
+		for verifier in verifiers.iter() {
+			Duties::<T>::insert(&verifier.account, id, ());
 		}
-		Self::refund_unfinished(id, task, RefundCause::DeadlineMissed)
+		let drawn: Vec<_> = verifiers.iter().map(|v| (v.account.clone(), v.segment)).collect();
+		let n: u32 = drawn.len().unique_saturated_into();
+		Tasks::<T>::insert(id, task);
+		Self::deposit_event(Event::VerifiersDrawn { task: id, verifiers: drawn });
+		Wakeup::Drawn(n)
 	}
 
 	/// Draw solvers for up to `MaxAssignmentsPerBlock` queued tasks. Returns how many solvers
@@ -143,7 +214,7 @@ impl<T: Config> Pallet<T> {
 		for (who, solver) in Solvers::<T>::iter() {
 			read = read.saturating_add(1);
 			if Self::is_online_at(&solver, &capacity) &&
-				solver.stake >= params.min_stake &&
+				Self::counted_capacity(&solver, &params) > 0 &&
 				solver.active_tasks < max_tasks
 			{
 				candidates.push((who, solver, false));
@@ -178,7 +249,8 @@ impl<T: Config> Pallet<T> {
 		(read, examined.len().unique_saturated_into())
 	}
 
-	/// Draw a solver for task `id` among `candidates`, weighted by stake × reputation.
+	/// Draw a solver for task `id` among `candidates`, weighted by stake × reputation, with
+	/// randomness revealed after the task entered the queue (none yet: it waits a block).
 	fn assign_one(
 		id: TaskId,
 		now: BlockNumberFor<T>,
@@ -186,13 +258,17 @@ impl<T: Config> Pallet<T> {
 		candidates: &mut [(T::AccountId, SolverOf<T>, bool)],
 	) -> Result<bool, DispatchError> {
 		let Some(mut task) = Tasks::<T>::get(id) else { return Ok(false) };
+		let Some(seed) = Self::fresh_random(&(b"compute/assign", id), task.queued_at) else {
+			return Ok(false);
+		};
 		let blocks_left: u64 = task.deadline.saturating_sub(now).unique_saturated_into();
 		let weight_of = |(who, solver, _): &(T::AccountId, SolverOf<T>, bool)| -> u128 {
 			let fits = solver.hardware >= task.hardware &&
-				task.excluded_solver.as_ref() != Some(who) &&
+				!task.excluded.iter().any(|e| e.solver == *who) &&
 				solver.active_tasks < T::MaxTasksPerSolver::get() &&
 				u128::from(solver.committed.saturating_add(task.work_units)) <=
-					u128::from(solver.capacity).saturating_mul(u128::from(blocks_left));
+					u128::from(Self::counted_capacity(solver, params))
+						.saturating_mul(u128::from(blocks_left));
 			if fits {
 				solver.reputation.mul_floor(solver.stake).unique_saturated_into()
 			} else {
@@ -203,7 +279,7 @@ impl<T: Config> Pallet<T> {
 		if total == 0 {
 			return Ok(false);
 		}
-		let mut ticket = Self::random_u128(&(b"compute/assign", id, now)).checked_rem(total).unwrap_or(0);
+		let mut ticket = Self::derive_u128(&seed).checked_rem(total).unwrap_or(0);
 		let mut chosen = None;
 		for (index, candidate) in candidates.iter().enumerate() {
 			let w = weight_of(candidate);
@@ -220,15 +296,14 @@ impl<T: Config> Pallet<T> {
 		// Everything that can fail comes first: on an error the storage layer rolls back and the
 		// in-memory candidate must still match storage.
 		let committed = solver.committed.saturating_add(task.work_units);
-		// The solver's own claim: its backlog at its advertised capacity, plus a grace.
-		let busy_blocks = committed.div_ceil(solver.capacity.max(1));
-		let solver_deadline = now
+		// It answers within the acceptance period; then its backlog at its counted capacity,
+		// plus a grace, is its own claim of when the result is in.
+		let accept_by = now.saturating_add(params.acceptance_period).min(task.deadline);
+		let busy_blocks = committed.div_ceil(Self::counted_capacity(solver, params).max(1));
+		let solver_deadline = accept_by
 			.saturating_add(busy_blocks.unique_saturated_into())
 			.saturating_add(params.solver_grace)
 			.min(task.deadline);
-		if solver_deadline < task.deadline {
-			Self::schedule(solver_deadline.saturating_add(1u32.into()), id)?;
-		}
 		// The fee follows the price at which the work starts, never above what was held.
 		let multiplier = params.pricing.class_multipliers.of(task.hardware);
 		let fee = pricing::fee(task.work_units, PricePerUnit::<T>::get(), multiplier, params.pricing.min_fee)
@@ -243,12 +318,15 @@ impl<T: Config> Pallet<T> {
 		solver.committed = committed;
 		solver.active_tasks = solver.active_tasks.saturating_add(1);
 		*changed = true;
-		task.status = TaskStatus::Assigned { solver: who.clone(), solver_deadline };
+		let before = Self::wakeups_of(&task);
+		task.status = TaskStatus::Assigned { solver: who.clone(), accept_by, solver_deadline };
+		Self::update_wakeups(id, &before, &Self::wakeups_of(&task));
 		Tasks::<T>::insert(id, task);
 		Duties::<T>::insert(&*who, id, ());
 		Self::deposit_event(Event::TaskAssigned {
 			task: id,
 			solver: who.clone(),
+			accept_by,
 			solver_deadline,
 			fee,
 			released,
@@ -259,8 +337,8 @@ impl<T: Config> Pallet<T> {
 	fn adapt_price() {
 		let pricing = Params::<T>::get().pricing;
 		let utilization = pricing::utilization(
-			OutstandingWork::<T>::get(),
-			OnlineCapacityOf::<T>::get().total(),
+			&OutstandingWork::<T>::get(),
+			&OnlineCapacityOf::<T>::get(),
 			pricing.horizon.unique_saturated_into(),
 		);
 		let price = PricePerUnit::<T>::get();
@@ -277,7 +355,8 @@ impl<T: Config> Pallet<T> {
 	/// Budget = `mining_emission` × the pot's spendable balance, so the emission decays as the
 	/// pot drains. A solver's points = verified work × quality × uptime, where quality =
 	/// (1 + disputes won) / (1 + disputes won + disputes lost) and uptime = heartbeat periods seen
-	/// over the era's periods. Shares are rounded down; the dust stays in the pot.
+	/// over the era's periods. Shares are rounded down; the dust stays in the pot. A solver gets
+	/// at most `mining_fee_cap` of the fees of its tasks finalized in the era.
 	pub(crate) fn close_mining_era(next_era: u32) -> u32 {
 		let era = MiningEra::<T>::get();
 		MiningEra::<T>::put(next_era);
@@ -290,7 +369,8 @@ impl<T: Config> Pallet<T> {
 			.unwrap_or_default()
 			.unique_saturated_into();
 		let mut read: u32 = 0;
-		let mut points: Vec<(T::AccountId, u128)> = Vec::new();
+		let fee_cap = Params::<T>::get().mining_fee_cap;
+		let mut points: Vec<(T::AccountId, u128, BalanceOf<T>)> = Vec::new();
 		let mut total: u128 = 0;
 		for (who, solver) in Solvers::<T>::iter() {
 			read = read.saturating_add(1);
@@ -310,7 +390,7 @@ impl<T: Config> Pallet<T> {
 			let p = quality.mul_floor(uptime.mul_floor(u128::from(activity.verified_work)));
 			if p > 0 {
 				total = total.saturating_add(p);
-				points.push((who, p));
+				points.push((who, p, fee_cap.mul_floor(activity.fees)));
 			}
 		}
 
@@ -318,10 +398,12 @@ impl<T: Config> Pallet<T> {
 		let mut paid = BalanceOf::<T>::zero();
 		let mut solvers: u32 = 0;
 		if total > 0 && !budget.is_zero() {
-			for (who, p) in points {
+			for (who, p, cap) in points {
 				let share = multiply_by_rational_with_rounding(budget_u128, p, total, Rounding::Down)
 					.unwrap_or(0);
-				let amount: BalanceOf<T> = share.unique_saturated_into();
+				// Never more than `mining_fee_cap` of the fees the solver's work earned: the rest
+				// of its share stays in the pot.
+				let amount: BalanceOf<T> = BalanceOf::<T>::unique_saturated_from(share).min(cap);
 				if amount.is_zero() {
 					continue;
 				}

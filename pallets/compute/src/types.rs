@@ -43,6 +43,71 @@ pub enum HardwareClass {
 	DatacenterGpu,
 }
 
+impl HardwareClass {
+	/// Every class, lowest first.
+	pub const ALL: [HardwareClass; 3] = [Self::Cpu, Self::Gpu, Self::DatacenterGpu];
+}
+
+/// One value per hardware class.
+#[derive(
+	Clone, Copy, Default, PartialEq, Eq, Encode, Decode, DecodeWithMemTracking, MaxEncodedLen, TypeInfo, Debug,
+)]
+pub struct PerClass<V> {
+	/// For [`HardwareClass::Cpu`].
+	pub cpu: V,
+	/// For [`HardwareClass::Gpu`].
+	pub gpu: V,
+	/// For [`HardwareClass::DatacenterGpu`].
+	pub datacenter_gpu: V,
+}
+
+impl<V> PerClass<V> {
+	/// The value of `class`.
+	pub fn of(&self, class: HardwareClass) -> &V {
+		match class {
+			HardwareClass::Cpu => &self.cpu,
+			HardwareClass::Gpu => &self.gpu,
+			HardwareClass::DatacenterGpu => &self.datacenter_gpu,
+		}
+	}
+
+	/// The value of `class`, to change.
+	pub fn of_mut(&mut self, class: HardwareClass) -> &mut V {
+		match class {
+			HardwareClass::Cpu => &mut self.cpu,
+			HardwareClass::Gpu => &mut self.gpu,
+			HardwareClass::DatacenterGpu => &mut self.datacenter_gpu,
+		}
+	}
+}
+
+impl PerClass<WorkUnits> {
+	/// The sum over all classes.
+	pub fn total(&self) -> WorkUnits {
+		self.cpu.saturating_add(self.gpu).saturating_add(self.datacenter_gpu)
+	}
+
+	/// The sum over `class` and the better classes: what can run a task asking for `class`.
+	pub fn serving(&self, class: HardwareClass) -> WorkUnits {
+		HardwareClass::ALL
+			.iter()
+			.filter(|c| **c >= class)
+			.fold(0, |sum: WorkUnits, c| sum.saturating_add(*self.of(*c)))
+	}
+
+	/// Add `work` to `class`.
+	pub fn add(&mut self, class: HardwareClass, work: WorkUnits) {
+		let v = self.of_mut(class);
+		*v = v.saturating_add(work);
+	}
+
+	/// Take `work` from `class`.
+	pub fn sub(&mut self, class: HardwareClass, work: WorkUnits) {
+		let v = self.of_mut(class);
+		*v = v.saturating_sub(work);
+	}
+}
+
 /// Whether a solver takes new work.
 #[derive(
 	Clone, Copy, PartialEq, Eq, Encode, Decode, DecodeWithMemTracking, MaxEncodedLen, TypeInfo, Debug,
@@ -76,13 +141,16 @@ pub struct SolverStats {
 #[derive(
 	Clone, Copy, Default, PartialEq, Eq, Encode, Decode, DecodeWithMemTracking, MaxEncodedLen, TypeInfo, Debug,
 )]
-pub struct EraActivity {
+pub struct EraActivity<Balance> {
 	/// The mining era these figures belong to.
 	pub era: u32,
 	/// Work units of this solver's tasks finalized in the era.
 	pub verified_work: WorkUnits,
 	/// Heartbeat periods of the era in which the solver was seen.
 	pub periods_online: u32,
+	/// Fees of this solver's tasks finalized in the era: its mining reward is capped at the
+	/// `mining_fee_cap` share of them, so that paying oneself to farm rewards loses money.
+	pub fees: Balance,
 }
 
 /// A registered solver.
@@ -111,8 +179,8 @@ pub struct Solver<Balance, BlockNumber> {
 	pub status: SolverStatus<BlockNumber>,
 	/// Track record.
 	pub stats: SolverStats,
-	/// This era's work and uptime, for compute mining.
-	pub activity: EraActivity,
+	/// This era's work, fees and uptime, for compute mining.
+	pub activity: EraActivity<Balance>,
 }
 
 /// Where a task's dataset lives and what it must hash to.
@@ -165,13 +233,46 @@ pub enum Verdict {
 	},
 }
 
-/// A verifier drawn for a result, and its verdict once it gave one.
+/// Steps a verifier re-executes (fewer if the program has fewer).
+pub const SEGMENT_STEPS: u32 = 32;
+
+/// A stretch of a trace a verifier re-executes: steps `from + 1 ..= to`, starting from the state
+/// after step `from` (the initial state if `from` is 0).
+#[derive(
+	Clone, Copy, PartialEq, Eq, Encode, Decode, DecodeWithMemTracking, MaxEncodedLen, TypeInfo, Debug,
+)]
+pub struct TraceSegment {
+	/// The state it starts from.
+	pub from: u32,
+	/// The last step it executes.
+	pub to: u32,
+}
+
+impl TraceSegment {
+	/// A segment of at most [`SEGMENT_STEPS`] steps of a `steps`-step trace, placed by `seed`.
+	pub fn draw(steps: u32, seed: u128) -> Self {
+		let len = steps.min(SEGMENT_STEPS);
+		let starts = steps.saturating_sub(len).saturating_add(1);
+		let from: u32 = seed.checked_rem(u128::from(starts)).unwrap_or(0).try_into().unwrap_or(0);
+		Self { from, to: from.saturating_add(len) }
+	}
+
+	/// Whether step `step` is one the segment executes.
+	pub fn covers(&self, step: u32) -> bool {
+		step > self.from && step <= self.to
+	}
+}
+
+/// A verifier drawn for a result, the segment it must re-execute, and its verdict once it gave
+/// one.
 #[derive(
 	Clone, PartialEq, Eq, Encode, Decode, DecodeWithMemTracking, MaxEncodedLen, TypeInfo, Debug,
 )]
 pub struct Verifier<AccountId> {
 	/// The validator account.
 	pub account: AccountId,
+	/// The segment of the trace it re-executes, drawn on-chain with the verifier.
+	pub segment: TraceSegment,
 	/// Its verdict within the window; only `Valid` earns a verifier share.
 	pub verdict: Option<Verdict>,
 }
@@ -198,6 +299,13 @@ pub enum OffchainAction {
 	Accept {
 		/// The task.
 		task: TaskId,
+	},
+	/// The solver's service cannot serve the task.
+	Decline {
+		/// The task.
+		task: TaskId,
+		/// Why.
+		reason: DeclineReason,
 	},
 	/// The solver's result.
 	Result {
@@ -236,6 +344,51 @@ pub enum QueueReason {
 	AwaitingSolver,
 	/// Its solver missed its deadline (and was slashed); waiting for another one.
 	SolverMissedDeadline,
+	/// Its solver declined it; waiting for another one.
+	SolverDeclined,
+	/// Its solver neither accepted nor declined it in time; waiting for another one.
+	SolverDidNotAnswer,
+}
+
+/// Why a solver cannot serve a task.
+#[derive(
+	Clone, Copy, PartialEq, Eq, Encode, Decode, DecodeWithMemTracking, MaxEncodedLen, TypeInfo, Debug,
+)]
+#[derive(serde::Serialize, serde::Deserialize)]
+#[serde(rename_all = "snake_case")]
+pub enum DeclineReason {
+	/// The dataset's URL does not answer, answers an error, or serves more than the solver takes.
+	DatasetUnreachable,
+	/// The data does not hash to the task's dataset root.
+	RootMismatch,
+	/// The data is not a dataset this program can train on (feature or class counts).
+	DatasetInvalid,
+	/// The solver's engine does not run this program.
+	ProgramUnsupported,
+}
+
+/// Why a solver is not drawn for a task again.
+#[derive(
+	Clone, Copy, PartialEq, Eq, Encode, Decode, DecodeWithMemTracking, MaxEncodedLen, TypeInfo, Debug,
+)]
+pub enum ExclusionCause {
+	/// It declined the task.
+	Declined(DeclineReason),
+	/// It did not answer within the acceptance period.
+	DidNotAnswer,
+	/// It accepted and missed its deadline.
+	MissedDeadline,
+}
+
+/// A solver a task will not be drawn for again, and why.
+#[derive(
+	Clone, PartialEq, Eq, Encode, Decode, DecodeWithMemTracking, MaxEncodedLen, TypeInfo, Debug,
+)]
+pub struct Exclusion<AccountId> {
+	/// The solver.
+	pub solver: AccountId,
+	/// Why.
+	pub cause: ExclusionCause,
 }
 
 /// Why a task's fee went back to the submitter.
@@ -251,6 +404,9 @@ pub enum RefundCause {
 	DeadlineMissed,
 	/// A dispute proved the solver's result wrong (the solver was slashed).
 	ResultDisproved,
+	/// `max_declines` solvers declined it (dataset unreachable or not matching its root,
+	/// program unsupported): refunded less a compensation to each of them.
+	Unservable,
 }
 
 /// Where a task is, and why. Every state a submitter can see carries its reason.
@@ -280,7 +436,10 @@ pub enum TaskStatus<
 	Assigned {
 		/// The solver.
 		solver: AccountId,
-		/// The solver must post a result by this block or be slashed and replaced.
+		/// The solver accepts or declines by this block, or loses reputation and is replaced.
+		accept_by: BlockNumber,
+		/// Once accepted, the solver must post a result by this block or be slashed and
+		/// replaced.
 		solver_deadline: BlockNumber,
 	},
 	/// The solver acknowledged it and is training.
@@ -296,8 +455,12 @@ pub enum TaskStatus<
 		solver: AccountId,
 		/// What it committed to.
 		result: TaskResult,
+		/// The block the result landed in; verifiers are drawn with randomness revealed after it.
+		result_at: BlockNumber,
 		/// Last block of the challenge window; finalized after it.
 		window_end: BlockNumber,
+		/// The block at which the verifiers will be drawn; `None` once they are.
+		draw_at: Option<BlockNumber>,
 		/// The verifiers drawn to check it.
 		verifiers: BoundedVec<Verifier<AccountId>, MaxVerifiers>,
 	},
@@ -381,13 +544,14 @@ impl<
 	TypeInfo,
 	DebugNoBound,
 )]
-#[scale_info(skip_type_params(MaxUrlLen, MaxVerifiers))]
+#[scale_info(skip_type_params(MaxUrlLen, MaxVerifiers, MaxExcluded))]
 pub struct Task<
 	AccountId: Clone + PartialEq + Eq + Debug,
 	Balance: Clone + PartialEq + Eq + Debug,
 	BlockNumber: Clone + PartialEq + Eq + Debug,
 	MaxUrlLen: Get<u32>,
 	MaxVerifiers: Get<u32>,
+	MaxExcluded: Get<u32>,
 > {
 	/// Who pays.
 	pub submitter: AccountId,
@@ -401,12 +565,18 @@ pub struct Task<
 	pub work_units: WorkUnits,
 	/// The fee held from the submitter under [`crate::HoldReason::TaskFee`].
 	pub fee: Balance,
+	/// Held from the submitter under [`crate::HoldReason::TaskDeposit`] for the task's record
+	/// and wake-ups until it is pruned.
+	pub deposit: Balance,
 	/// A result must be posted by this block.
 	pub deadline: BlockNumber,
 	/// When it was submitted.
 	pub submitted_at: BlockNumber,
-	/// A solver that missed its deadline on this task; not drawn for it again.
-	pub excluded_solver: Option<AccountId>,
+	/// When it last entered the queue: a solver is drawn for it with randomness revealed after.
+	pub queued_at: BlockNumber,
+	/// Solvers that declined it, did not answer or missed their deadline: never drawn for it
+	/// again.
+	pub excluded: BoundedVec<Exclusion<AccountId>, MaxExcluded>,
 	/// Where it is.
 	pub status: TaskStatus<AccountId, BlockNumber, MaxVerifiers>,
 }
@@ -529,6 +699,23 @@ pub struct MarketParams<Balance, BlockNumber> {
 	pub reputation_gain: Permill,
 	/// Reputation lost per missed deadline.
 	pub reputation_loss: Permill,
+	/// Blocks an assigned solver has to accept or decline a task.
+	pub acceptance_period: BlockNumber,
+	/// Reputation lost by a solver that neither accepts nor declines in time (no stake).
+	pub no_answer_reputation_loss: Permill,
+	/// Distinct solvers declining a task that make it `Refunded { Unservable }`.
+	pub max_declines: u32,
+	/// Share of the fee paid to each declining solver when a task ends unservable.
+	pub decline_compensation: Perbill,
+	/// Held per wake-up a task may hold at once ([`crate::TASK_WAKEUPS`]) from its submission
+	/// until it is pruned: what squatting the agenda costs.
+	pub wakeup_deposit: Balance,
+	/// Stake that backs one work unit per block of capacity: a solver's capacity counts (for
+	/// pricing and assignment) up to its stake over this.
+	pub stake_per_capacity: Balance,
+	/// A solver's mining reward for an era is at most this share of the fees of its tasks
+	/// finalized in the era; below the protocol share, so self-dealing always loses money.
+	pub mining_fee_cap: Perbill,
 	/// Share of the compute-mining pot emitted each mining era (a decaying budget).
 	pub mining_emission: Perbill,
 	/// Pricing.
@@ -538,11 +725,22 @@ pub struct MarketParams<Balance, BlockNumber> {
 impl<Balance: PartialOrd + sp_runtime::traits::Zero, BlockNumber: PartialOrd + sp_runtime::traits::Zero>
 	MarketParams<Balance, BlockNumber>
 {
-	/// Check that the parameters describe a working market; `max_verifiers` is the storage bound.
-	pub fn validate(&self, max_verifiers: u32) -> Result<(), &'static str> {
+	/// The share of a fee that is protocol revenue: what the solver and verifier shares leave.
+	pub fn protocol_share(&self) -> Perbill {
+		use sp_runtime::Saturating;
+		Perbill::one()
+			.saturating_sub(self.solver_share)
+			.saturating_sub(self.verifier_share)
+	}
+
+	/// Check that the parameters describe a working market; `max_verifiers` and `max_excluded`
+	/// are the storage bounds.
+	pub fn validate(&self, max_verifiers: u32, max_excluded: u32) -> Result<(), &'static str> {
 		let p = &self.pricing;
 		let one = FixedU128::from_u32(1);
-		let checks: [(bool, &'static str); 12] = [
+		let compensation_total = u64::from(self.decline_compensation.deconstruct())
+			.saturating_mul(u64::from(self.max_declines));
+		let checks: [(bool, &'static str); 19] = [
 			(!self.min_stake.is_zero(), "min_stake must be positive"),
 			(!self.challenge_window.is_zero(), "challenge_window must be positive"),
 			(self.verifiers_per_task <= max_verifiers, "verifiers_per_task above MaxVerifiers"),
@@ -565,6 +763,25 @@ impl<Balance: PartialOrd + sp_runtime::traits::Zero, BlockNumber: PartialOrd + s
 				"class multipliers must be >= 1 and not decrease with the class",
 			),
 			(!self.initial_reputation.is_zero(), "initial_reputation must be positive"),
+			(!self.acceptance_period.is_zero(), "acceptance_period must be positive"),
+			(
+				self.acceptance_period < self.min_deadline,
+				"acceptance_period must be below min_deadline",
+			),
+			(
+				self.max_declines > 0 && self.max_declines <= max_excluded,
+				"max_declines must be in 1..=MaxExcludedSolvers",
+			),
+			(
+				compensation_total <= u64::from(Perbill::one().deconstruct()),
+				"decline_compensation × max_declines above 100%",
+			),
+			(!self.wakeup_deposit.is_zero(), "wakeup_deposit must be positive"),
+			(!self.stake_per_capacity.is_zero(), "stake_per_capacity must be positive"),
+			(
+				self.mining_fee_cap < self.protocol_share(),
+				"mining_fee_cap must be below the protocol share",
+			),
 		];
 		for (ok, why) in checks {
 			if !ok {
@@ -573,6 +790,18 @@ impl<Balance: PartialOrd + sp_runtime::traits::Zero, BlockNumber: PartialOrd + s
 		}
 		Ok(())
 	}
+}
+
+/// The two kinds of task wake-ups, each with its own agenda and per-block budget, so that
+/// pruning (which nothing waits for) never delays a deadline or a payout.
+#[derive(
+	Clone, Copy, PartialEq, Eq, PartialOrd, Ord, Encode, Decode, DecodeWithMemTracking, MaxEncodedLen, TypeInfo, Debug,
+)]
+pub enum Lane {
+	/// Deadlines, acceptance periods, verifier draws and window ends of live tasks.
+	Live,
+	/// Removal of finished tasks after their retention period.
+	Prune,
 }
 
 /// Online solver capacity per heartbeat period, kept exact in O(1) per heartbeat.
@@ -586,16 +815,21 @@ impl<Balance: PartialOrd + sp_runtime::traits::Zero, BlockNumber: PartialOrd + s
 pub struct OnlineCapacity {
 	/// The current heartbeat period.
 	pub period: u32,
-	/// Capacity of active solvers last seen in `period`.
-	pub current: WorkUnits,
-	/// Capacity of active solvers last seen in `period - 1`.
-	pub previous: WorkUnits,
+	/// Counted capacity of active solvers last seen in `period`, by their hardware class.
+	pub current: PerClass<WorkUnits>,
+	/// Counted capacity of active solvers last seen in `period - 1`, by their hardware class.
+	pub previous: PerClass<WorkUnits>,
 }
 
 impl OnlineCapacity {
 	/// Work units per block the online solvers offer.
 	pub fn total(&self) -> WorkUnits {
-		self.current.saturating_add(self.previous)
+		self.current.total().saturating_add(self.previous.total())
+	}
+
+	/// Work units per block the online solvers offer to tasks asking for `class`.
+	pub fn serving(&self, class: HardwareClass) -> WorkUnits {
+		self.current.serving(class).saturating_add(self.previous.serving(class))
 	}
 
 	/// Whether a solver last seen in `seen_period` is still online.
@@ -603,8 +837,8 @@ impl OnlineCapacity {
 		seen_period <= self.period && seen_period.saturating_add(1) >= self.period
 	}
 
-	/// The bucket an active solver last seen in `seen_period` counts in, if it is online.
-	pub fn bucket_mut(&mut self, seen_period: u32) -> Option<&mut WorkUnits> {
+	/// The buckets an active solver last seen in `seen_period` counts in, if it is online.
+	pub fn bucket_mut(&mut self, seen_period: u32) -> Option<&mut PerClass<WorkUnits>> {
 		if seen_period == self.period {
 			Some(&mut self.current)
 		} else if seen_period.saturating_add(1) == self.period {

@@ -64,6 +64,10 @@ pub trait WeightInfo {
 	fn wakeup_finalize(v: u32, ) -> Weight;
 	fn assign(s: u32, a: u32, ) -> Weight;
 	fn close_mining_era(s: u32, ) -> Weight;
+	fn decline_task() -> Weight;
+	fn wakeup_unanswered() -> Weight;
+	fn wakeup_draw(v: u32, ) -> Weight;
+	fn agenda_blocks(b: u32, ) -> Weight;
 }
 
 /// Weights for `pallet_compute` measured on the machine named above, with the runtime's database weights.
@@ -310,6 +314,18 @@ impl<T: frame_system::Config> WeightInfo for SubstrateWeight<T> {
 			.saturating_add(T::DbWeight::get().writes((1_u64).saturating_mul(s.into())))
 			.saturating_add(Weight::from_parts(0, 2606).saturating_mul(s.into()))
 	}
+	fn decline_task() -> Weight {
+		Weight::from_parts(100_000_000, 8000).saturating_add(T::DbWeight::get().reads(8)).saturating_add(T::DbWeight::get().writes(8))
+	}
+	fn wakeup_unanswered() -> Weight {
+		Weight::from_parts(100_000_000, 8000).saturating_add(T::DbWeight::get().reads(8)).saturating_add(T::DbWeight::get().writes(8))
+	}
+	fn wakeup_draw(v: u32, ) -> Weight {
+		Weight::from_parts(50_000_000, 8000).saturating_add(Weight::from_parts(20_000_000, 100).saturating_mul(v.into())).saturating_add(T::DbWeight::get().reads(4)).saturating_add(T::DbWeight::get().writes(4))
+	}
+	fn agenda_blocks(b: u32, ) -> Weight {
+		Weight::from_parts(5_000_000, 600).saturating_mul(b.into()).saturating_add(T::DbWeight::get().reads(b.into())).saturating_add(T::DbWeight::get().writes(1))
+	}
 }
 
 // For tests: the same figures with RocksDB weights.
@@ -554,5 +570,17 @@ impl WeightInfo for () {
 			.saturating_add(RocksDbWeight::get().writes(1))
 			.saturating_add(RocksDbWeight::get().writes((1_u64).saturating_mul(s.into())))
 			.saturating_add(Weight::from_parts(0, 2606).saturating_mul(s.into()))
+	}
+	fn decline_task() -> Weight {
+		Weight::from_parts(100_000_000, 8000).saturating_add(RocksDbWeight::get().reads(8)).saturating_add(RocksDbWeight::get().writes(8))
+	}
+	fn wakeup_unanswered() -> Weight {
+		Weight::from_parts(100_000_000, 8000).saturating_add(RocksDbWeight::get().reads(8)).saturating_add(RocksDbWeight::get().writes(8))
+	}
+	fn wakeup_draw(v: u32, ) -> Weight {
+		Weight::from_parts(50_000_000, 8000).saturating_add(Weight::from_parts(20_000_000, 100).saturating_mul(v.into())).saturating_add(RocksDbWeight::get().reads(4)).saturating_add(RocksDbWeight::get().writes(4))
+	}
+	fn agenda_blocks(b: u32, ) -> Weight {
+		Weight::from_parts(5_000_000, 600).saturating_mul(b.into()).saturating_add(RocksDbWeight::get().reads(b.into())).saturating_add(RocksDbWeight::get().writes(1))
 	}
 }
