@@ -111,21 +111,45 @@ test('a training task from quote to payout, every balance to the unit', async ()
   const [submitted] = compute(sub.events, 'TaskSubmitted');
   const id = submitted.task.toNumber();
   assert.equal(submitted.fee.toBigInt(), fee);
+  // A deposit for the task's record and wake-ups is held until the record is pruned.
+  const deposit = submitted.deposit.toBigInt();
+  const params2 = await api.query.compute.params();
+  assert.equal(deposit, params2.wakeupDeposit.toBigInt() * 3n);
+  assert.equal(await held(api, dave.address, 'TaskDeposit'), deposit);
   assert.equal(submitted.workUnits.toBigInt(), WORK_UNITS);
   const submitFee = feePaid(sub.events, dave.address);
 
-  // In the next block the only online solver is drawn.
+  // With the VRF output of a block after the submission, the only online solver is drawn; it
+  // has the acceptance period to accept or decline.
   const assigned = await waitForStatus(api, id, 'Assigned');
   assert.equal(assigned.status.asAssigned.solver.toString(), charlie.address);
+  assert.equal(
+    assigned.status.asAssigned.acceptBy.toNumber() - assigned.queuedAt.toNumber() >= params2.acceptancePeriod.toNumber(),
+    true,
+  );
   assert.equal(assigned.fee.toBigInt(), fee, 'the price did not move: nothing released');
   assert.equal(await held(api, dave.address, 'TaskFee'), fee);
 
-  // The solver accepts it and posts its result; Alice (the only validator) is drawn to verify.
+  // The solver accepts it and posts its result; a block or two later Alice (the only validator)
+  // is drawn to verify, with the segment of the trace she must re-execute.
   const acc = await sendAndFinalize(api.tx.compute.acceptTask(id), charlie);
   const result = { modelHash: '0x' + '22'.repeat(32), traceRoot: '0x' + '33'.repeat(32), steps: 1500 };
   const res = await sendAndFinalize(api.tx.compute.submitResult(id, result), charlie);
-  const [posted] = compute(res.events, 'ResultSubmitted');
-  assert.deepEqual(posted.verifiers.map((v) => v.toString()), [alice.address]);
+  assert.equal(compute(res.events, 'ResultSubmitted').length, 1);
+  let drawn;
+  for (let i = 0; i < 60; i += 1) {
+    const t = (await api.call.computeApi.task(id)).unwrap();
+    if (t.status.isSubmitted && t.status.asSubmitted.drawAt.isNone) {
+      drawn = t.status.asSubmitted.verifiers;
+      break;
+    }
+    await new Promise((r) => setTimeout(r, 1000));
+  }
+  assert.ok(drawn, 'verifiers drawn');
+  assert.deepEqual(drawn.map((v) => v.account.toString()), [alice.address]);
+  const segment = drawn[0].segment;
+  assert.equal(segment.to.toNumber() - segment.from.toNumber(), 32);
+  assert.ok(segment.to.toNumber() <= 1500);
   const solverTxFees = feePaid(acc.events, charlie.address) + feePaid(res.events, charlie.address);
   const charlieAfterTx = await free(api, charlie.address, res.blockHash);
   const vaultBefore = await free(api, BUYBACK_VAULT, res.blockHash);
@@ -142,8 +166,9 @@ test('a training task from quote to payout, every balance to the unit', async ()
   const protocolShare = fee - solverShare - verifierShare;
 
   assert.equal(await held(api, dave.address, 'TaskFee'), 0n);
-  const daveTotal1 = await free(api, dave.address);
+  const daveTotal1 = (await free(api, dave.address)) + (await held(api, dave.address, 'TaskDeposit'));
   assert.equal(daveTotal0 - daveTotal1, fee + submitFee, 'Dave paid the fee and one transaction fee');
+  assert.equal(await held(api, dave.address, 'TaskDeposit'), deposit, 'the deposit until pruning');
   assert.equal((await free(api, charlie.address)) - charlieAfterTx, solverShare);
   assert.equal((await free(api, alice.address)) - aliceAfterTx, verifierShare);
   assert.equal((await free(api, BUYBACK_VAULT)) - vaultBefore, protocolShare);

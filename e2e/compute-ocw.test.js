@@ -142,6 +142,7 @@ test('a training job goes from submission to payout through the offchain workers
   );
   const submitted = sub.events.find((r) => r.event.section === 'compute' && r.event.method === 'TaskSubmitted');
   const id = submitted.event.data.task.toNumber();
+  const deposit = submitted.event.data.deposit.toBigInt();
   const isTask = (d) => d.task.toNumber() === id;
 
   const assigned = await waitFor('TaskAssigned', isTask);
@@ -150,7 +151,9 @@ test('a training job goes from submission to payout through the offchain workers
   const accepted = await waitFor('TaskAccepted', isTask);
   const posted = await waitFor('ResultSubmitted', isTask);
   const result = posted.data.result;
-  assert.deepEqual(posted.data.verifiers.map((v) => v.toString()), [alice.address]);
+  // Alice is drawn with the segment her worker re-executes, after the result landed.
+  const drawn = await waitFor('VerifiersDrawn', isTask);
+  assert.deepEqual(drawn.data.verifiers.map(([v]) => v.toString()), [alice.address]);
   const ferdieAfterResult = await free(api, ferdie.address);
   const aliceBefore = await free(api, alice.address);
   const vaultBefore = await free(api, BUYBACK_VAULT);
@@ -168,7 +171,7 @@ test('a training job goes from submission to payout through the offchain workers
   assert.equal(attested.data.verifier.toString(), alice.address);
   const finalized = await waitFor('TaskFinalized', isTask);
   const t1 = Date.now();
-  unsub();
+  const unsubAfter = unsub;
 
   // 80% to Ferdie, 10% to Alice, 10% to the vault; Dave paid the fee and one transaction fee;
   // the workers' reports cost their senders nothing.
@@ -176,13 +179,37 @@ test('a training job goes from submission to payout through the offchain workers
   const verifierShare = (fee * 100_000_000n) / PERBILL;
   assert.equal(finalized.data.solverReward.toBigInt(), solverShare);
   assert.equal(finalized.data.verifierReward.toBigInt(), verifierShare);
-  assert.equal(daveBefore - (await free(api, dave.address)), fee + feePaid(sub.events, dave.address));
+  assert.equal(
+    daveBefore - (await free(api, dave.address)),
+    fee + deposit + feePaid(sub.events, dave.address),
+    'the fee, one transaction fee, and the deposit held until the task is pruned',
+  );
   assert.equal((await free(api, ferdie.address)) - ferdieAfterResult, solverShare);
   assert.equal((await free(api, alice.address)) - aliceBefore, verifierShare);
   assert.equal((await free(api, BUYBACK_VAULT)) - vaultBefore, fee - solverShare - verifierShare);
   assert.equal((await api.query.balances.totalIssuance()).toBigInt(), TOTAL_SUPPLY);
   const record = (await api.call.computeApi.solver(ferdie.address)).unwrap();
   assert.equal(record.stats.completed.toNumber(), 1);
+
+  // A task whose data does not match its root: Ferdie's worker declines it by itself, at no
+  // cost to Ferdie; with no other solver it waits, and its submitter can cancel it.
+  const stakeBefore = (await api.call.computeApi.solver(ferdie.address)).unwrap().stake.toBigInt();
+  const wrong = await sendAndFinalize(
+    api.tx.compute.submitTask(PROGRAM, { root: '0x' + '44'.repeat(32), url: 'digits-train.aids' }, 'Cpu',
+      (await api.rpc.chain.getHeader()).number.toNumber() + 300, quote.fee.toBigInt() * 2n),
+    dave,
+  );
+  const wrongId = wrong.events.find((r) => r.event.method === 'TaskSubmitted').event.data.task.toNumber();
+  const declined = await waitFor('TaskDeclined', (d) => d.task.toNumber() === wrongId, 120_000);
+  assert.equal(declined.data.solver.toString(), ferdie.address);
+  assert.equal(declined.data.reason.type, 'RootMismatch');
+  const after = (await api.call.computeApi.solver(ferdie.address)).unwrap();
+  assert.equal(after.stake.toBigInt(), stakeBefore, 'declining costs nothing');
+  const wrongTask = (await api.call.computeApi.task(wrongId)).unwrap();
+  assert.equal(wrongTask.status.type, 'Queued');
+  assert.equal(wrongTask.status.asQueued.reason.type, 'SolverDeclined');
+  await sendAndFinalize(api.tx.compute.cancelTask(wrongId), dave);
+  unsubAfter();
 
   const s = (e) => ((e.at - t0) / 1000).toFixed(1);
   console.log(`compute-ocw: submitted → assigned ${s(assigned)} s, accepted ${s(accepted)} s, ` +

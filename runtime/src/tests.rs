@@ -74,10 +74,19 @@ const FIRST_SLOT: u64 = 1_700_000_000_000 / SLOT_DURATION;
 /// Produce blocks up to `n` as a BABE validator would: secondary slot claims, timestamps on the
 /// slot, all hooks.
 fn run_to_block(n: BlockNumber) {
+	run_to_block_with_vrf(n, |_| None)
+}
+
+/// [`run_to_block`], each block carrying the VRF output `vrf(number)` (what BABE's
+/// `on_finalize` records from a primary or secondary VRF claim).
+fn run_to_block_with_vrf(n: BlockNumber, vrf: impl Fn(BlockNumber) -> Option<[u8; 32]>) {
 	while System::block_number() < n {
 		let number = System::block_number() + 1;
 		if number > 1 {
 			AllPalletsWithSystem::on_finalize(System::block_number());
+			if let Some(output) = vrf(System::block_number()) {
+				pallet_babe::AuthorVrfRandomness::<Runtime>::put(Some(output));
+			}
 		}
 		let slot = Slot::from(FIRST_SLOT + number as u64);
 		let pre_digest =
@@ -523,5 +532,78 @@ fn dev_preset_seeds_the_dex_and_the_vault_buys_and_burns() {
 		assert_eq!(balance(&vault), EXISTENTIAL_DEPOSIT);
 		supply_invariant_holds();
 		Buyback::do_try_state().expect("buyback invariants hold");
+	});
+}
+
+/// The compute market draws a task's solver with the VRF output of a block after the one the
+/// task landed in (BABE's `ParentBlockRandomness`, one block behind): not in the next block,
+/// whose randomness the submission block's author knew, but in the one after; and what those
+/// later blocks bring decides who is drawn. Without a VRF output nothing is drawn.
+#[test]
+fn compute_draws_solvers_with_randomness_revealed_after_the_submission() {
+	use pallet_compute::{
+		program::{Activation, HiddenLayer, ModelSpec, Sgd},
+		DatasetRef, Fixed, HardwareClass, Program, TaskStatus,
+	};
+	use sp_runtime::BoundedVec;
+
+	let solvers = [Sr25519Keyring::Bob, Sr25519Keyring::Charlie, Sr25519Keyring::Dave, Sr25519Keyring::Eve]
+		.map(|k| k.to_account_id());
+	let submit = || {
+		let program = Program {
+			model: ModelSpec {
+				inputs: 4,
+				hidden: BoundedVec::truncate_from(vec![HiddenLayer { units: 8, activation: Activation::Relu }]),
+				classes: 2,
+			},
+			optimizer: Sgd { learning_rate: Fixed(6554), momentum: Fixed(0) },
+			batch_size: 2,
+			steps: 10,
+			seed: 7,
+		};
+		for who in &solvers {
+			assert_ok!(pallet_compute::Pallet::<Runtime>::register_solver(
+				RuntimeOrigin::signed(who.clone()),
+				10_000 * AI,
+				1_000_000_000,
+				HardwareClass::Cpu
+			));
+		}
+		let id = pallet_compute::NextTaskId::<Runtime>::get();
+		assert_ok!(pallet_compute::Pallet::<Runtime>::submit_task(
+			RuntimeOrigin::signed(Sr25519Keyring::Alice.to_account_id()),
+			program,
+			DatasetRef { root: Default::default(), url: BoundedVec::truncate_from(b"http://x/d".to_vec()) },
+			HardwareClass::Cpu,
+			100,
+			AI
+		));
+		id
+	};
+	let status = |id| pallet_compute::Tasks::<Runtime>::get(id).expect("task").status;
+
+	// Block 1's output is fixed; what later blocks bring depends on `seed`.
+	let drawn = |seed: u8| {
+		let vrf = move |n: BlockNumber| Some(sp_core::blake2_256(&(if n <= 1 { 0 } else { seed }, n).encode()));
+		let mut ext = preset_ext(DEV_RUNTIME_PRESET);
+		ext.execute_with(|| {
+			run_to_block_with_vrf(1, vrf);
+			let id = submit();
+			run_to_block_with_vrf(2, vrf);
+			assert!(matches!(status(id), TaskStatus::Queued { .. }), "drawn with block 1's output");
+			run_to_block_with_vrf(3, vrf);
+			status(id).working_solver().cloned().expect("drawn with block 2's output")
+		})
+	};
+	let seen: std::collections::BTreeSet<AccountId> = (0..12u8).map(drawn).collect();
+	assert!(seen.len() > 1, "the draw did not depend on randomness revealed after submission");
+
+	// Blocks without a VRF output (secondary plain claims, which this chain does not allow):
+	// the task waits.
+	preset_ext(DEV_RUNTIME_PRESET).execute_with(|| {
+		run_to_block(1);
+		let id = submit();
+		run_to_block(5);
+		assert!(matches!(status(id), TaskStatus::Queued { .. }));
 	});
 }

@@ -143,6 +143,9 @@ fn self_dealing_for_mining_rewards_loses_money() {
 		// Everything the colluders hold now, the verifier share included.
 		let verifier_share = test_params().verifier_share.mul_floor(fee);
 		let end = Balances::total_balance(&ATTACKER) + Balances::total_balance(&SOLVER);
+		// 80% back as the solver's reward, the 10% verifier share, and a mining reward capped at
+		// 5% of the fee: 12,920 of 13,600.
+		assert_eq!(end + verifier_share + fee - start, 12_920);
 		assert!(
 			end + verifier_share < start,
 			"self-dealing paid: spent a fee of {fee}, got back {} (with the verifier share)",

@@ -17,7 +17,7 @@ use frame_support::{
 use frame_system::RawOrigin;
 use sp_core::H256;
 use sp_runtime::{
-	traits::{Bounded, One, Saturating, Zero},
+	traits::{Bounded, One, Saturating, UniqueSaturatedInto, Zero},
 	Perbill,
 };
 
@@ -27,6 +27,8 @@ const SEED: u32 = 0;
 pub trait BenchmarkHelper<AccountId> {
 	/// Make `validators` the active validator set (verifiers are drawn from it).
 	fn set_validators(validators: Vec<AccountId>);
+	/// Make [`Config::Randomness`] answer from now on (as a block's VRF output does).
+	fn prepare_randomness();
 }
 
 fn funded<T: Config>(name: &'static str, index: u32) -> T::AccountId {
@@ -46,15 +48,22 @@ fn register<T: Config>(index: u32) -> T::AccountId {
 }
 
 fn register_account<T: Config>(who: T::AccountId) -> T::AccountId {
-	let params = Params::<T>::get();
+	// Every planck of stake backs a work unit: the advertised capacity counts in full.
+	let mut params = Params::<T>::get();
+	params.stake_per_capacity = One::one();
+	Params::<T>::put(params);
 	let amount = params
 		.min_stake
 		.saturating_mul(1_000u32.into())
 		.saturating_add(params.pricing.ceiling.saturating_mul(1_000_000_000u32.into()));
 	T::Currency::set_balance(&who, amount);
+	// A stake that backs the largest program's work well within any deadline.
+	let stake = params
+		.min_stake
+		.saturating_add(params.pricing.ceiling.saturating_mul(100_000_000u32.into()));
 	Pallet::<T>::do_register_solver(
 		who.clone(),
-		params.min_stake,
+		stake,
 		u64::MAX / 1024,
 		HardwareClass::DatacenterGpu,
 	)
@@ -99,32 +108,49 @@ fn submit<T: Config>(submitter: &T::AccountId) -> TaskId {
 	id
 }
 
-/// Fill the agenda of `from` and the following blocks so that scheduling searches furthest.
-fn crowd_agenda<T: Config>(from: BlockNumberFor<T>) {
-	let full: BoundedVec<TaskId, T::MaxWakeupsPerBlock> =
-		BoundedVec::truncate_from(alloc::vec![TaskId::MAX; T::MaxWakeupsPerBlock::get() as usize]);
-	let mut block = from;
-	for _ in 0..crate::dispatchable_impls::SCHEDULE_SEARCH.saturating_sub(1) {
-		Agenda::<T>::insert(block, full.clone());
-		block = block.saturating_add(One::one());
-	}
-}
-
 /// Fill the queue up to one free place.
 fn crowd_queue<T: Config>() {
 	let ids = (0..T::MaxQueuedTasks::get().saturating_sub(1)).map(|i| TaskId::MAX - u64::from(i));
 	TaskQueue::<T>::put(BoundedVec::truncate_from(ids.collect::<Vec<_>>()));
 }
 
-/// A task assigned to a fresh solver, which has accepted it.
-fn running_task<T: Config>() -> (TaskId, T::AccountId) {
+/// Move `blocks` blocks on, with randomness revealed after everything before.
+fn advance<T: Config>(blocks: u32) {
+	let now = frame_system::Pallet::<T>::block_number();
+	frame_system::Pallet::<T>::set_block_number(now.saturating_add(blocks.into()));
+	T::BenchmarkHelper::prepare_randomness();
+}
+
+/// Draw solvers for the queue with randomness revealed after the tasks were submitted.
+fn assign_all<T: Config>() {
+	advance::<T>(2);
+	Pallet::<T>::assign_queued(frame_system::Pallet::<T>::block_number());
+}
+
+/// A task assigned to a fresh solver.
+fn assigned_task<T: Config>() -> (TaskId, T::AccountId) {
 	let solver = register::<T>(0);
 	let submitter = funded::<T>("submitter", 0);
 	let id = submit::<T>(&submitter);
-	let now = frame_system::Pallet::<T>::block_number();
-	Pallet::<T>::assign_queued(now);
+	assign_all::<T>();
+	assert!(Tasks::<T>::get(id).is_some_and(|t| matches!(t.status, TaskStatus::Assigned { .. })));
+	(id, solver)
+}
+
+/// A task assigned to a fresh solver, which has accepted it.
+fn running_task<T: Config>() -> (TaskId, T::AccountId) {
+	let (id, solver) = assigned_task::<T>();
 	Pallet::<T>::do_accept_task(solver.clone(), id).expect("assigned to the only solver");
 	(id, solver)
+}
+
+/// Draw the verifiers of a result now.
+fn draw<T: Config>(id: TaskId) {
+	advance::<T>(2);
+	let now = frame_system::Pallet::<T>::block_number();
+	let _ = Pallet::<T>::wake(id, Lane::Live, now);
+	assert!(Tasks::<T>::get(id)
+		.is_some_and(|t| matches!(t.status, TaskStatus::Submitted { draw_at: None, .. })));
 }
 
 fn result_of<T: Config>(id: TaskId) -> TaskResult {
@@ -147,9 +173,32 @@ fn submitted_task<T: Config>(v: u32) -> (TaskId, T::AccountId) {
 	let validators = validators::<T>(v);
 	let (id, solver) = running_task::<T>();
 	Pallet::<T>::do_submit_result(solver.clone(), id, result_of::<T>(id)).expect("running");
+	draw::<T>(id);
 	for verifier in validators {
 		Pallet::<T>::do_verdict(verifier, id, Verdict::Valid).expect("drawn");
 	}
+	(id, solver)
+}
+
+/// `max_declines` at its storage bound, and a task whose last possible decline is due: every
+/// earlier solver declined it (`MaxExcludedSolvers - 1` compensations to pay with the next).
+fn declined_task<T: Config>() -> (TaskId, T::AccountId) {
+	let mut params = Params::<T>::get();
+	params.max_declines = T::MaxExcludedSolvers::get();
+	params.decline_compensation = Perbill::from_percent(1);
+	Params::<T>::put(params);
+	let (id, solver) = assigned_task::<T>();
+	Tasks::<T>::mutate(id, |task| {
+		if let Some(task) = task {
+			for i in 1..T::MaxExcludedSolvers::get() {
+				let decliner = funded::<T>("decliner", i);
+				let _ = task.excluded.try_push(Exclusion {
+					solver: decliner,
+					cause: ExclusionCause::Declined(DeclineReason::DatasetUnreachable),
+				});
+			}
+		}
+	});
 	(id, solver)
 }
 
@@ -175,9 +224,10 @@ mod benchmarks {
 	fn bond_extra() {
 		let who = register::<T>(0);
 		let amount = Params::<T>::get().min_stake;
+		let stake = Solvers::<T>::get(&who).map(|s| s.stake).unwrap_or_default();
 		#[extrinsic_call]
 		_(RawOrigin::Signed(who.clone()), amount);
-		assert_eq!(Solvers::<T>::get(&who).map(|s| s.stake), Some(amount.saturating_add(amount)));
+		assert_eq!(Solvers::<T>::get(&who).map(|s| s.stake), Some(stake.saturating_add(amount)));
 	}
 
 	#[benchmark]
@@ -218,12 +268,12 @@ mod benchmarks {
 		assert!(!Solvers::<T>::contains_key(&who));
 	}
 
+	/// The queue one short of full: the longest queue to read and write.
 	#[benchmark]
 	fn submit_task() {
 		let who = funded::<T>("submitter", 0);
 		crowd_queue::<T>();
 		let deadline = deadline::<T>();
-		crowd_agenda::<T>(deadline.saturating_add(One::one()));
 		#[extrinsic_call]
 		_(
 			RawOrigin::Signed(who),
@@ -236,12 +286,12 @@ mod benchmarks {
 		assert_eq!(TaskQueue::<T>::get().len() as u32, T::MaxQueuedTasks::get());
 	}
 
+	/// The last task of a full queue is cancelled: the longest search.
 	#[benchmark]
 	fn cancel_task() {
 		let who = funded::<T>("submitter", 0);
 		crowd_queue::<T>();
 		let id = submit::<T>(&who);
-		crowd_agenda::<T>(frame_system::Pallet::<T>::block_number());
 		#[extrinsic_call]
 		_(RawOrigin::Signed(who), id);
 		assert!(Tasks::<T>::get(id).is_some_and(|t| t.status.is_finished()));
@@ -249,23 +299,29 @@ mod benchmarks {
 
 	#[benchmark]
 	fn accept_task() {
-		let solver = register::<T>(0);
-		let submitter = funded::<T>("submitter", 0);
-		let id = submit::<T>(&submitter);
-		Pallet::<T>::assign_queued(frame_system::Pallet::<T>::block_number());
+		let (id, solver) = assigned_task::<T>();
 		#[extrinsic_call]
 		_(RawOrigin::Signed(solver), id);
 		assert!(Tasks::<T>::get(id).is_some_and(|t| matches!(t.status, TaskStatus::Running { .. })));
 	}
 
+	/// The decline that makes a task unservable at the largest `max_declines`: every decliner
+	/// is paid and the fee refunded.
 	#[benchmark]
-	fn submit_result(v: Linear<0, { T::MaxVerifiers::get() }>) {
-		validators::<T>(v);
+	fn decline_task() {
+		let (id, solver) = declined_task::<T>();
+		#[extrinsic_call]
+		_(RawOrigin::Signed(solver), id, DeclineReason::RootMismatch);
+		assert!(Tasks::<T>::get(id).is_some_and(|t| matches!(
+			t.status,
+			TaskStatus::Refunded { cause: RefundCause::Unservable, .. }
+		)));
+	}
+
+	#[benchmark]
+	fn submit_result() {
 		let (id, solver) = running_task::<T>();
 		let result = result_of::<T>(id);
-		let window_end = frame_system::Pallet::<T>::block_number()
-			.saturating_add(Params::<T>::get().challenge_window);
-		crowd_agenda::<T>(window_end.saturating_add(One::one()));
 		#[extrinsic_call]
 		_(RawOrigin::Signed(solver), id, result);
 		assert!(Tasks::<T>::get(id).is_some_and(|t| matches!(t.status, TaskStatus::Submitted { .. })));
@@ -292,7 +348,7 @@ mod benchmarks {
 		let solver = register_account::<T>(T::OffchainKeys::account(&key));
 		let submitter = funded::<T>("submitter", 0);
 		let id = submit::<T>(&submitter);
-		Pallet::<T>::assign_queued(frame_system::Pallet::<T>::block_number());
+		assign_all::<T>();
 		Pallet::<T>::do_accept_task(solver, id).expect("assigned to the only solver");
 		let report = Report { key: key.clone(), action: OffchainAction::Result { task: id, result: result_of::<T>(id) } };
 		let signature = key.sign(&Pallet::<T>::report_payload(&report)).ok_or("the key signs")?;
@@ -312,6 +368,7 @@ mod benchmarks {
 		let validators = validators::<T>(max);
 		let (id, solver) = running_task::<T>();
 		Pallet::<T>::do_submit_result(solver, id, result_of::<T>(id)).expect("running");
+		draw::<T>(id);
 		// The last verifier in the list: the longest search.
 		let verifier = match Tasks::<T>::get(id).map(|t| t.status) {
 			Some(TaskStatus::Submitted { verifiers, .. }) =>
@@ -324,12 +381,17 @@ mod benchmarks {
 		_(RawOrigin::Signed(verifier), id);
 	}
 
+	/// A change of the minimum stake with `s` solvers registered: every solver's capacity is
+	/// counted again.
 	#[benchmark]
-	fn set_params() -> Result<(), BenchmarkError> {
+	fn set_params(s: Linear<0, { T::MaxSolvers::get() }>) -> Result<(), BenchmarkError> {
+		for i in 0..s.saturating_sub(Solvers::<T>::count()) {
+			register::<T>(i);
+		}
 		let origin =
 			T::GovernanceOrigin::try_successful_origin().map_err(|_| BenchmarkError::Weightless)?;
 		let mut params = Params::<T>::get();
-		params.challenge_window = params.challenge_window.saturating_add(One::one());
+		params.min_stake = params.min_stake.saturating_add(One::one());
 		#[extrinsic_call]
 		_(origin as T::RuntimeOrigin, params);
 		assert_eq!(Params::<T>::get(), params);
@@ -340,13 +402,31 @@ mod benchmarks {
 	#[benchmark]
 	fn on_initialize_base() {
 		register::<T>(0);
-		OutstandingWork::<T>::put(WorkUnits::MAX / 2);
+		OutstandingWork::<T>::put(PerClass {
+			cpu: WorkUnits::MAX / 4,
+			gpu: WorkUnits::MAX / 4,
+			datacenter_gpu: WorkUnits::MAX / 4,
+		});
 		let now = T::HeartbeatPeriod::get();
 		frame_system::Pallet::<T>::set_block_number(now);
 		#[block]
 		{
 			Pallet::<T>::tick(now);
 		}
+	}
+
+	/// `b` agenda blocks looked at for due wake-ups (none found).
+	#[benchmark]
+	fn agenda_blocks(b: Linear<1, { T::MaxWakeupsPerBlock::get().saturating_add(1) }>) {
+		let now = frame_system::Pallet::<T>::block_number().saturating_add(b.into());
+		frame_system::Pallet::<T>::set_block_number(now);
+		let from = now.saturating_sub(b.into()).saturating_add(One::one());
+		AgendaCursor::<T>::insert(Lane::Live, from);
+		#[block]
+		{
+			let _ = Pallet::<T>::take_due(Lane::Live, now, T::MaxWakeupsPerBlock::get());
+		}
+		assert_eq!(AgendaCursor::<T>::get(Lane::Live), Some(now.saturating_add(One::one())));
 	}
 
 	/// A wake-up that finds nothing to do.
@@ -357,10 +437,11 @@ mod benchmarks {
 		let now = frame_system::Pallet::<T>::block_number();
 		#[block]
 		{
-			let _ = Pallet::<T>::wake(id, now);
+			let _ = Pallet::<T>::wake(id, Lane::Live, now);
 		}
 	}
 
+	/// A finished task is removed and its deposit released.
 	#[benchmark]
 	fn wakeup_prune() {
 		let submitter = funded::<T>("submitter", 0);
@@ -370,34 +451,59 @@ mod benchmarks {
 		let now = frame_system::Pallet::<T>::block_number();
 		#[block]
 		{
-			let _ = Pallet::<T>::wake(id, now);
+			let _ = Pallet::<T>::wake(id, Lane::Prune, now);
 		}
 		assert!(!Tasks::<T>::contains_key(id));
 	}
 
-	/// A queued task's deadline passes: refunded.
+	/// A queued task's deadline passes, last in a full queue: refunded.
 	#[benchmark]
 	fn wakeup_expire() {
 		let submitter = funded::<T>("submitter", 0);
 		crowd_queue::<T>();
 		let id = submit::<T>(&submitter);
 		past::<T>(Params::<T>::get().max_deadline);
-		crowd_agenda::<T>(
-			frame_system::Pallet::<T>::block_number()
-				.saturating_add(Params::<T>::get().retention)
-				.saturating_add(One::one()),
-		);
 		let now = frame_system::Pallet::<T>::block_number();
 		#[block]
 		{
-			let _ = Pallet::<T>::wake(id, now);
+			let _ = Pallet::<T>::wake(id, Lane::Live, now);
 		}
 		assert!(Tasks::<T>::get(id).is_some_and(|t| t.status.is_finished()));
 	}
 
-	/// A running task's solver misses its deadline: slashed, task requeued.
+	/// An assigned solver let its acceptance period pass; the task goes back to a queue one
+	/// short of full.
 	#[benchmark]
-	fn wakeup_missed() {
+	fn wakeup_unanswered_requeue() {
+		let (id, _solver) = assigned_task::<T>();
+		crowd_queue::<T>();
+		advance::<T>(Params::<T>::get().acceptance_period.unique_saturated_into());
+		advance::<T>(1);
+		let now = frame_system::Pallet::<T>::block_number();
+		#[block]
+		{
+			let _ = Pallet::<T>::wake(id, Lane::Live, now);
+		}
+		assert!(Tasks::<T>::get(id).is_some_and(|t| matches!(t.status, TaskStatus::Queued { .. })));
+	}
+
+	/// An assigned solver did not answer and the task's deadline has passed: refunded.
+	#[benchmark]
+	fn wakeup_unanswered_refund() {
+		let (id, _solver) = assigned_task::<T>();
+		past::<T>(Params::<T>::get().max_deadline);
+		let now = frame_system::Pallet::<T>::block_number();
+		#[block]
+		{
+			let _ = Pallet::<T>::wake(id, Lane::Live, now);
+		}
+		assert!(Tasks::<T>::get(id).is_some_and(|t| t.status.is_finished()));
+	}
+
+	/// A running task's solver misses its deadline: slashed, task back to a queue one short of
+	/// full.
+	#[benchmark]
+	fn wakeup_missed_requeue() {
 		let (id, _solver) = running_task::<T>();
 		crowd_queue::<T>();
 		let solver_deadline = match Tasks::<T>::get(id).map(|t| t.status) {
@@ -408,9 +514,38 @@ mod benchmarks {
 		let now = frame_system::Pallet::<T>::block_number();
 		#[block]
 		{
-			let _ = Pallet::<T>::wake(id, now);
+			let _ = Pallet::<T>::wake(id, Lane::Live, now);
 		}
 		assert!(Tasks::<T>::get(id).is_some_and(|t| matches!(t.status, TaskStatus::Queued { .. })));
+	}
+
+	/// A running task's solver misses the task's deadline: slashed, task refunded.
+	#[benchmark]
+	fn wakeup_missed_refund() {
+		let (id, _solver) = running_task::<T>();
+		past::<T>(Params::<T>::get().max_deadline);
+		let now = frame_system::Pallet::<T>::block_number();
+		#[block]
+		{
+			let _ = Pallet::<T>::wake(id, Lane::Live, now);
+		}
+		assert!(Tasks::<T>::get(id).is_some_and(|t| t.status.is_finished()));
+	}
+
+	/// `v` verifiers and their segments are drawn for a result.
+	#[benchmark]
+	fn wakeup_draw(v: Linear<0, { T::MaxVerifiers::get() }>) {
+		validators::<T>(v);
+		let (id, solver) = running_task::<T>();
+		Pallet::<T>::do_submit_result(solver, id, result_of::<T>(id)).expect("running");
+		advance::<T>(2);
+		let now = frame_system::Pallet::<T>::block_number();
+		#[block]
+		{
+			let _ = Pallet::<T>::wake(id, Lane::Live, now);
+		}
+		assert!(Tasks::<T>::get(id)
+			.is_some_and(|t| matches!(t.status, TaskStatus::Submitted { draw_at: None, .. })));
 	}
 
 	/// A challenge window closes with `v` attesting verifiers: the fee is split and paid.
@@ -419,17 +554,15 @@ mod benchmarks {
 		let (id, _solver) = submitted_task::<T>(v);
 		past::<T>(Params::<T>::get().challenge_window);
 		let now = frame_system::Pallet::<T>::block_number();
-		crowd_agenda::<T>(
-			now.saturating_add(Params::<T>::get().retention).saturating_add(One::one()),
-		);
 		#[block]
 		{
-			let _ = Pallet::<T>::wake(id, now);
+			let _ = Pallet::<T>::wake(id, Lane::Live, now);
 		}
 		assert!(Tasks::<T>::get(id).is_some_and(|t| t.status.is_finished()));
 	}
 
-	/// `s` online solvers are read and `a` queued tasks assigned.
+	/// `s` online solvers are read and `a` queued tasks assigned, each with a fee difference
+	/// released (the price fell since submission).
 	#[benchmark]
 	fn assign(
 		s: Linear<1, { T::MaxSolvers::get() }>,
@@ -440,7 +573,11 @@ mod benchmarks {
 			register::<T>(i);
 		}
 		let submitter = funded::<T>("submitter", 0);
+		let floor = Params::<T>::get().pricing.floor;
+		PricePerUnit::<T>::put(floor.saturating_add(floor));
 		let ids: Vec<TaskId> = (0..a).map(|_| submit::<T>(&submitter)).collect();
+		PricePerUnit::<T>::put(floor);
+		advance::<T>(2);
 		let now = frame_system::Pallet::<T>::block_number();
 		#[block]
 		{
@@ -464,7 +601,12 @@ mod benchmarks {
 			let who = register::<T>(i);
 			Solvers::<T>::mutate(&who, |solver| {
 				if let Some(solver) = solver {
-					solver.activity = EraActivity { era, verified_work: 1_000_000, periods_online: 1 };
+					solver.activity = EraActivity {
+						era,
+						verified_work: 1_000_000,
+						periods_online: 1,
+						fees: params.min_stake,
+					};
 				}
 			});
 		}

@@ -235,7 +235,7 @@ impl<T: Config> Pallet<T> {
 		Self::answerable(&who, &task)?;
 		Self::deposit_event(Event::TaskDeclined { task: id, solver: who.clone(), reason });
 		Self::release_solver(id, &who, &task);
-		Self::exclude_and_requeue(id, task, who, ExclusionCause::Declined(reason))
+		Self::exclude_and_requeue(id, task, who, ExclusionCause::Declined(reason)).map(|_| ())
 	}
 
 	/// The solver deadline of a task `who` may still accept or decline.
@@ -698,13 +698,13 @@ impl<T: Config> Pallet<T> {
 	/// A task's solver left it (`cause`): the solver is excluded from it, and the task goes
 	/// back to the queue while its deadline can still be met. It is refunded instead once
 	/// `max_declines` solvers declined it (less their compensation), when no more solvers can
-	/// be excluded, or when its deadline has passed.
+	/// be excluded, or when its deadline has passed. Returns whether it was requeued.
 	pub(crate) fn exclude_and_requeue(
 		id: TaskId,
 		mut task: TaskOf<T>,
 		solver: T::AccountId,
 		cause: ExclusionCause,
-	) -> DispatchResult {
+	) -> Result<bool, DispatchError> {
 		let now = Self::now();
 		let before = Self::wakeups_of(&task);
 		let excluded = task.excluded.try_push(Exclusion { solver: solver.clone(), cause }).is_ok();
@@ -721,7 +721,7 @@ impl<T: Config> Pallet<T> {
 		};
 		if declines >= Params::<T>::get().max_declines {
 			Self::compensate_decliners(id, &mut task)?;
-			return Self::refund_unfinished(id, task, RefundCause::Unservable);
+			return Self::refund_unfinished(id, task, RefundCause::Unservable).map(|()| false);
 		}
 		let requeued = excluded &&
 			now <= task.deadline &&
@@ -731,14 +731,14 @@ impl<T: Config> Pallet<T> {
 				ExclusionCause::MissedDeadline => RefundCause::DeadlineMissed,
 				_ => RefundCause::NoSolverAvailable,
 			};
-			return Self::refund_unfinished(id, task, cause);
+			return Self::refund_unfinished(id, task, cause).map(|()| false);
 		}
 		task.status = TaskStatus::Queued { reason };
 		task.queued_at = now;
 		Self::update_wakeups(id, &before, &Self::wakeups_of(&task));
 		Tasks::<T>::insert(id, task);
 		Self::deposit_event(Event::TaskRequeued { task: id, solver, reason });
-		Ok(())
+		Ok(true)
 	}
 
 	/// Pay each solver that declined an unservable task `decline_compensation` of its fee, out

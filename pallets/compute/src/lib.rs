@@ -8,22 +8,34 @@
 //!   period during which the stake stays held and slashable.
 //! - **Tasks** name a training [`Program`], a dataset by Merkle root and URL, a hardware class, a
 //!   deadline and a maximum fee. The fee is `work units × price per unit × class multiplier` (at
-//!   least `min_fee`), held from the submitter ([`HoldReason::TaskFee`]). When a solver takes the
-//!   task the fee is recomputed at that block's price; if it is lower, the difference is released.
-//! - **Pricing** adapts every block to utilization (outstanding work over online capacity), see
-//!   [`pricing`]. [`runtime_api::ComputeApi`]'s `quote` shows the fee of a program before submitting it.
-//! - **Assignment** (in `on_initialize`, the block after submission) draws a solver among the
-//!   online ones with the hardware and free capacity, weighted by stake × reputation, with
-//!   randomness from one BABE epoch ago. A solver that misses its own deadline is slashed and the
-//!   task goes back to the queue; if the task's deadline passes without a result, the submitter
-//!   is refunded in full.
-//! - **Results** (final model hash, trace root, step count) open a challenge window; verifiers
-//!   drawn from the active validators may attest. After the window the fee is split: solver 80%,
-//!   attesting verifiers 10% (unattested shares go to the staking reward pot), the rest (10%) to
-//!   the BuyBack Vault. Disputes freeze a result through [`TaskDisputes`].
+//!   least `min_fee`), held from the submitter ([`HoldReason::TaskFee`]), with a deposit for the
+//!   task's record and wake-ups ([`HoldReason::TaskDeposit`]). When a solver takes the task the
+//!   fee is recomputed at that block's price; if it is lower, the difference is released.
+//! - **Pricing** adapts every block to utilization: outstanding work each hardware class's
+//!   online solvers can serve, over online capacity; a solver's capacity counts up to what its
+//!   stake backs. See [`pricing`]. [`runtime_api::ComputeApi`]'s `quote` shows the fee of a
+//!   program before submitting it.
+//! - **Assignment** (in `on_initialize`) draws a solver among the online ones with the hardware
+//!   and free capacity, weighted by stake × reputation, with randomness revealed after the task
+//!   entered the queue ([`Config::Randomness`]). The solver accepts or declines within the
+//!   acceptance period; declining is free, silence costs reputation, and a task declined by
+//!   `max_declines` solvers is refunded less their compensation. A solver that accepted and
+//!   misses its own deadline is slashed and the task goes back to the queue; if the task's
+//!   deadline passes without a result, the submitter is refunded in full.
+//! - **Results** (final model hash, trace root, step count) open a challenge window; verifiers,
+//!   each with the segment of the trace it re-executes, are drawn from the active validators
+//!   with randomness revealed after the result, and may attest. After the window the fee is
+//!   split: solver 80%, attesting verifiers 10% (unattested shares go to the staking reward pot),
+//!   the rest (10%) to the BuyBack Vault. Disputes freeze a result through [`TaskDisputes`].
 //! - **Compute mining**: each mining era a share of the mining pot (funded by the Community
-//!   Treasury, never minted) is paid to solvers by verified work × quality × uptime.
-//! - Finished tasks stay readable for `retention` blocks, then are pruned.
+//!   Treasury, never minted) is paid to solvers by verified work × quality × uptime, at most
+//!   `mining_fee_cap` of the fees each solver's tasks earned in the era.
+//! - **Wake-ups** ([`Agenda`]) have no per-block limit: each block handles a bounded number per
+//!   lane from the oldest due block on, so scheduling never fails and a crowded block only
+//!   delays. Finished tasks stay readable for `retention` blocks, then are pruned and their
+//!   deposit released.
+//!
+//! What this guarantees to solvers and submitters: `docs/compute-market.md`.
 //!
 //! Layout: this file declares; calls hand over to `do_*` functions in [`dispatchable_impls`],
 //! per-block work lives in [`tick_impls`], pricing in [`pricing`], the disputes interface in
@@ -32,11 +44,14 @@
 //! ## Invariants (checked by [`Pallet::do_try_state`])
 //! - Every solver's `stake` equals its balance held under [`HoldReason::SolverStake`].
 //! - Every account's balance held under [`HoldReason::TaskFee`] equals the sum of the fees of its
-//!   tasks that are neither finalized nor refunded.
-//! - [`OutstandingWork`] equals the work of all queued, assigned and running tasks; each
-//!   solver's `committed` work and `active_tasks` match the tasks bound to it.
+//!   tasks that are neither finalized nor refunded; under [`HoldReason::TaskDeposit`], the sum of
+//!   the deposits of its tasks.
+//! - [`OutstandingWork`] equals the work of all queued, assigned and running tasks, by class;
+//!   each solver's `committed` work and `active_tasks` match the tasks bound to it.
 //! - [`TaskQueue`] holds exactly the queued tasks; [`OnlineCapacityOf`] matches the active
-//!   solvers' capacity by heartbeat period.
+//!   solvers' counted capacity by heartbeat period and class.
+//! - The live [`Agenda`] holds exactly the wake-ups the tasks' states need; every finished task
+//!   has its pruning scheduled once; no live task has been declined by `max_declines` solvers.
 //! - The price per work unit lies within the floor and ceiling.
 
 #![cfg_attr(not(feature = "std"), no_std)]
@@ -870,7 +885,7 @@ pub mod pallet {
 		/// Errors: [`Error::UnknownTask`], [`Error::NotAssignedSolver`],
 		/// [`Error::DeadlinePassed`], [`Error::StepCountMismatch`].
 		#[pallet::call_index(9)]
-		#[pallet::weight(T::WeightInfo::submit_result(T::MaxVerifiers::get()))]
+		#[pallet::weight(T::WeightInfo::submit_result())]
 		pub fn submit_result(
 			origin: OriginFor<T>,
 			task: TaskId,
@@ -898,7 +913,7 @@ pub mod pallet {
 		/// Origin: [`Config::GovernanceOrigin`]. Emits [`Event::ParamsUpdated`].
 		/// Errors: [`Error::InvalidParams`].
 		#[pallet::call_index(11)]
-		#[pallet::weight(T::WeightInfo::set_params())]
+		#[pallet::weight(T::WeightInfo::set_params(T::MaxSolvers::get()))]
 		pub fn set_params(origin: OriginFor<T>, params: ParamsOf<T>) -> DispatchResult {
 			T::GovernanceOrigin::ensure_origin(origin)?;
 			Self::do_set_params(params)
@@ -973,12 +988,11 @@ pub mod pallet {
 impl<T: Config> Pallet<T> {
 	/// Weight of a report's action: that of the signed call doing the same.
 	pub fn report_weight(action: &OffchainAction) -> frame_support::weights::Weight {
-		use frame_support::traits::Get;
 		match action {
 			OffchainAction::Heartbeat { .. } => T::WeightInfo::heartbeat(),
 			OffchainAction::Accept { .. } => T::WeightInfo::accept_task(),
 			OffchainAction::Decline { .. } => T::WeightInfo::decline_task(),
-			OffchainAction::Result { .. } => T::WeightInfo::submit_result(T::MaxVerifiers::get()),
+			OffchainAction::Result { .. } => T::WeightInfo::submit_result(),
 			OffchainAction::Verdict { .. } => T::WeightInfo::attest(),
 		}
 	}

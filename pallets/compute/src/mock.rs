@@ -242,6 +242,7 @@ impl crate::benchmarking::BenchmarkHelper<u64> for TestValidators {
 	fn set_validators(validators: Vec<u64>) {
 		set_validators(validators);
 	}
+	fn prepare_randomness() {}
 }
 
 /// Accounts 1..=20, the validators and the mining pot are funded.

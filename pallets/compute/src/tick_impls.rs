@@ -28,10 +28,16 @@ pub(crate) enum Wakeup {
 	Pruned,
 	/// A queued task expired and was refunded.
 	Expired,
-	/// An assigned solver did not answer in time: reputation lost, task requeued or refunded.
-	Unanswered,
-	/// A solver missed its deadline: slashed, task requeued or refunded.
-	Missed,
+	/// An assigned solver did not answer in time: reputation lost, task requeued (or refunded).
+	Unanswered {
+		/// Whether the task went back to the queue.
+		requeued: bool,
+	},
+	/// A solver missed its deadline: slashed, task requeued (or refunded).
+	Missed {
+		/// Whether the task went back to the queue.
+		requeued: bool,
+	},
 	/// `v` verifiers were drawn for a result (or the draw waits for fresh randomness).
 	Drawn(u32),
 	/// A challenge window closed and the fee was paid out to `verifiers` drawn verifiers.
@@ -46,6 +52,9 @@ impl<T: Config> Pallet<T> {
 		for lane in [Lane::Live, Lane::Prune] {
 			let (due, blocks) = Self::take_due(lane, now, T::MaxWakeupsPerBlock::get());
 			weight.saturating_accrue(T::WeightInfo::agenda_blocks(blocks));
+			// Each entry taken: its key read and its removal.
+			let entries: u64 = due.len().unique_saturated_into();
+			weight.saturating_accrue(T::DbWeight::get().reads_writes(entries, entries));
 			for id in due {
 				let outcome = with_storage_layer(|| Self::wake(id, lane, now)).unwrap_or_else(|e| {
 					log::error!(target: crate::LOG_TARGET, "wake-up of task {id} failed: {e:?}");
@@ -55,8 +64,10 @@ impl<T: Config> Pallet<T> {
 					Wakeup::Idle => T::WeightInfo::wakeup_idle(),
 					Wakeup::Pruned => T::WeightInfo::wakeup_prune(),
 					Wakeup::Expired => T::WeightInfo::wakeup_expire(),
-					Wakeup::Unanswered => T::WeightInfo::wakeup_unanswered(),
-					Wakeup::Missed => T::WeightInfo::wakeup_missed(),
+					Wakeup::Unanswered { requeued: true } => T::WeightInfo::wakeup_unanswered_requeue(),
+					Wakeup::Unanswered { requeued: false } => T::WeightInfo::wakeup_unanswered_refund(),
+					Wakeup::Missed { requeued: true } => T::WeightInfo::wakeup_missed_requeue(),
+					Wakeup::Missed { requeued: false } => T::WeightInfo::wakeup_missed_refund(),
 					Wakeup::Drawn(v) => T::WeightInfo::wakeup_draw(v),
 					Wakeup::Finalized(v) => T::WeightInfo::wakeup_finalize(v),
 				});
@@ -153,16 +164,16 @@ impl<T: Config> Pallet<T> {
 			TaskStatus::Assigned { solver, accept_by, .. } if now > *accept_by => {
 				let solver = solver.clone();
 				Self::penalize_silence(&solver, id, &task);
-				Self::exclude_and_requeue(id, task, solver, ExclusionCause::DidNotAnswer)?;
-				Ok(Wakeup::Unanswered)
+				let requeued = Self::exclude_and_requeue(id, task, solver, ExclusionCause::DidNotAnswer)?;
+				Ok(Wakeup::Unanswered { requeued })
 			},
 			TaskStatus::Running { solver, solver_deadline }
 				if now > *solver_deadline || now > task.deadline =>
 			{
 				let solver = solver.clone();
 				Self::penalize_missed(&solver, id, &task);
-				Self::exclude_and_requeue(id, task, solver, ExclusionCause::MissedDeadline)?;
-				Ok(Wakeup::Missed)
+				let requeued = Self::exclude_and_requeue(id, task, solver, ExclusionCause::MissedDeadline)?;
+				Ok(Wakeup::Missed { requeued })
 			},
 			TaskStatus::Submitted { window_end, verifiers, .. } if now > *window_end => {
 				let drawn: u32 = verifiers.len().unique_saturated_into();

@@ -38,6 +38,17 @@ parameter_types! {
 		initial_reputation: Permill::from_percent(50),
 		reputation_gain: Permill::from_percent(1),
 		reputation_loss: Permill::from_percent(20),
+		// Eight blocks (48 s) to fetch the dataset, check its root and answer.
+		acceptance_period: 8,
+		no_answer_reputation_loss: Permill::from_percent(5),
+		max_declines: 3,
+		decline_compensation: Perbill::from_percent(2),
+		// 0.03 AI held per task (three wake-ups) until its record is pruned.
+		wakeup_deposit: 10 * MILLI_AI,
+		// 10,000 AI (the minimum stake) back 10^12 work units per block.
+		stake_per_capacity: 10 * NANO_AI,
+		// Half the protocol share: paying oneself to farm rewards loses at least 5% of the fee.
+		mining_fee_cap: Perbill::from_percent(5),
 		// 0.01% of the pot per hourly era: a half-life of about 290 days.
 		mining_emission: Perbill::from_parts(100_000),
 		pricing: PricingParams {
@@ -59,7 +70,9 @@ parameter_types! {
 impl pallet_compute::Config for Runtime {
 	type Currency = Balances;
 	type RuntimeHoldReason = RuntimeHoldReason;
-	type Randomness = pallet_babe::RandomnessFromOneEpochAgo<Runtime>;
+	// The VRF output of the parent block: the pallet only draws for what was fixed before it
+	// (see `pallet_compute::Config::Randomness`). The parachain fills this from the relay chain.
+	type Randomness = pallet_babe::ParentBlockRandomness<Runtime>;
 	type Validators = Session;
 	type ProtocolRevenue = ResolveOrBurn<Runtime, super::BuybackVaultAccount>;
 	type UnearnedVerifierReward = ToRewardPot<Runtime>;
@@ -76,6 +89,7 @@ impl pallet_compute::Config for Runtime {
 	type MaxWakeupsPerBlock = ConstU32<128>;
 	type MaxVerifiers = ConstU32<8>;
 	type MaxUrlLen = ConstU32<256>;
+	type MaxExcludedSolvers = ConstU32<16>;
 	type OffchainKey = pallet_compute::offchain::crypto::Public;
 	type OffchainKeys = ComputeKeys;
 	type WeightInfo = pallet_compute::weights::SubstrateWeight<Runtime>;
@@ -104,5 +118,8 @@ pub struct SessionValidators;
 impl pallet_compute::benchmarking::BenchmarkHelper<AccountId> for SessionValidators {
 	fn set_validators(validators: alloc::vec::Vec<AccountId>) {
 		pallet_session::Validators::<Runtime>::put(validators);
+	}
+	fn prepare_randomness() {
+		pallet_babe::AuthorVrfRandomness::<Runtime>::put(Some([7u8; 32]));
 	}
 }
