@@ -584,7 +584,7 @@ fn compute_draws_solvers_with_randomness_revealed_after_the_submission() {
 
 	// Block 1's output is fixed; what later blocks bring depends on `seed`.
 	let drawn = |seed: u8| {
-		let vrf = move |n: BlockNumber| Some(sp_core::blake2_256(&(if n <= 1 { 0 } else { seed }, n).encode()));
+		let vrf = move |n: BlockNumber| Some(sp_io::hashing::blake2_256(&(if n <= 1 { 0 } else { seed }, n).encode()));
 		let mut ext = preset_ext(DEV_RUNTIME_PRESET);
 		ext.execute_with(|| {
 			run_to_block_with_vrf(1, vrf);

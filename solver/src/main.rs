@@ -78,8 +78,10 @@ struct ServeArgs {
 	/// Largest dataset file accepted, in bytes.
 	#[arg(long, default_value_t = 256 << 20)]
 	max_dataset_bytes: u64,
-	/// Seconds a dataset download may take.
-	#[arg(long, default_value_t = 60)]
+	/// Seconds a dataset download may take. A node's offchain worker waits 30 s for `POST /jobs`
+	/// (which downloads the dataset) and must answer the chain within its acceptance period, so
+	/// keep this well below both.
+	#[arg(long, default_value_t = 20)]
 	fetch_timeout_secs: u64,
 	/// Largest request body, in bytes (a `POST /execute` carries a state of up to ~4 MiB as hex).
 	#[arg(long, default_value_t = 16 << 20)]

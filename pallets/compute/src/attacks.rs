@@ -155,8 +155,9 @@ fn self_dealing_for_mining_rewards_loses_money() {
 }
 
 /// A task nobody can serve (its dataset answers 404): every drawn solver declines it at no
-/// cost, and after `max_declines` the submitter gets its fee back less a compensation for each
-/// decliner. The set of solvers is not walked through, and nobody's reputation drops.
+/// cost and is paid 2% of the fee still held for its effort; after `max_declines` the
+/// submitter gets the rest back. The set of solvers is not walked through, and nobody's
+/// reputation drops.
 #[test]
 fn an_unservable_task_ends_refunded_after_max_declines_and_slashes_nobody() {
 	build_and_execute(|| {
@@ -179,19 +180,21 @@ fn an_unservable_task_ends_refunded_after_max_declines_and_slashes_nobody() {
 			));
 			decliners.push(solver);
 		}
-		// Fee 3,400: 2% per decline (68) to each of the three; 3,196 back to the submitter.
+		// Fee 3,400: 2% of what is still held to each decliner in turn (68, 66, 65); 3,201 back
+		// to the submitter.
 		assert_eq!(
 			task(id).status,
 			TaskStatus::Refunded { cause: RefundCause::Unservable, at: System::block_number() }
 		);
-		for who in &decliners {
-			assert_eq!(Balances::free_balance(who), INITIAL - STAKE + 68);
-			System::assert_has_event(Event::DeclineCompensated { task: id, solver: *who, amount: 68 }.into());
+		for (who, paid) in decliners.iter().zip([68, 66, 65]) {
+			assert_eq!(Balances::free_balance(who), INITIAL - STAKE + paid);
+			System::assert_has_event(Event::DeclineCompensated { task: id, solver: *who, amount: paid }.into());
 		}
 		System::assert_has_event(
-			Event::TaskRefunded { task: id, submitter: USER, amount: 3_196, cause: RefundCause::Unservable }
+			Event::TaskRefunded { task: id, submitter: USER, amount: 3_201, cause: RefundCause::Unservable }
 				.into(),
 		);
+		assert_eq!(Balances::free_balance(USER), INITIAL - DEPOSIT - 199);
 		assert_eq!(fee_held(USER), 0);
 		for who in solvers {
 			let s = solver(who);
@@ -199,6 +202,27 @@ fn an_unservable_task_ends_refunded_after_max_declines_and_slashes_nobody() {
 			assert_eq!(s.reputation, test_params().initial_reputation);
 		}
 		assert!(!slashed(1) && !slashed(2) && !slashed(3));
+	});
+}
+
+/// Cancelling a declined task and submitting it again does not dodge the compensation: each
+/// decline was paid when it was made.
+#[test]
+fn cancelling_after_declines_does_not_dodge_their_compensation() {
+	build_and_execute(|| {
+		for who in [1u64, 2, 3] {
+			register(who, 1_000, HardwareClass::Cpu);
+		}
+		let id = submit(100);
+		run_to_block(2);
+		let first = *task(id).status.working_solver().expect("assigned");
+		assert_ok!(Compute::decline_task(RuntimeOrigin::signed(first), id, DeclineReason::RootMismatch));
+		assert_ok!(Compute::cancel_task(RuntimeOrigin::signed(USER), id));
+		assert_eq!(Balances::free_balance(first), INITIAL - STAKE + 68);
+		System::assert_has_event(
+			Event::TaskRefunded { task: id, submitter: USER, amount: 3_332, cause: RefundCause::Cancelled }
+				.into(),
+		);
 	});
 }
 

@@ -231,9 +231,10 @@ impl<T: Config> Pallet<T> {
 		id: TaskId,
 		reason: DeclineReason,
 	) -> DispatchResult {
-		let task = Tasks::<T>::get(id).ok_or(Error::<T>::UnknownTask)?;
+		let mut task = Tasks::<T>::get(id).ok_or(Error::<T>::UnknownTask)?;
 		Self::answerable(&who, &task)?;
 		Self::deposit_event(Event::TaskDeclined { task: id, solver: who.clone(), reason });
+		Self::compensate_decline(id, &mut task, &who);
 		Self::release_solver(id, &who, &task);
 		Self::exclude_and_requeue(id, task, who, ExclusionCause::Declined(reason)).map(|_| ())
 	}
@@ -697,8 +698,9 @@ impl<T: Config> Pallet<T> {
 
 	/// A task's solver left it (`cause`): the solver is excluded from it, and the task goes
 	/// back to the queue while its deadline can still be met. It is refunded instead once
-	/// `max_declines` solvers declined it (less their compensation), when no more solvers can
-	/// be excluded, or when its deadline has passed. Returns whether it was requeued.
+	/// `max_declines` solvers declined it (what is left after their compensation), when no more
+	/// solvers can be excluded, or when its deadline has passed. Returns whether it was
+	/// requeued.
 	pub(crate) fn exclude_and_requeue(
 		id: TaskId,
 		mut task: TaskOf<T>,
@@ -720,7 +722,6 @@ impl<T: Config> Pallet<T> {
 			ExclusionCause::MissedDeadline => QueueReason::SolverMissedDeadline,
 		};
 		if declines >= Params::<T>::get().max_declines {
-			Self::compensate_decliners(id, &mut task)?;
 			return Self::refund_unfinished(id, task, RefundCause::Unservable).map(|()| false);
 		}
 		let requeued = excluded &&
@@ -741,34 +742,37 @@ impl<T: Config> Pallet<T> {
 		Ok(true)
 	}
 
-	/// Pay each solver that declined an unservable task `decline_compensation` of its fee, out
-	/// of the submitter's hold; the task's fee shrinks by what was paid.
-	fn compensate_decliners(id: TaskId, task: &mut TaskOf<T>) -> DispatchResult {
-		let per_decline = Params::<T>::get().decline_compensation.mul_floor(task.fee);
-		if per_decline.is_zero() {
-			return Ok(());
+	/// Pay a solver that declined `task` `decline_compensation` of the fee still held, out of
+	/// the submitter's hold, at once: whatever becomes of the task, a decline it caused is paid
+	/// for (so cancelling and resubmitting does not dodge it). A payment the solver's account
+	/// cannot take is skipped, never an error.
+	fn compensate_decline(id: TaskId, task: &mut TaskOf<T>, solver: &T::AccountId) {
+		let amount = Params::<T>::get().decline_compensation.mul_floor(task.fee);
+		if amount.is_zero() {
+			return;
 		}
-		for exclusion in task.excluded.iter() {
-			if !matches!(exclusion.cause, ExclusionCause::Declined(_)) {
-				continue;
-			}
-			let paid = T::Currency::transfer_on_hold(
-				&HoldReason::TaskFee.into(),
-				&task.submitter,
-				&exclusion.solver,
-				per_decline,
-				Precision::Exact,
-				Restriction::Free,
-				Fortitude::Force,
-			)?;
-			task.fee = task.fee.saturating_sub(paid);
-			Self::deposit_event(Event::DeclineCompensated {
-				task: id,
-				solver: exclusion.solver.clone(),
-				amount: paid,
-			});
+		match T::Currency::transfer_on_hold(
+			&HoldReason::TaskFee.into(),
+			&task.submitter,
+			solver,
+			amount,
+			Precision::BestEffort,
+			Restriction::Free,
+			Fortitude::Force,
+		) {
+			Ok(paid) => {
+				task.fee = task.fee.saturating_sub(paid);
+				Self::deposit_event(Event::DeclineCompensated {
+					task: id,
+					solver: solver.clone(),
+					amount: paid,
+				});
+			},
+			Err(e) => log::warn!(
+				target: crate::LOG_TARGET,
+				"task {id}: compensation of a decline not paid: {e:?}"
+			),
 		}
-		Ok(())
 	}
 
 	/// Slash `share` of a solver's stake and hand the proceeds to `T::Slashed`. The solver's
@@ -951,7 +955,6 @@ impl<T: Config> Pallet<T> {
 		let mut duties = BTreeSet::new();
 		let mut wakeups = BTreeSet::new();
 		let mut prunes = BTreeSet::new();
-		let max_declines = Params::<T>::get().max_declines;
 		for (id, task) in Tasks::<T>::iter() {
 			match &task.status {
 				TaskStatus::Assigned { solver, .. } | TaskStatus::Running { solver, .. } => {
@@ -963,15 +966,6 @@ impl<T: Config> Pallet<T> {
 					},
 				_ => {},
 			}
-			let declines = task
-				.excluded
-				.iter()
-				.filter(|e| matches!(e.cause, ExclusionCause::Declined(_)))
-				.count();
-			ensure!(
-				task.status.is_finished() || declines < max_declines as usize,
-				"compute: a live task declined by max_declines solvers"
-			);
 			let e = fees.entry(task.submitter.clone()).or_default();
 			e.1 = e.1.saturating_add(task.deposit);
 			if task.status.holds_fee() {

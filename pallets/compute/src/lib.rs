@@ -51,7 +51,7 @@
 //! - [`TaskQueue`] holds exactly the queued tasks; [`OnlineCapacityOf`] matches the active
 //!   solvers' counted capacity by heartbeat period and class.
 //! - The live [`Agenda`] holds exactly the wake-ups the tasks' states need; every finished task
-//!   has its pruning scheduled once; no live task has been declined by `max_declines` solvers.
+//!   has its pruning scheduled once.
 //! - The price per work unit lies within the floor and ceiling.
 
 #![cfg_attr(not(feature = "std"), no_std)]
@@ -477,7 +477,7 @@ pub mod pallet {
 			/// Its reputation now.
 			reputation: sp_runtime::Permill,
 		},
-		/// A solver that declined an unservable task was paid for its effort out of the fee.
+		/// A solver that declined a task was paid for its effort out of the fee.
 		DeclineCompensated {
 			/// The task.
 			task: TaskId,
@@ -936,14 +936,14 @@ pub mod pallet {
 			Self::do_set_endpoint(who, endpoint)
 		}
 
-		/// Decline an assigned task the solver cannot serve. Never slashed; the solver is not
-		/// drawn for the task again. After `max_declines` distinct solvers declined it, the task
-		/// is refunded (cause `Unservable`) less `decline_compensation` of the fee per decline,
-		/// paid to the declining solvers.
+		/// Decline an assigned task the solver cannot serve. Never slashed; the solver is paid
+		/// `decline_compensation` of the fee still held for its effort, at once, and is not drawn
+		/// for the task again. After `max_declines` distinct solvers declined it, the task is
+		/// refunded (cause `Unservable`): the fee less the compensations.
 		///
 		/// Origin: signed, the assigned solver, within the acceptance period.
-		/// Emits [`Event::TaskDeclined`], then [`Event::TaskRequeued`] or
-		/// [`Event::DeclineCompensated`] and [`Event::TaskRefunded`].
+		/// Emits [`Event::TaskDeclined`], [`Event::DeclineCompensated`], then
+		/// [`Event::TaskRequeued`] or [`Event::TaskRefunded`].
 		/// Errors: [`Error::UnknownTask`], [`Error::NotAssigned`], [`Error::NotAssignedSolver`],
 		/// [`Error::AcceptancePeriodOver`].
 		#[pallet::call_index(14)]

@@ -76,6 +76,13 @@ pub const MAX_ANSWER: usize = 64 << 10;
 pub const REQUEST_TIMEOUT_MS: u64 = 10_000;
 /// Deadline of `POST /execute`: the service trains the segment before it answers.
 pub const EXECUTE_TIMEOUT_MS: u64 = 60_000;
+/// Deadline of `POST /jobs`: the service fetches the dataset and checks its root before it
+/// answers (its own download limit, `--fetch-timeout-secs`, is 20 s by default), well within
+/// the acceptance period.
+pub const POST_JOB_TIMEOUT_MS: u64 = 30_000;
+/// Blocks before the end of the acceptance period at which a worker that still could not hand
+/// a task to its service declines it: declining is free, silence costs reputation.
+pub const DECLINE_MARGIN: u32 = 2;
 /// A run starts no new task after this long, so that it ends well within its lock.
 pub const RUN_BUDGET_MS: u64 = 60_000;
 /// How long a run holds its lock at most: its budget plus the longest task (three requests and
@@ -279,6 +286,13 @@ fn work_on_task<T: Config>(
 	}
 	let job_id = job_id::<T>(id, task);
 	let assigned = matches!(task.status, TaskStatus::Assigned { .. });
+	let answer_due_soon = match &task.status {
+		TaskStatus::Assigned { accept_by, .. } => {
+			let accept_by: u32 = (*accept_by).unique_saturated_into();
+			now.saturating_add(DECLINE_MARGIN) >= accept_by
+		},
+		_ => false,
+	};
 	if let Some((reason, sent)) = &mut job.declined {
 		// The service cannot serve it: decline while the chain still asks for an answer.
 		if assigned && due(*sent, now) && send::<T>(key, OffchainAction::Decline { task: id, reason: *reason }) {
@@ -299,9 +313,26 @@ fn work_on_task<T: Config>(
 				job.declined = Some((reason, sent));
 				return;
 			},
+			Err(e) if assigned && answer_due_soon => {
+				// The data could not be fetched and checked in time (or the service does not
+				// answer): decline rather than let the acceptance period pass.
+				log::warn!(target: crate::LOG_TARGET, "task {id}: no answer from the service in time ({e:?}); declining");
+				let reason = DeclineReason::DatasetUnreachable;
+				let sent = send::<T>(key, OffchainAction::Decline { task: id, reason }).then_some(now);
+				job.declined = Some((reason, sent));
+				return;
+			},
 			Err(e) => {
 				log::warn!(target: crate::LOG_TARGET, "task {id}: solver service refused the job: {e:?}");
 				back_off(now, &mut job.failures, &mut job.retry_at);
+				// Never wait past the point where declining is still possible.
+				if assigned {
+					if let TaskStatus::Assigned { accept_by, .. } = &task.status {
+						let accept_by: u32 = (*accept_by).unique_saturated_into();
+						let last_try = accept_by.saturating_sub(DECLINE_MARGIN);
+						job.retry_at = job.retry_at.min(last_try.max(now.saturating_add(1)));
+					}
+				}
 				return;
 			},
 		}
@@ -573,7 +604,7 @@ impl Service {
 	) -> Result<(), HttpError> {
 		let body = serde_json::to_vec(&SubmitJob { id, program, dataset: DatasetJson::new(root, url) })
 			.map_err(|_| HttpError::Malformed("job not encodable"))?;
-		match self.request(http::Method::Post, "/jobs", Some(body), REQUEST_TIMEOUT_MS, MAX_ANSWER)? {
+		match self.request(http::Method::Post, "/jobs", Some(body), POST_JOB_TIMEOUT_MS, MAX_ANSWER)? {
 			(200 | 202, _) => Ok(()),
 			(code @ (400 | 413 | 422), body) => match serde_json::from_slice::<ErrorBody>(&body) {
 				Ok(ErrorBody { code: Some(reason) }) => Err(HttpError::Unservable(reason)),

@@ -4,7 +4,7 @@
 
 use crate::{
 	mock::*,
-	offchain::{self, job_id, HttpError, SolverMemory, VerifyJob, MAX_BACKOFF, SOLVER_URL_KEY},
+	offchain::{self, job_id, HttpError, SolverMemory, VerifyJob, SOLVER_URL_KEY},
 	pallet::*,
 	tests::{dataset, program, register, submit, task, SOLVER, USER},
 	types::*,
@@ -309,8 +309,11 @@ fn bad_answers_are_ignored_and_retried_later() {
 	let pool = w.pool.clone();
 	w.ext.execute_with(|| {
 		let id = assigned_task();
+		// Accepted already (the acceptance period does not hurry the worker): the job must
+		// still reach the service.
+		assert_ok!(Compute::accept_task(RuntimeOrigin::signed(SOLVER), id));
 		let jobs = format!("{LOCAL}/jobs");
-		// The service is down, slow, overloaded, then refuses the job: no acceptance is sent.
+		// The service is down, slow, overloaded, then refuses the job: nothing is reported.
 		for (n, reply) in [
 			Reply::Broken,
 			Reply::Timeout,
@@ -358,7 +361,7 @@ fn bad_answers_are_ignored_and_retried_later() {
 			now += 40;
 		}
 		service.assert_script_used();
-		assert!(matches!(task(id).status, TaskStatus::Assigned { .. }));
+		assert!(matches!(task(id).status, TaskStatus::Running { .. }));
 
 		// The service lost the job (404): it is posted again.
 		service.on("GET", &status, json(404, serde_json::json!({"error": "no such job"})));
@@ -712,28 +715,36 @@ fn the_solver_worker_declines_what_its_service_cannot_serve() {
 	}
 }
 
-/// A refusal that says nothing about the task (a full queue, a server error, an unknown code)
-/// is retried, never declined.
+/// A refusal that says nothing about the task (a full queue, an unknown code) is retried while
+/// the acceptance period lasts; if the service still has not taken the job two blocks before
+/// its end, the worker declines rather than let silence cost the solver reputation.
 #[test]
-fn the_solver_worker_retries_refusals_that_are_not_about_the_task() {
+fn the_solver_worker_retries_then_declines_before_the_acceptance_period_ends() {
 	let mut w = world(&[SOLVER]);
 	let service = w.service.clone();
 	let pool = w.pool.clone();
 	w.ext.execute_with(|| {
 		let id = assigned_task();
-		let mut at = 2;
-		for (status, body) in [
-			(429, serde_json::json!({ "error": "the queue is full" })),
-			(422, serde_json::json!({ "error": "?", "code": "dataset_haunted" })),
-			(400, serde_json::json!({ "error": "id must be" })),
-		] {
-			service.on("POST", &format!("{LOCAL}/jobs"), json(status, body));
-			offchain::run::<Test>(at);
-			assert!(take_reports(&pool).is_empty());
-			// The next try once the back-off has passed.
-			at += u64::from(MAX_BACKOFF) + 1;
-		}
-		assert!(matches!(task(id).status, TaskStatus::Assigned { .. }));
+		assert!(matches!(task(id).status, TaskStatus::Assigned { accept_by: 5, .. }));
+		service.on("POST", &format!("{LOCAL}/jobs"), json(429, serde_json::json!({ "error": "the queue is full" })));
+		offchain::run::<Test>(2);
+		assert!(take_reports(&pool).is_empty(), "retried, not declined, while there is time");
+		// The back-off would wait two blocks; the worker tries again at the last moment.
+		service.on(
+			"POST",
+			&format!("{LOCAL}/jobs"),
+			json(422, serde_json::json!({ "error": "?", "code": "dataset_haunted" })),
+		);
+		run_to_block(3);
+		offchain::run::<Test>(3);
+		let reports = take_reports(&pool);
+		assert_eq!(
+			reports.iter().map(action).collect::<Vec<_>>(),
+			vec![OffchainAction::Decline { task: id, reason: DeclineReason::DatasetUnreachable }]
+		);
+		reports.into_iter().for_each(apply);
+		assert!(matches!(task(id).status, TaskStatus::Queued { reason: QueueReason::SolverDeclined }));
+		assert_eq!(Solvers::<Test>::get(SOLVER).unwrap().reputation, Permill::from_percent(50));
 		service.assert_script_used();
 	});
 }
@@ -760,3 +771,4 @@ fn a_solver_never_seen_is_not_drawn_until_its_first_heartbeat() {
 		service.assert_script_used();
 	});
 }
+

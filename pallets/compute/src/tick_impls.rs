@@ -24,6 +24,10 @@ use sp_runtime::{
 pub(crate) enum Wakeup {
 	/// Nothing to do (stale entry, pruned task, or still waiting).
 	Idle,
+	/// The wake-up failed and its changes were rolled back.
+	Failed,
+	/// The pruning was moved to a later block (the retention period grew).
+	Postponed,
 	/// A finished task was removed and its deposit released.
 	Pruned,
 	/// A queued task expired and was refunded.
@@ -58,10 +62,15 @@ impl<T: Config> Pallet<T> {
 			for id in due {
 				let outcome = with_storage_layer(|| Self::wake(id, lane, now)).unwrap_or_else(|e| {
 					log::error!(target: crate::LOG_TARGET, "wake-up of task {id} failed: {e:?}");
-					Wakeup::Idle
+					Wakeup::Failed
 				});
 				weight.saturating_accrue(match outcome {
 					Wakeup::Idle => T::WeightInfo::wakeup_idle(),
+					// Rolled back, but the work was done: the costliest single wake-up.
+					Wakeup::Failed => T::WeightInfo::wakeup_missed_refund()
+						.max(T::WeightInfo::wakeup_finalize(T::MaxVerifiers::get())),
+					Wakeup::Postponed => T::WeightInfo::wakeup_idle()
+						.saturating_add(T::DbWeight::get().writes(1)),
 					Wakeup::Pruned => T::WeightInfo::wakeup_prune(),
 					Wakeup::Expired => T::WeightInfo::wakeup_expire(),
 					Wakeup::Unanswered { requeued: true } => T::WeightInfo::wakeup_unanswered_requeue(),
@@ -153,7 +162,7 @@ impl<T: Config> Pallet<T> {
 			}
 			// The retention period grew since the task finished.
 			Agenda::<T>::insert((prune_at.saturating_add(1u32.into()), Lane::Prune), id, ());
-			return Ok(Wakeup::Idle);
+			return Ok(Wakeup::Postponed);
 		}
 		match &task.status {
 			TaskStatus::Queued { .. } if now > task.deadline => {

@@ -405,7 +405,7 @@ pub enum RefundCause {
 	/// A dispute proved the solver's result wrong (the solver was slashed).
 	ResultDisproved,
 	/// `max_declines` solvers declined it (dataset unreachable or not matching its root,
-	/// program unsupported): refunded less a compensation to each of them.
+	/// program unsupported): refunded what is left after each was paid a compensation.
 	Unservable,
 }
 
@@ -705,7 +705,8 @@ pub struct MarketParams<Balance, BlockNumber> {
 	pub no_answer_reputation_loss: Permill,
 	/// Distinct solvers declining a task that make it `Refunded { Unservable }`.
 	pub max_declines: u32,
-	/// Share of the fee paid to each declining solver when a task ends unservable.
+	/// Share of the fee still held paid to a solver when it declines a task (at most
+	/// `max_declines` times per task, after which the task ends unservable).
 	pub decline_compensation: Perbill,
 	/// Held per wake-up a task may hold at once ([`crate::TASK_WAKEUPS`]) from its submission
 	/// until it is pruned: what squatting the agenda costs.

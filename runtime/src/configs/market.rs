@@ -31,15 +31,16 @@ parameter_types! {
 		solver_share: Perbill::from_percent(80),
 		verifier_share: Perbill::from_percent(10),
 		missed_deadline_slash: Perbill::from_percent(10),
-		min_deadline: 10,
+		min_deadline: 20,
 		max_deadline: 30 * DAYS,
 		solver_grace: 10,
 		retention: DAYS,
 		initial_reputation: Permill::from_percent(50),
 		reputation_gain: Permill::from_percent(1),
 		reputation_loss: Permill::from_percent(20),
-		// Eight blocks (48 s) to fetch the dataset, check its root and answer.
-		acceptance_period: 8,
+		// Ten blocks (60 s) to fetch the dataset (the solver service gives up after 20 s, the
+		// offchain worker after 30 s), check its root and answer.
+		acceptance_period: 10,
 		no_answer_reputation_loss: Permill::from_percent(5),
 		max_declines: 3,
 		decline_compensation: Perbill::from_percent(2),
