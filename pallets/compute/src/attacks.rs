@@ -397,3 +397,49 @@ fn verifiers_and_segments_are_drawn_after_the_result() {
 	let draws: std::collections::BTreeSet<_> = (0..8).map(drawn).collect();
 	assert!(draws.len() > 4, "the verifier draw is fixed when the result lands: {draws:?}");
 }
+
+// ---- locked funds ----
+
+/// Funds locked by vesting (a lock, as `pallet-vesting` sets) cannot be held as a stake, a fee
+/// or a deposit, not even once earlier holds cover the lock: holding ignores locks, and a payout
+/// would move them to another account of the same owner before the cliff.
+#[test]
+fn locked_funds_cannot_be_staked_or_spent_on_fees() {
+	use frame_support::traits::{LockableCurrency, WithdrawReasons};
+	build_and_execute(|| {
+		// Everything but 50,000 is locked until the cliff.
+		for who in [SOLVER, USER] {
+			Balances::set_lock(*b"vesting ", &who, INITIAL - 50_000, WithdrawReasons::all());
+		}
+		assert_noop!(
+			Compute::register_solver(RuntimeOrigin::signed(SOLVER), 60_000, 1_000, HardwareClass::Cpu),
+			Error::<Test>::InsufficientBalance
+		);
+		assert_ok!(Compute::register_solver(RuntimeOrigin::signed(SOLVER), 40_000, 1_000, HardwareClass::Cpu));
+		// FRAME would now let the 40,000 held cover the lock and hold 20,000 more of it.
+		assert_noop!(
+			Compute::bond_extra(RuntimeOrigin::signed(SOLVER), 20_000),
+			Error::<Test>::InsufficientBalance
+		);
+		assert_ok!(Compute::bond_extra(RuntimeOrigin::signed(SOLVER), 9_999));
+		// A fee (68,000) above the liquid 50,000.
+		let mut params = test_params();
+		params.pricing.floor = 20;
+		params.pricing.ceiling = 20;
+		assert_ok!(Compute::set_params(RuntimeOrigin::root(), params));
+		let big = |who| {
+			Compute::submit_task(
+				RuntimeOrigin::signed(who),
+				program(10),
+				dataset(),
+				HardwareClass::Cpu,
+				100,
+				u64::MAX,
+			)
+		};
+		assert_eq!(Compute::quote(&program(10), HardwareClass::Cpu).unwrap().fee, 68_000);
+		assert_noop!(big(USER), Error::<Test>::InsufficientBalance);
+		Balances::remove_lock(*b"vesting ", &USER);
+		assert_ok!(big(USER));
+	});
+}

@@ -43,6 +43,7 @@ impl<T: Config> Pallet<T> {
 		let params = Params::<T>::get();
 		ensure!(stake >= params.min_stake, Error::<T>::StakeBelowMinimum);
 		ensure!(capacity > 0, Error::<T>::ZeroCapacity);
+		Self::ensure_liquid(&who, stake)?;
 		T::Currency::hold(&HoldReason::SolverStake.into(), &who, stake)
 			.map_err(|_| Error::<T>::InsufficientBalance)?;
 
@@ -74,6 +75,7 @@ impl<T: Config> Pallet<T> {
 
 	pub(crate) fn do_bond_extra(who: T::AccountId, amount: BalanceOf<T>) -> DispatchResult {
 		Self::active_solver(&who)?;
+		Self::ensure_liquid(&who, amount)?;
 		T::Currency::hold(&HoldReason::SolverStake.into(), &who, amount)
 			.map_err(|_| Error::<T>::InsufficientBalance)?;
 		let stake = Self::mutate_solver(&who, |solver| {
@@ -173,6 +175,7 @@ impl<T: Config> Pallet<T> {
 		TaskQueue::<T>::try_mutate(|queue| queue.try_push(id))
 			.map_err(|_| Error::<T>::QueueFull)?;
 		let deposit = params.wakeup_deposit.saturating_mul(crate::TASK_WAKEUPS.into());
+		Self::ensure_liquid(&who, quote.fee.saturating_add(deposit))?;
 		T::Currency::hold(&HoldReason::TaskFee.into(), &who, quote.fee)
 			.map_err(|_| Error::<T>::InsufficientBalance)?;
 		T::Currency::hold(&HoldReason::TaskDeposit.into(), &who, deposit)
@@ -477,6 +480,20 @@ impl<T: Config> Pallet<T> {
 	}
 
 	// ---- shared bookkeeping ----
+
+	/// `amount` can leave `who`'s free balance without touching what is locked or frozen
+	/// (vesting, staking, votes), keeping the existential deposit. FRAME's `hold` ignores
+	/// freezes, its `reducible_balance` lets held funds cover a freeze, and held funds are later
+	/// paid out by force: without this check a vesting account could pay a second account of its
+	/// own (as submitter and solver) and so unlock its tokens before the cliff.
+	fn ensure_liquid(who: &T::AccountId, amount: BalanceOf<T>) -> DispatchResult {
+		use frame_support::traits::fungible::Inspect;
+		use crate::FrozenBalance;
+		let untouchable = T::FrozenBalance::frozen(who).max(T::Currency::minimum_balance());
+		let liquid = T::Currency::balance(who).saturating_sub(untouchable);
+		ensure!(liquid >= amount, Error::<T>::InsufficientBalance);
+		Ok(())
+	}
 
 	fn active_solver(who: &T::AccountId) -> Result<SolverOf<T>, DispatchError> {
 		let solver = Solvers::<T>::get(who).ok_or(Error::<T>::NotRegistered)?;

@@ -98,6 +98,13 @@ pub use weights::WeightInfo;
 use frame_support::traits::fungible::{self, Credit, Inspect};
 use frame_system::pallet_prelude::BlockNumberFor;
 
+/// How much of an account's balance is locked or frozen (by vesting, staking, votes), whatever
+/// is held: `pallet_balances`' `frozen` for the account.
+pub trait FrozenBalance<AccountId, Balance> {
+	/// The locked or frozen amount of `who`.
+	fn frozen(who: &AccountId) -> Balance;
+}
+
 /// The balance type of the configured currency.
 pub type BalanceOf<T> =
 	<<T as Config>::Currency as Inspect<<T as frame_system::Config>::AccountId>>::Balance;
@@ -161,6 +168,10 @@ pub mod pallet {
 
 		/// The overarching hold reason.
 		type RuntimeHoldReason: From<HoldReason>;
+
+		/// How much of an account's balance is locked or frozen: stakes, fees and deposits are
+		/// held only from what lies above it.
+		type FrozenBalance: FrozenBalance<Self::AccountId, BalanceOf<Self>>;
 
 		/// Randomness for drawing solvers, verifiers and verifiers' segments. `random` returns
 		/// the randomness and the block `b` it comes from: nobody could know it before block
@@ -617,7 +628,8 @@ pub mod pallet {
 		StakeBelowMinimum,
 		/// Capacity must be at least one work unit per block.
 		ZeroCapacity,
-		/// The account cannot cover the stake or the fee.
+		/// The account cannot cover the stake or the fee (and deposit) with free funds that are
+		/// neither locked nor frozen (vesting, staking, votes).
 		InsufficientBalance,
 		/// The solver is unbonding: no new stake, heartbeats or updates.
 		SolverUnbonding,

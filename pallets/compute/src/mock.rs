@@ -170,9 +170,18 @@ pub fn test_params() -> ParamsOf<Test> {
 	}
 }
 
+/// `pallet_balances`' frozen amount (locks and freezes) of an account.
+pub struct Frozen;
+impl crate::FrozenBalance<u64, u64> for Frozen {
+	fn frozen(who: &u64) -> u64 {
+		System::account(who).data.frozen
+	}
+}
+
 impl crate::Config for Test {
 	type Currency = Balances;
 	type RuntimeHoldReason = RuntimeHoldReason;
+	type FrozenBalance = Frozen;
 	type Randomness = TestRandomness;
 	type Validators = TestValidators;
 	type ProtocolRevenue = ResolveTo<Vault>;

@@ -68,9 +68,18 @@ parameter_types! {
 	};
 }
 
+/// An account's locked or frozen balance (vesting, staking, votes), as `pallet_balances` keeps it.
+pub struct FrozenBalance;
+impl pallet_compute::FrozenBalance<AccountId, Balance> for FrozenBalance {
+	fn frozen(who: &AccountId) -> Balance {
+		frame_system::Account::<Runtime>::get(who).data.frozen
+	}
+}
+
 impl pallet_compute::Config for Runtime {
 	type Currency = Balances;
 	type RuntimeHoldReason = RuntimeHoldReason;
+	type FrozenBalance = FrozenBalance;
 	// The VRF output of the parent block: the pallet only draws for what was fixed before it
 	// (see `pallet_compute::Config::Randomness`). The parachain fills this from the relay chain.
 	type Randomness = pallet_babe::ParentBlockRandomness<Runtime>;
