@@ -4,16 +4,11 @@
 use crate::{mock::*, pallet::*, tests::*, types::*, Event};
 use frame_support::{
 	assert_noop, assert_ok,
-	traits::fungible::{Inspect, InspectHold},
+	traits::fungible::Inspect,
 };
 use sp_runtime::Permill;
 
-const SOLVER_2: u64 = 2;
 const ATTACKER: u64 = 11;
-
-fn stake_held(who: u64) -> u64 {
-	Balances::balance_on_hold(&HoldReason::SolverStake.into(), &who)
-}
 
 fn slashed(who: u64) -> bool {
 	System::events().iter().any(|r| {

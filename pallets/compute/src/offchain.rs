@@ -285,13 +285,16 @@ fn work_on_task<T: Config>(
 		return;
 	}
 	let job_id = job_id::<T>(id, task);
-	let assigned = matches!(task.status, TaskStatus::Assigned { .. });
-	let answer_due_soon = match &task.status {
-		TaskStatus::Assigned { accept_by, .. } => {
-			let accept_by: u32 = (*accept_by).unique_saturated_into();
-			now.saturating_add(DECLINE_MARGIN) >= accept_by
-		},
-		_ => false,
+	// While the task waits for an answer: the last block to accept or decline.
+	let accept_by: Option<u32> = match &task.status {
+		TaskStatus::Assigned { accept_by, .. } => Some((*accept_by).unique_saturated_into()),
+		_ => None,
+	};
+	let assigned = accept_by.is_some();
+	let answer_due_soon = accept_by.is_some_and(|b| now.saturating_add(DECLINE_MARGIN) >= b);
+	let decline = |reason: DeclineReason, job: &mut SolverJob| {
+		let sent = send::<T>(key, OffchainAction::Decline { task: id, reason }).then_some(now);
+		job.declined = Some((reason, sent));
 	};
 	if let Some((reason, sent)) = &mut job.declined {
 		// The service cannot serve it: decline while the chain still asks for an answer.
@@ -309,29 +312,23 @@ fn work_on_task<T: Config>(
 			},
 			Err(HttpError::Unservable(reason)) if assigned => {
 				log::warn!(target: crate::LOG_TARGET, "task {id}: the service cannot serve it ({reason:?}); declining");
-				let sent = send::<T>(key, OffchainAction::Decline { task: id, reason }).then_some(now);
-				job.declined = Some((reason, sent));
+				decline(reason, job);
 				return;
 			},
 			Err(e) if assigned && answer_due_soon => {
 				// The data could not be fetched and checked in time (or the service does not
 				// answer): decline rather than let the acceptance period pass.
 				log::warn!(target: crate::LOG_TARGET, "task {id}: no answer from the service in time ({e:?}); declining");
-				let reason = DeclineReason::DatasetUnreachable;
-				let sent = send::<T>(key, OffchainAction::Decline { task: id, reason }).then_some(now);
-				job.declined = Some((reason, sent));
+				decline(DeclineReason::DatasetUnreachable, job);
 				return;
 			},
 			Err(e) => {
 				log::warn!(target: crate::LOG_TARGET, "task {id}: solver service refused the job: {e:?}");
 				back_off(now, &mut job.failures, &mut job.retry_at);
 				// Never wait past the point where declining is still possible.
-				if assigned {
-					if let TaskStatus::Assigned { accept_by, .. } = &task.status {
-						let accept_by: u32 = (*accept_by).unique_saturated_into();
-						let last_try = accept_by.saturating_sub(DECLINE_MARGIN);
-						job.retry_at = job.retry_at.min(last_try.max(now.saturating_add(1)));
-					}
+				if let Some(accept_by) = accept_by {
+					let last_try = accept_by.saturating_sub(DECLINE_MARGIN);
+					job.retry_at = job.retry_at.min(last_try.max(now.saturating_add(1)));
 				}
 				return;
 			},

@@ -6,7 +6,7 @@ use crate::{
 	mock::*,
 	offchain::{self, job_id, HttpError, SolverMemory, VerifyJob, SOLVER_URL_KEY},
 	pallet::*,
-	tests::{dataset, program, register, submit, task, SOLVER, USER},
+	tests::{dataset, program, register, submit, task, SOLVER, SOLVER_2, USER},
 	types::*,
 };
 use codec::{Decode, Encode};
@@ -33,7 +33,6 @@ use std::{
 
 const LOCAL: &str = "http://solver.local";
 const REMOTE: &str = "http://remote.solver";
-const SOLVER_2: u64 = 2;
 
 /// What the scripted service answers to one request.
 #[derive(Clone, Debug)]

@@ -21,7 +21,7 @@ use sp_core::H256;
 use sp_runtime::{DispatchError, FixedU128, Perbill, Permill};
 
 pub(crate) const SOLVER: u64 = 1;
-const SOLVER_2: u64 = 2;
+pub(crate) const SOLVER_2: u64 = 2;
 pub(crate) const USER: u64 = 10;
 pub(crate) const STAKE: u64 = 1_000;
 
@@ -107,7 +107,7 @@ pub(crate) fn deposit_held(who: u64) -> u64 {
 /// The deposit of a task: 10 per wake-up, three wake-ups.
 pub(crate) const DEPOSIT: u64 = 30;
 
-fn stake_held(who: u64) -> u64 {
+pub(crate) fn stake_held(who: u64) -> u64 {
 	Balances::balance_on_hold(&HoldReason::SolverStake.into(), &who)
 }
 
