@@ -229,6 +229,10 @@ fn declining_is_for_the_assigned_solver_in_time() {
 		register(SOLVER, 1_000, HardwareClass::Cpu);
 		let id = submit(100);
 		let decline = |who: u64| Compute::decline_task(RuntimeOrigin::signed(who), id, DeclineReason::RootMismatch);
+		assert_noop!(
+			Compute::decline_task(RuntimeOrigin::signed(SOLVER), id + 1, DeclineReason::RootMismatch),
+			Error::<Test>::UnknownTask
+		);
 		assert_noop!(decline(SOLVER), Error::<Test>::NotAssigned);
 		run_to_block(2);
 		assert_noop!(decline(SOLVER_2), Error::<Test>::NotAssignedSolver);
