@@ -94,7 +94,7 @@ mod benchmarks {
 		#[extrinsic_call]
 		_(RawOrigin::Signed(executor));
 
-		assert!(LastExecution::<T>::get().is_some());
+		assert!(LastExecution::<T>::get().is_some() && LastSale::<T>::get().is_some());
 		assert!(<T::StableAssets as fungibles::Inspect<_>>::balance(T::StableAsset::get(), &vault)
 			.is_zero());
 	}

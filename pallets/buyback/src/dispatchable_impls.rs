@@ -1,8 +1,8 @@
 //! What the calls do, once their origin is checked.
 
 use crate::{
-	BalanceOf, BuybackPool, Config, Error, Event, InvalidParams, LastExecution, Pallet, Params,
-	ParamsOf, Paused, PriceCheckpoints, PriceRecord,
+	BalanceOf, BuybackPool, Config, Error, Event, InvalidParams, LastExecution, LastSale, Pallet,
+	Params, ParamsOf, Paused, PriceCheckpoints, PriceRecord,
 };
 use frame_support::{
 	defensive,
@@ -29,29 +29,57 @@ enum SaleError {
 }
 
 impl<T: Config> Pallet<T> {
-	/// [`Pallet::execute`]: buy AI with the vault's stable asset, then split its AI.
+	/// [`Pallet::execute`]: buy AI with the vault's stable asset if a sale is due, then split its
+	/// AI if a split is due. The two epochs are counted apart, and a refused sale does not stop
+	/// the split: a trade placed before this call can delay a sale to a later block, never a burn.
 	pub(crate) fn do_execute(executor: T::AccountId) -> DispatchResult {
 		ensure!(!Paused::<T>::get(), Error::<T>::Paused);
 		let params = Params::<T>::get();
 		let now = frame_system::Pallet::<T>::block_number();
-		if let Some(last) = LastExecution::<T>::get() {
-			ensure!(now >= last.saturating_add(params.epoch_length), Error::<T>::TooEarly);
-		}
+		let due = |last: Option<BlockNumberFor<T>>| {
+			last.is_none_or(|last| now >= last.saturating_add(params.epoch_length))
+		};
+		let (sale_due, split_due) = (due(LastSale::<T>::get()), due(LastExecution::<T>::get()));
+		ensure!(sale_due || split_due, Error::<T>::TooEarly);
 		let vault = Self::vault_account();
 
-		let skipped = match Self::sell_stable(&vault, &params) {
-			Ok(()) => None,
-			Err(SaleError::Refused(e)) => return Err(e),
-			Err(SaleError::Skipped(reason)) => Some(reason),
-		};
+		// Why nothing was sold, if a sale was due and did not happen.
+		let mut unsold: Option<DispatchError> = None;
+		let mut sold = false;
+		if sale_due {
+			match Self::sell_stable(&vault, &params) {
+				Ok(true) => {
+					sold = true;
+					LastSale::<T>::put(now);
+				},
+				Ok(false) => {},
+				Err(SaleError::Refused(reason)) => {
+					unsold = Some(reason);
+					Self::deposit_event(Event::SaleRefused { reason });
+				},
+				Err(SaleError::Skipped(reason)) => {
+					unsold = Some(reason);
+					Self::deposit_event(Event::SaleSkipped { reason });
+				},
+			}
+		}
 
 		// The vault keeps its existential deposit: revenue smaller than it can still land.
-		let total = T::Currency::reducible_balance(&vault, Preservation::Preserve, Fortitude::Polite);
+		let total = if split_due {
+			T::Currency::reducible_balance(&vault, Preservation::Preserve, Fortitude::Polite)
+		} else {
+			Zero::zero()
+		};
 		if total.is_zero() {
-			return Err(skipped.unwrap_or_else(|| Error::<T>::VaultEmpty.into()));
-		}
-		if let Some(reason) = skipped {
-			Self::deposit_event(Event::SaleSkipped { reason });
+			if sold {
+				return Ok(());
+			}
+			// Nothing happened: the call fails (its events are dropped with it) and says why.
+			return Err(match (split_due, unsold) {
+				(_, Some(reason)) => reason,
+				(true, None) => Error::<T>::VaultEmpty.into(),
+				(false, None) => Error::<T>::TooEarly.into(),
+			});
 		}
 		let credit = T::Currency::withdraw(
 			&vault,
@@ -75,8 +103,9 @@ impl<T: Config> Pallet<T> {
 	}
 
 	/// Sell the vault's stable asset for AI: at most `max_sale_per_epoch`, and no more than the
-	/// pool pays for at the TWAP less the allowed slippage, on average.
-	fn sell_stable(vault: &T::AccountId, params: &ParamsOf<T>) -> Result<(), SaleError> {
+	/// pool pays for at the TWAP less the allowed slippage, on average. `Ok(false)`: nothing to
+	/// sell (or dust that buys nothing).
+	fn sell_stable(vault: &T::AccountId, params: &ParamsOf<T>) -> Result<bool, SaleError> {
 		let available = <T::StableAssets as fungibles::Inspect<_>>::reducible_balance(
 			T::StableAsset::get(),
 			vault,
@@ -85,7 +114,7 @@ impl<T: Config> Pallet<T> {
 		);
 		if available.is_zero() || params.max_sale_per_epoch.is_zero() {
 			// Nothing to sell, or sales are switched off.
-			return Ok(());
+			return Ok(false);
 		}
 		let skip = |e: Error<T>| SaleError::Skipped(e.into());
 		let record = PriceRecord::<T>::get().ok_or_else(|| skip(Error::<T>::PriceUnavailable))?;
@@ -113,7 +142,7 @@ impl<T: Config> Pallet<T> {
 		let min_ai_out = floor_price.saturating_mul_int(amount);
 		if min_ai_out.is_zero() {
 			// Dust that buys nothing waits for more.
-			return Ok(());
+			return Ok(false);
 		}
 		let ai_bought =
 			T::Pool::sell_stable(vault, amount, min_ai_out).map_err(SaleError::Refused)?;
@@ -124,7 +153,7 @@ impl<T: Config> Pallet<T> {
 			min_ai_out,
 			stable_left: available.saturating_sub(amount),
 		});
-		Ok(())
+		Ok(true)
 	}
 
 	/// Burn [`Config::BurnShare`] of `credit`, pay [`Config::ExecutorShare`] to `executor` and the
@@ -207,10 +236,12 @@ impl<T: Config> Pallet<T> {
 				ensure!(earlier.cumulative <= later.cumulative, "buyback: price sum went down");
 			}
 		}
-		if let Some(last) = LastExecution::<T>::get() {
-			let now: BlockNumberFor<T> = frame_system::Pallet::<T>::block_number();
-			ensure!(last <= now, "buyback: executed in the future");
-		}
+		let now: BlockNumberFor<T> = frame_system::Pallet::<T>::block_number();
+		ensure!(
+			LastExecution::<T>::get().is_none_or(|last| last <= now),
+			"buyback: split in the future"
+		);
+		ensure!(LastSale::<T>::get().is_none_or(|last| last <= now), "buyback: sold in the future");
 		Ok(())
 	}
 }

@@ -2,8 +2,10 @@
 //!
 //! Links network usage to the $AI supply. Protocol revenue (the protocol share of compute fees and
 //! any other income) lands in the vault account ([`Pallet::vault_account`]), in AI or in the
-//! accepted stable asset ([`Config::StableAsset`]). Once per epoch anyone may [`Pallet::execute`]
-//! the vault:
+//! accepted stable asset ([`Config::StableAsset`]). Anyone may [`Pallet::execute`] the vault; it
+//! sells at most once per epoch and splits at most once per epoch, each counted on its own
+//! ([`LastSale`], [`LastExecution`]), so that a sale refused for a moved price is retried in a
+//! later block without holding back the split:
 //!
 //! 1. **Buy.** The vault's stable asset is sold for AI in the AI/stable pool of the chain's DEX
 //!    ([`Config::Pool`], pallet-asset-conversion), at most `max_sale_per_epoch` of it, and only as
@@ -11,9 +13,10 @@
 //!    time-weighted average pool price over at least `twap_window` seconds, less `max_slippage`.
 //!    A pool whose spot price is already beyond the guard (a price spike), or differs from the
 //!    price recorded at the start of the block (traded in this block, or moved more than a step
-//!    in the last), makes execution refuse without using the epoch; a pool that would pay the
-//!    guard price only for part of the sale caps it. A vault that cannot sell (no pool, not
-//!    enough price history) still splits the AI it holds.
+//!    in the last), refuses the sale without using the sale's epoch ([`Event::SaleRefused`]);
+//!    a pool that would pay the guard price only for part of the sale caps it. A vault that
+//!    cannot sell (no pool, not enough price history, or a refused sale) still splits the AI it
+//!    holds: no trade can hold back a burn.
 //! 2. **Split.** All AI in the vault (bought or received as AI), less the existential deposit
 //!    that keeps the vault alive, is split: [`Config::BurnShare`] (70%) burned through
 //!    [`Config::Burn`] (total issuance goes down, the supply ledger records it),
@@ -44,7 +47,7 @@
 //! - [`PriceRecord`] exists exactly when [`PriceCheckpoints`] is not empty; checkpoints are in
 //!   strictly increasing time, their sums never decrease, and the last is not later or larger than
 //!   the record.
-//! - [`LastExecution`] is not in the future.
+//! - [`LastExecution`] and [`LastSale`] are not in the future.
 
 #![cfg_attr(not(feature = "std"), no_std)]
 #![deny(missing_docs)]
@@ -196,9 +199,15 @@ pub mod pallet {
 	#[pallet::storage]
 	pub type Paused<T: Config> = StorageValue<_, bool, ValueQuery>;
 
-	/// The block of the last execution; the next may come `epoch_length` blocks later.
+	/// The block of the last split of the vault's AI; the next may come `epoch_length` blocks
+	/// later.
 	#[pallet::storage]
 	pub type LastExecution<T: Config> = StorageValue<_, BlockNumberFor<T>, OptionQuery>;
+
+	/// The block of the last sale of stable asset; the next may come `epoch_length` blocks later.
+	/// Counted apart from [`LastExecution`]: a refused sale uses neither epoch.
+	#[pallet::storage]
+	pub type LastSale<T: Config> = StorageValue<_, BlockNumberFor<T>, OptionQuery>;
 
 	/// The running sum of the pool price over time and the last observed price. `None` until the
 	/// pool has a price (and again after it loses it).
@@ -268,6 +277,13 @@ pub mod pallet {
 			/// Why: [`Error::PriceUnavailable`] or [`Error::PriceHistoryTooShort`].
 			reason: DispatchError,
 		},
+		/// The sale was refused to protect the vault; the stable asset stays, and the sale may be
+		/// retried in a later block of the same epoch. The AI in the vault was split all the same.
+		SaleRefused {
+			/// Why: [`Error::PriceMoved`] (traded earlier in this block, retry in a later one),
+			/// [`Error::PriceOutsideGuard`] (a price spike), or the pool's own error.
+			reason: DispatchError,
+		},
 		/// Governance set new parameters.
 		ParamsSet {
 			/// The parameters now in force.
@@ -290,7 +306,8 @@ pub mod pallet {
 	pub enum Error<T> {
 		/// Governance paused execution.
 		Paused,
-		/// The vault was executed less than an epoch ago; see [`LastExecution`].
+		/// Neither a sale nor a split is due: both happened less than an epoch ago; see
+		/// [`LastSale`] and [`LastExecution`].
 		TooEarly,
 		/// The vault holds no AI to split (and no stable asset it could sell).
 		VaultEmpty,
@@ -343,15 +360,19 @@ pub mod pallet {
 
 	#[pallet::call(weight(<T as Config>::WeightInfo))]
 	impl<T: Config> Pallet<T> {
-		/// Execute the vault: sell its stable asset for AI under the TWAP guard, then split all
-		/// its AI: 70% burned, 1% to the caller, the rest to the Community Treasury.
+		/// Execute the vault: sell its stable asset for AI under the TWAP guard (if a sale is
+		/// due), then split all its AI (if a split is due): 70% burned, 1% to the caller, the rest
+		/// to the Community Treasury.
 		///
-		/// Origin: any signed account, at most once per epoch. Emits [`Event::Bought`] when stable
-		/// asset was sold ([`Event::SaleSkipped`] when it could not be), and [`Event::Executed`].
+		/// Origin: any signed account. Each of the sale and the split happens at most once per
+		/// epoch, counted apart: a refused sale does not stop the split, and a sale retried in a
+		/// later block of the epoch goes through without a split. Emits [`Event::Bought`] when
+		/// stable asset was sold ([`Event::SaleSkipped`] when it could not be,
+		/// [`Event::SaleRefused`] when it was refused), and [`Event::Executed`] for a split.
 		///
-		/// Errors: [`Error::Paused`], [`Error::TooEarly`], [`Error::PriceOutsideGuard`] (a price
-		/// spike) and [`Error::PriceMoved`] (retry in a later block), [`Error::VaultEmpty`], or
-		/// why the stable asset could not be sold when there is no AI to split.
+		/// Errors (only when nothing was sold or split): [`Error::Paused`], [`Error::TooEarly`],
+		/// [`Error::PriceOutsideGuard`] (a price spike) and [`Error::PriceMoved`] (retry in a
+		/// later block), [`Error::VaultEmpty`], or why the stable asset could not be sold.
 		#[pallet::call_index(0)]
 		pub fn execute(origin: OriginFor<T>) -> DispatchResult {
 			let executor = ensure_signed(origin)?;

@@ -3,7 +3,7 @@
 
 use crate::{
 	mock::*, pool::max_input_at_price, BuybackParams, Checkpoint, Error, Event, LastExecution,
-	Params, Paused, PriceCheckpoints, PriceRecord,
+	LastSale, Params, Paused, PriceCheckpoints, PriceRecord,
 };
 use frame_support::{
 	assert_noop, assert_ok,
@@ -295,8 +295,8 @@ fn a_price_spike_inside_the_window_makes_execution_refuse() {
 	ExtBuilder::default().build_and_execute(|| {
 		run_window();
 		pay_usd_revenue(1_000 * USD);
-		pay_ai_revenue(5 * AI);
-		// Someone pumps AI by 20% just before execution, in the same block: refused.
+		// Someone pumps AI by 20% just before execution, in the same block: refused (with no AI
+		// in the vault to split, the call fails).
 		let pumped = swap(BOB, Stable::get(), Native::get(), 100_000 * USD);
 		assert!(Buyback::spot_price().unwrap() < genesis_price() * FixedU128::from_rational(85, 100));
 		assert_noop!(Buyback::execute(RuntimeOrigin::signed(CHARLIE)), Error::<Test>::PriceMoved);
@@ -597,7 +597,6 @@ fn a_trade_earlier_in_the_block_makes_execution_refuse() {
 	ExtBuilder::default().build_and_execute(|| {
 		run_window();
 		pay_usd_revenue(1_000 * USD);
-		pay_ai_revenue(5 * AI);
 		// A 0.2% move, well inside the guard, but made in this block: it could shape the cap.
 		let bought = swap(BOB, Stable::get(), Native::get(), 1_000 * USD);
 		assert_noop!(Buyback::execute(RuntimeOrigin::signed(CHARLIE)), Error::<Test>::PriceMoved);
@@ -639,5 +638,73 @@ fn tokens_sent_to_a_pool_address_before_the_pool_exists_are_no_price() {
 		run_blocks(2);
 		assert_eq!(Buyback::spot_price(), None);
 		assert_eq!(PriceRecord::<Test>::get(), None);
+	});
+}
+
+/// Issue 15's attack: a donation of the stable asset's minimum balance to the vault, then one
+/// swap earlier in the same block, made `execute` refuse everything, the burn of the AI already
+/// in the vault included. The refused sale now waits and the AI is split all the same.
+#[test]
+fn a_swap_before_execution_does_not_stop_the_burn() {
+	ExtBuilder::default().build_and_execute(|| {
+		run_window();
+		pay_ai_revenue(5 * AI);
+		let minimum = USD / 100;
+		Assets::transfer(RuntimeOrigin::signed(BOB), STABLE, vault(), minimum).unwrap();
+		swap(BOB, Stable::get(), Native::get(), USD);
+		let issuance = Balances::total_issuance();
+
+		assert_ok!(Buyback::execute(RuntimeOrigin::signed(CHARLIE)));
+		assert_eq!(Balances::total_issuance(), issuance - 5 * AI * 70 / 100, "the AI was burned");
+		assert_eq!(usd(vault()), minimum, "the stable asset waits for a sale");
+		let events = buyback_events();
+		assert_eq!(events[0], Event::SaleRefused { reason: Error::<Test>::PriceMoved.into() });
+		assert!(matches!(events[1], Event::Executed { total, .. } if total == 5 * AI));
+		assert_eq!((LastSale::<Test>::get(), LastExecution::<Test>::get()), (None, Some(System::block_number())));
+
+		// Refused again in the same block: nothing to split, so the call fails and changes nothing.
+		assert_noop!(Buyback::execute(RuntimeOrigin::signed(CHARLIE)), Error::<Test>::PriceMoved);
+		// In a later block of the same epoch the sale goes through (its epoch was not used); the
+		// AI it bought waits for the next split.
+		run_blocks(1);
+		System::reset_events();
+		assert_ok!(Buyback::execute(RuntimeOrigin::signed(CHARLIE)));
+		assert_eq!(usd(vault()), 0);
+		let Sale { bought, .. } = sale();
+		assert!(bought > 0);
+		assert!(!buyback_events().iter().any(|e| matches!(e, Event::Executed { .. })));
+		assert_eq!(Balances::balance(&vault()), ED + bought);
+		assert_eq!(LastSale::<Test>::get(), Some(System::block_number()));
+		// Both done this epoch: too early for either.
+		assert_noop!(Buyback::execute(RuntimeOrigin::signed(CHARLIE)), Error::<Test>::TooEarly);
+		run_blocks(100);
+		assert_ok!(Buyback::execute(RuntimeOrigin::signed(CHARLIE)));
+		assert!(buyback_events().contains(&Event::Executed {
+			executor: CHARLIE,
+			total: bought,
+			burned: bought * 70 / 100,
+			to_treasury: bought - bought * 70 / 100 - bought / 100,
+			to_executor: bought / 100,
+			next_execution: System::block_number() + 100,
+		}));
+	});
+}
+
+/// A swap before every execution, epoch after epoch, does not stop a single burn.
+#[test]
+fn a_swap_a_day_cannot_stop_burns() {
+	ExtBuilder::default().build_and_execute(|| {
+		run_window();
+		Assets::transfer(RuntimeOrigin::signed(BOB), STABLE, vault(), USD / 100).unwrap();
+		for epoch in 0..5 {
+			pay_ai_revenue(AI);
+			swap(BOB, Stable::get(), Native::get(), USD);
+			let issuance = Balances::total_issuance();
+			assert_ok!(Buyback::execute(RuntimeOrigin::signed(CHARLIE)));
+			assert_eq!(Balances::total_issuance(), issuance - AI * 70 / 100, "epoch {epoch}");
+			run_blocks(100);
+		}
+		assert_eq!(usd(vault()), USD / 100, "every sale was refused");
+		assert_eq!(LastSale::<Test>::get(), None);
 	});
 }
