@@ -44,8 +44,12 @@ async function startSolver() {
   ]).toString();
   const root = rootOut.match(/0x[0-9a-f]{64}/)[0];
   const port = await freePort();
+  const controlPort = await freePort();
+  // The public listener is what verifiers read (Ferdie's on-chain endpoint); the control
+  // listener, on loopback, is the node's own (`--solver-url`).
   const child = spawn(SOLVER_BIN, [
-    'serve', '--listen', `127.0.0.1:${port}`, '--data-dir', join(work, 'data'), '--dataset-dir', datasets,
+    'serve', '--listen', `127.0.0.1:${port}`, '--control-listen', `127.0.0.1:${controlPort}`,
+    '--data-dir', join(work, 'data'), '--dataset-dir', datasets,
   ], { stdio: ['ignore', 'pipe', 'pipe'] });
   let logs = '';
   child.stdout.on('data', (d) => { logs += d; });
@@ -58,14 +62,15 @@ async function startSolver() {
     if (i > 100) throw new Error(`solver did not come up:\n${logs}`);
     await new Promise((r) => setTimeout(r, 100));
   }
-  return { url, root, logs: () => logs, stop: () => child.kill('SIGKILL') };
+  const control = `http://127.0.0.1:${controlPort}`;
+  return { url, control, root, logs: () => logs, stop: () => child.kill('SIGKILL') };
 }
 
 before(async () => {
   await cryptoWaitReady();
   keyring = new Keyring({ type: 'sr25519', ss58Format: 42 });
   solver = await startSolver();
-  node = await startDevNode(['--solver-url', solver.url]);
+  node = await startDevNode(['--solver-url', solver.control]);
 });
 
 after(async () => {
@@ -159,7 +164,12 @@ test('a training job goes from submission to payout through the offchain workers
   const vaultBefore = await free(api, BUYBACK_VAULT);
 
   // The result is exactly what the service trained.
-  const job = await (await fetch(`${solver.url}/jobs`)).json();
+  const job = await (await fetch(`${solver.control}/jobs`)).json();
+  // The endpoint Ferdie publishes is the read side: it takes no jobs.
+  const refused = await fetch(`${solver.url}/jobs`, {
+    method: 'POST', headers: { 'content-type': 'application/json' }, body: '{}',
+  });
+  assert.equal(refused.status, 403);
   const trained = job.find((j) => j.id.startsWith(`aichain-${id}-`));
   assert.ok(trained, `the service holds job aichain-${id}-…: ${JSON.stringify(job)}`);
   assert.equal(trained.state, 'completed');

@@ -1,6 +1,7 @@
 #!/usr/bin/env bash
-# Build the node and the solver service, start a local solver on http://127.0.0.1:8420 (digits
-# dataset ready, log in ~/.cache/aichain/solver.log) and run a single-validator dev chain (Alice),
+# Build the node and the solver service, start a local solver (public side on
+# http://127.0.0.1:8420, control side for the node on http://127.0.0.1:9420; digits dataset
+# ready, log in ~/.cache/aichain/solver.log) and run a single-validator dev chain (Alice),
 # RPC on ws://127.0.0.1:9944, whose offchain workers use that solver: Ferdie (the dev chain's
 # genesis solver) gets its key into the node's keystore, so a task submitted from polkadot.js apps
 # is trained, reported, verified by Alice and paid with nothing else to start.
@@ -15,7 +16,7 @@ mkdir -p "$HOME/.cache/aichain"
 AICHAIN_SOLVER_BUILT=1 scripts/run-solver.sh >"$HOME/.cache/aichain/solver.log" 2>&1 &
 solver_pid=$!
 trap 'kill $solver_pid 2>/dev/null || true' EXIT
-echo "local solver: http://127.0.0.1:8420 (log: $HOME/.cache/aichain/solver.log)"
+echo "local solver: http://127.0.0.1:8420, control http://127.0.0.1:9420 (log: $HOME/.cache/aichain/solver.log)"
 echo "aichain dev chain: connect polkadot.js apps at https://polkadot.js.org/apps/?rpc=ws://127.0.0.1:9944"
 # Once the RPC answers, put Ferdie's key (type `aicm`) into the keystore: its offchain worker then
 # works as the solver. (`author_insertKey` is open to local connections on a dev node.)
@@ -33,4 +34,4 @@ const body = JSON.stringify({ id: 1, jsonrpc: "2.0", method: "author_insertKey",
   }
   console.error("could not insert the solver key: is the RPC on 9944?");
 })();' &
-"$AICHAIN_NODE" --dev --solver-url http://127.0.0.1:8420 "$@"
+"$AICHAIN_NODE" --dev --solver-url http://127.0.0.1:9420 "$@"

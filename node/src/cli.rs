@@ -64,6 +64,14 @@ pub struct Cli {
 	/// Turns offchain workers on even on a node that is not a validator.
 	#[arg(long, value_name = "URL", value_parser = parse_solver_url)]
 	pub solver_url: Option<String>,
+
+	/// Let this node's offchain workers read solver endpoints on loopback, private and
+	/// link-local hosts (`localhost`, `10.x`, `192.168.x`, `169.254.x`, ...). Off, a verifier
+	/// does not fetch from them: a solver could otherwise point every validator's worker at
+	/// services inside the validator's own network. On by itself with `--dev`; a local
+	/// multi-node network on one machine needs it.
+	#[arg(long)]
+	pub allow_private_endpoints: bool,
 }
 
 /// An `http://` or `https://` address without spaces or control characters.

@@ -190,9 +190,12 @@ pub fn run() -> sc_cli::Result<()> {
 		},
 		None => {
 			let runner = cli.create_runner(&cli.run)?;
-			let solver_url = cli.solver_url.clone();
+			let solver = service::SolverOptions {
+				url: cli.solver_url.clone(),
+				allow_private_endpoints: cli.allow_private_endpoints || cli.run.shared_params.is_dev(),
+			};
 			runner.run_node_until_exit(|mut config| async move {
-				if solver_url.is_some() {
+				if solver.url.is_some() {
 					config.offchain_worker.enabled = true;
 				}
 				match config.network.network_backend {
@@ -201,10 +204,10 @@ pub fn run() -> sc_cli::Result<()> {
 							Block,
 							<Block as sp_runtime::traits::Block>::Hash,
 						>,
-					>(config, solver_url)
+					>(config, solver)
 					.map_err(sc_cli::Error::Service),
 					sc_network::config::NetworkBackendType::Litep2p => {
-						service::new_full::<sc_network::Litep2pNetworkBackend>(config, solver_url)
+						service::new_full::<sc_network::Litep2pNetworkBackend>(config, solver)
 							.map_err(sc_cli::Error::Service)
 					},
 				}

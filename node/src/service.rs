@@ -158,12 +158,20 @@ pub fn new_partial(config: &Configuration) -> Result<Service, ServiceError> {
 	})
 }
 
+/// What the offchain workers are told about the node's solver service.
+pub struct SolverOptions {
+	/// The service's control address (`--solver-url`).
+	pub url: Option<String>,
+	/// Whether solver endpoints on private hosts may be read (`--allow-private-endpoints`).
+	pub allow_private_endpoints: bool,
+}
+
 /// Build and start a full node.
 pub fn new_full<
 	N: sc_network::NetworkBackend<Block, <Block as sp_runtime::traits::Block>::Hash>,
 >(
 	config: Configuration,
-	solver_url: Option<String>,
+	solver: SolverOptions,
 ) -> Result<TaskManager, ServiceError> {
 	let sc_service::PartialComponents {
 		client,
@@ -221,17 +229,24 @@ pub fn new_full<
 			gap_sync_body_policy: None,
 		})?;
 
-	// The offchain workers find the solver service's address in the persistent offchain
-	// storage; without `--solver-url` any address from an earlier run is forgotten.
+	// The offchain workers find the solver service's address, and whether private endpoints may
+	// be read, in the persistent offchain storage; what an earlier run set and this one does not
+	// is forgotten.
 	if let Some(mut storage) = backend.offchain_storage() {
+		use pallet_compute::offchain::{ALLOW_PRIVATE_ENDPOINTS_KEY, SOLVER_URL_KEY};
 		use sp_core::offchain::{OffchainStorage, STORAGE_PREFIX};
-		let key = pallet_compute::offchain::SOLVER_URL_KEY;
-		match &solver_url {
+		match &solver.url {
 			Some(url) => {
 				log::info!("🧮 Solver service for offchain workers: {url}");
-				storage.set(STORAGE_PREFIX, key, url.as_bytes());
+				storage.set(STORAGE_PREFIX, SOLVER_URL_KEY, url.as_bytes());
 			},
-			None => storage.remove(STORAGE_PREFIX, key),
+			None => storage.remove(STORAGE_PREFIX, SOLVER_URL_KEY),
+		}
+		if solver.allow_private_endpoints {
+			log::info!("🧮 Offchain workers may read solver endpoints on private addresses");
+			storage.set(STORAGE_PREFIX, ALLOW_PRIVATE_ENDPOINTS_KEY, b"1");
+		} else {
+			storage.remove(STORAGE_PREFIX, ALLOW_PRIVATE_ENDPOINTS_KEY);
 		}
 	}
 

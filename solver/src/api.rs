@@ -1,67 +1,206 @@
-//! The HTTP JSON API.
+//! The HTTP JSON API, on two listeners.
 //!
-//! | method and path | what |
-//! |---|---|
-//! | `POST /jobs` | submit a job (`SubmitJob`); 202 new, 200 same id and body again |
-//! | `GET /jobs` | all jobs' statuses |
-//! | `GET /jobs/{id}` | status and progress |
-//! | `GET /jobs/{id}/result` | model hash, trace root, steps (409 until completed) |
-//! | `GET /jobs/{id}/steps/{step}` | state hash after `step` and its Merkle proof |
-//! | `GET /jobs/{id}/steps/{step}/state` | the full SCALE-encoded state after `step` |
-//! | `POST /execute` | re-execute steps `from_step+1..=to_step` from a given state |
-//! | `GET /health` | liveness, backend, queue |
-//! | `GET /metrics` | Prometheus metrics |
+//! The **public** listener (`--listen`) is the read side: what verifiers, challengers, clients
+//! and dashboards read. The **control** listener (`--control-listen`, loopback) is for the
+//! solver's own node: it serves the read side too, and alone takes jobs and executes segments,
+//! the requests that cost the operator CPU time, memory and, through a missed deadline, stake.
+//!
+//! | method and path | side | what |
+//! |---|---|---|
+//! | `GET /health` | both | liveness, backend, queue |
+//! | `GET /jobs/{id}` | both | status and progress |
+//! | `GET /jobs/{id}/result` | both | model hash, trace root, steps (409 until completed) |
+//! | `GET /jobs/{id}/steps/{step}` | both | state hash after `step` and its Merkle proof |
+//! | `GET /jobs/{id}/steps/{step}/state` | both | the full SCALE-encoded state after `step` |
+//! | `POST /jobs` | control | submit a job (`SubmitJob`); 202 new, 200 same id and body again |
+//! | `GET /jobs` | control | all jobs' statuses |
+//! | `POST /execute` | control | re-execute steps `from_step+1..=to_step` from a given state |
+//! | `GET /metrics` | control | Prometheus metrics |
 //!
 //! Errors are `{"error": "..."}` with a 4xx status for bad input and 5xx for the solver's faults.
+//! Work is bounded per request (a state is recomputed from a checkpoint at most
+//! `--checkpoint-interval` steps back; a segment has at most `--max-segment-steps` steps and
+//! `--max-segment-work` work units) and in concurrency per listener: on the public side a client
+//! with `--max-reads-per-client` requests of the costly kind (states, proofs) in flight gets
+//! 429, and either listener answers 503 when all its slots are taken, both with `Retry-After`. Training runs on its own threads; what the
+//! public side is asked does not reach the control side's slots.
 
 use crate::{
 	datasets::DatasetError,
 	jobs::{Manager, ReplayError, SubmitError},
 	types::*,
 };
-use aichain_engine::{trace, State};
+use aichain_engine::State;
 use axum::{
-	extract::{rejection::JsonRejection, DefaultBodyLimit, Path, State as AxumState},
+	extract::{rejection::JsonRejection, ConnectInfo, DefaultBodyLimit, Path, State as AxumState},
 	http::{header, StatusCode},
 	response::{IntoResponse, Response},
 	routing::{get, post},
 	Json, Router,
 };
 use codec::{Decode, Encode};
-use std::sync::Arc;
+use std::{
+	collections::HashMap,
+	net::{IpAddr, SocketAddr},
+	sync::{Arc, Mutex},
+};
 
-/// Shared state of the handlers.
-pub struct App {
-	/// The job manager.
-	pub manager: Arc<Manager>,
+/// Which listener a router serves.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub enum Side {
+	/// The read side, for anyone.
+	Public,
+	/// The node's own listener: the read side, jobs and segments.
+	Control,
+}
+
+/// Limits on what one request may cost.
+#[derive(Clone, Copy, Debug)]
+pub struct Limits {
 	/// Most steps one `POST /execute` may ask for.
 	pub max_segment_steps: u32,
+	/// Most work units (the chain's measure) one `POST /execute` may ask for.
+	pub max_segment_work: u64,
+	/// Costly requests (states, proofs, segments) in flight at once on one listener.
+	pub max_concurrent_reads: usize,
+	/// Costly requests in flight at once from one client address, on the public listener.
+	pub max_reads_per_client: usize,
+	/// Largest request body on the control side, in bytes.
+	pub max_request_bytes: usize,
+}
+
+/// Shared state of one listener's handlers.
+pub struct App {
+	/// The job manager (one for both listeners).
+	pub manager: Arc<Manager>,
+	/// Limits per request.
+	pub limits: Limits,
+	/// Which listener this is.
+	pub side: Side,
+	/// Costly requests in flight, per client address.
+	in_flight: Mutex<HashMap<IpAddr, usize>>,
+	/// Slots for costly requests.
+	slots: Arc<tokio::sync::Semaphore>,
+}
+
+impl App {
+	/// The handlers' state for one listener.
+	pub fn new(manager: Arc<Manager>, limits: Limits, side: Side) -> Arc<Self> {
+		Arc::new(Self {
+			manager,
+			limits,
+			side,
+			in_flight: Mutex::new(HashMap::new()),
+			slots: Arc::new(tokio::sync::Semaphore::new(limits.max_concurrent_reads.max(1))),
+		})
+	}
+
+	/// A slot for a costly request of `client`: on the public side no more than
+	/// `max_reads_per_client` per client at a time (429), and on either side no more than the
+	/// listener's slots (503).
+	fn slot(self: &Arc<Self>, client: IpAddr) -> ApiResult<Slot> {
+		let client = client_of(client);
+		let mut in_flight = self.in_flight.lock().unwrap_or_else(|p| p.into_inner());
+		let mine = in_flight.get(&client).copied().unwrap_or(0);
+		if self.side == Side::Public && mine >= self.limits.max_reads_per_client {
+			self.manager.metrics.http_busy.inc();
+			return Err(ApiError::busy(
+				StatusCode::TOO_MANY_REQUESTS,
+				format!(
+					"at most {} costly requests (states, proofs) at a time per client; retry \
+					 when one is answered",
+					self.limits.max_reads_per_client
+				),
+				1,
+			));
+		}
+		let permit = self.slots.clone().try_acquire_owned().map_err(|_| {
+			self.manager.metrics.http_busy.inc();
+			ApiError::busy(
+				StatusCode::SERVICE_UNAVAILABLE,
+				"the solver is answering as many costly requests as it may; retry later",
+				2,
+			)
+		})?;
+		// Only clients with a request in flight have an entry: the map stays as small as the
+		// number of slots.
+		in_flight.insert(client, mine.saturating_add(1));
+		Ok(Slot { app: self.clone(), client, _permit: permit })
+	}
+}
+
+/// Whom an address counts as: an IPv4 address itself, an IPv6 address its /64 (one host is
+/// routinely given a whole /64).
+fn client_of(ip: IpAddr) -> IpAddr {
+	match ip {
+		IpAddr::V6(v6) => match v6.to_ipv4_mapped() {
+			Some(v4) => IpAddr::V4(v4),
+			None => IpAddr::V6((u128::from(v6) & !((1u128 << 64) - 1)).into()),
+		},
+		v4 => v4,
+	}
+}
+
+/// A costly request's slot, given back when the answer is made (or the request dropped).
+struct Slot {
+	app: Arc<App>,
+	client: IpAddr,
+	_permit: tokio::sync::OwnedSemaphorePermit,
+}
+
+impl Drop for Slot {
+	fn drop(&mut self) {
+		let mut in_flight = self.app.in_flight.lock().unwrap_or_else(|p| p.into_inner());
+		if let Some(n) = in_flight.get_mut(&self.client) {
+			*n = n.saturating_sub(1);
+			if *n == 0 {
+				in_flight.remove(&self.client);
+			}
+		}
+	}
 }
 
 /// An error answer.
-pub struct ApiError(StatusCode, String, Option<&'static str>);
+pub struct ApiError {
+	status: StatusCode,
+	message: String,
+	/// Machine-readable reason a job cannot be served.
+	code: Option<&'static str>,
+	/// Seconds after which to try again (`Retry-After`).
+	retry_after: Option<u32>,
+}
 
 impl ApiError {
 	fn new(status: StatusCode, message: impl Into<String>) -> Self {
-		Self(status, message.into(), None)
+		Self { status, message: message.into(), code: None, retry_after: None }
 	}
 	fn internal(message: impl Into<String>) -> Self {
-		Self(StatusCode::INTERNAL_SERVER_ERROR, message.into(), None)
+		Self::new(StatusCode::INTERNAL_SERVER_ERROR, message)
 	}
 	/// An error that means the job cannot be served, with its machine-readable `code`.
 	fn unservable(status: StatusCode, message: impl Into<String>, code: &'static str) -> Self {
-		Self(status, message.into(), Some(code))
+		Self { code: Some(code), ..Self::new(status, message) }
+	}
+	/// The service is busy: come back after `seconds`.
+	fn busy(status: StatusCode, message: impl Into<String>, seconds: u32) -> Self {
+		Self { retry_after: Some(seconds), ..Self::new(status, message) }
 	}
 }
 
 impl IntoResponse for ApiError {
 	fn into_response(self) -> Response {
-		if self.0.is_server_error() {
-			tracing::error!("HTTP {}: {}", self.0, self.1);
+		if self.status.is_server_error() && self.retry_after.is_none() {
+			tracing::error!("HTTP {}: {}", self.status, self.message);
 		} else {
-			tracing::debug!("HTTP {}: {}", self.0, self.1);
+			tracing::debug!("HTTP {}: {}", self.status, self.message);
 		}
-		(self.0, Json(ErrorBody { error: self.1, code: self.2.map(String::from) })).into_response()
+		let body = Json(ErrorBody { error: self.message, code: self.code.map(String::from) });
+		match self.retry_after {
+			Some(seconds) => {
+				(self.status, [(header::RETRY_AFTER, seconds.to_string())], body).into_response()
+			},
+			None => (self.status, body).into_response(),
+		}
 	}
 }
 
@@ -71,8 +210,10 @@ impl From<DatasetError> for ApiError {
 			DatasetError::BadReference(_) => (StatusCode::BAD_REQUEST, "dataset_unreachable"),
 			DatasetError::TooLarge(_) => (StatusCode::PAYLOAD_TOO_LARGE, "dataset_unreachable"),
 			DatasetError::Unavailable(_) => (StatusCode::UNPROCESSABLE_ENTITY, "dataset_unreachable"),
+			DatasetError::Forbidden(_) => (StatusCode::FORBIDDEN, "dataset_unreachable"),
 			DatasetError::Invalid(_) => (StatusCode::UNPROCESSABLE_ENTITY, "dataset_invalid"),
 			DatasetError::Mismatch { .. } => (StatusCode::UNPROCESSABLE_ENTITY, "root_mismatch"),
+			DatasetError::Busy => return Self::busy(StatusCode::SERVICE_UNAVAILABLE, e.to_string(), 5),
 		};
 		Self::unservable(status, e.to_string(), code)
 	}
@@ -92,20 +233,30 @@ fn body<T>(payload: Result<Json<T>, JsonRejection>) -> ApiResult<T> {
 	})
 }
 
-/// The router.
-pub fn router(app: Arc<App>, max_request_bytes: usize) -> Router {
+/// The router of one listener. Serve it with
+/// `into_make_service_with_connect_info::<SocketAddr>()`: the per-client limit needs the peer.
+pub fn router(app: Arc<App>) -> Router {
 	let errors = app.manager.metrics.http_errors.clone();
-	Router::new()
+	let read_side = Router::new()
 		.route("/health", get(health))
-		.route("/metrics", get(metrics))
-		.route("/jobs", post(submit).get(list))
 		.route("/jobs/{id}", get(status))
 		.route("/jobs/{id}/result", get(result))
 		.route("/jobs/{id}/steps/{step}", get(step_proof))
-		.route("/jobs/{id}/steps/{step}/state", get(state_at))
-		.route("/execute", post(execute))
+		.route("/jobs/{id}/steps/{step}/state", get(state_at));
+	let router = match app.side {
+		Side::Control => read_side
+			.route("/metrics", get(metrics))
+			.route("/jobs", post(submit).get(list))
+			.route("/execute", post(execute))
+			.layer(DefaultBodyLimit::max(app.limits.max_request_bytes)),
+		Side::Public => read_side
+			.route("/metrics", get(control_only))
+			.route("/jobs", post(control_only).get(control_only))
+			.route("/execute", post(control_only))
+			.layer(DefaultBodyLimit::max(PUBLIC_BODY_LIMIT)),
+	};
+	router
 		.fallback(|| async { ApiError::new(StatusCode::NOT_FOUND, "no such endpoint") })
-		.layer(DefaultBodyLimit::max(max_request_bytes))
 		.layer(axum::middleware::map_response(move |response: Response| {
 			let errors = errors.clone();
 			async move {
@@ -116,6 +267,18 @@ pub fn router(app: Arc<App>, max_request_bytes: usize) -> Router {
 			}
 		}))
 		.with_state(app)
+}
+
+/// Largest request body on the public side: it takes none.
+const PUBLIC_BODY_LIMIT: usize = 4 << 10;
+
+/// What the public listener answers for the control side's endpoints.
+async fn control_only() -> ApiError {
+	ApiError::new(
+		StatusCode::FORBIDDEN,
+		"this endpoint is for the solver's own node, on its control listener; the public \
+		 listener serves job status, results, step proofs and states",
+	)
 }
 
 async fn health(AxumState(app): AxumState<Arc<App>>) -> Json<serde_json::Value> {
@@ -165,9 +328,10 @@ async fn submit(
 	let manager = &app.manager;
 	let conflict = |e: SubmitError| match e {
 		SubmitError::Conflict(m) => ApiError::new(StatusCode::CONFLICT, m),
-		SubmitError::QueueFull(n) => ApiError::new(
+		SubmitError::QueueFull(n) => ApiError::busy(
 			StatusCode::TOO_MANY_REQUESTS,
 			format!("the queue is full ({n} jobs waiting); retry later"),
+			30,
 		),
 		SubmitError::Store(m) => ApiError::internal(m),
 	};
@@ -257,26 +421,37 @@ fn check_step(job: &JobRecord, step: u32) -> ApiResult<()> {
 
 async fn step_proof(
 	AxumState(app): AxumState<Arc<App>>,
+	ConnectInfo(peer): ConnectInfo<SocketAddr>,
 	Path((id, step)): Path<(String, u32)>,
 ) -> ApiResult<Json<StepProof>> {
 	let job = job(&app, &id)?;
 	let result = completed(&job)?.clone();
 	check_step(&job, step)?;
+	let slot = app.slot(peer.ip())?;
 	let manager = app.manager.clone();
 	tokio::task::spawn_blocking(move || {
-		let hashes =
-			manager.store().hashes(&job.id, job.program.steps).map_err(ApiError::internal)?;
-		let hash = hashes
-			.get(step as usize - 1)
-			.copied()
-			.ok_or_else(|| ApiError::internal("missing hash"))?;
-		let proof =
-			trace::merkle_proof(&hashes, step - 1).ok_or_else(|| ApiError::internal("proof"))?;
+		let _slot = slot;
+		let store = manager.store();
+		let steps = job.program.steps;
+		let (hash, siblings) = match store.proof(&job.id, steps, step).map_err(ApiError::internal)? {
+			Some(proof) => proof,
+			None => {
+				// A job completed by an older version of the service: keep its tree now.
+				let root = store.build_tree(&job.id, steps).map_err(ApiError::internal)?;
+				if root != result.trace_root.0 {
+					return Err(ApiError::internal(format!("job {} has a corrupt trace", job.id)));
+				}
+				store
+					.proof(&job.id, steps, step)
+					.map_err(ApiError::internal)?
+					.ok_or_else(|| ApiError::internal("the trace tree was not kept"))?
+			},
+		};
 		Ok(Json(StepProof {
 			step,
 			hash: HexHash(hash),
-			proof: proof.siblings.iter().copied().map(HexHash).collect(),
-			leaves: job.program.steps,
+			proof: siblings.into_iter().map(HexHash).collect(),
+			leaves: steps,
 			trace_root: result.trace_root,
 		}))
 	})
@@ -286,18 +461,22 @@ async fn step_proof(
 
 async fn state_at(
 	AxumState(app): AxumState<Arc<App>>,
+	ConnectInfo(peer): ConnectInfo<SocketAddr>,
 	Path((id, step)): Path<(String, u32)>,
 ) -> ApiResult<Json<StateAt>> {
 	let job = job(&app, &id)?;
 	check_step(&job, step)?;
+	if step > job.checkpoint_step && job.state != JobState::Completed {
+		return Err(ApiError::new(
+			StatusCode::CONFLICT,
+			format!("job {} has only reached step {}", job.id, job.checkpoint_step),
+		));
+	}
+	// At most a checkpoint interval of steps is recomputed, on the job's cached dataset.
+	let slot = app.slot(peer.ip())?;
 	let manager = app.manager.clone();
 	tokio::task::spawn_blocking(move || {
-		if step > job.checkpoint_step && job.state != JobState::Completed {
-			return Err(ApiError::new(
-				StatusCode::CONFLICT,
-				format!("job {} has only reached step {}", job.id, job.checkpoint_step),
-			));
-		}
+		let _slot = slot;
 		let state = manager.state_at(&job, step).map_err(ApiError::internal)?;
 		Ok(Json(StateAt { step, hash: HexHash(state.hash()), state: HexBytes(state.encode()) }))
 	})
@@ -307,6 +486,7 @@ async fn state_at(
 
 async fn execute(
 	AxumState(app): AxumState<Arc<App>>,
+	ConnectInfo(peer): ConnectInfo<SocketAddr>,
 	payload: Result<Json<ExecuteSegment>, JsonRejection>,
 ) -> ApiResult<Json<SegmentResult>> {
 	let request = body(payload)?;
@@ -321,12 +501,24 @@ async fn execute(
 			format!("need from_step < to_step <= {}", program.steps),
 		));
 	}
-	if to - from > app.max_segment_steps {
+	let limits = app.limits;
+	if to - from > limits.max_segment_steps {
 		return Err(ApiError::new(
 			StatusCode::BAD_REQUEST,
-			format!("a segment may have at most {} steps", app.max_segment_steps),
+			format!("a segment may have at most {} steps", limits.max_segment_steps),
 		));
 	}
+	let work = program.work_units_per_step().saturating_mul(u64::from(to - from));
+	if work > limits.max_segment_work {
+		return Err(ApiError::new(
+			StatusCode::BAD_REQUEST,
+			format!(
+				"the segment is {work} work units; this solver executes at most {} per request",
+				limits.max_segment_work
+			),
+		));
+	}
+	let slot = app.slot(peer.ip())?;
 	let state = match &request.state {
 		Some(HexBytes(bytes)) => {
 			let mut input = bytes.as_slice();
@@ -354,6 +546,7 @@ async fn execute(
 	let manager = app.manager.clone();
 	let program = request.program.clone();
 	tokio::task::spawn_blocking(move || {
+		let _slot = slot;
 		let mut state = state;
 		let start_hash = HexHash(state.hash());
 		let mut step_hashes = Vec::with_capacity((to - from) as usize);

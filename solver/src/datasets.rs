@@ -2,13 +2,17 @@
 //! commitment the job names, cached on disk (so a restarted job does not need the source again)
 //! and in memory.
 
-use crate::types::DatasetRef;
+use crate::{net, types::DatasetRef};
 use aichain_engine::{Dataset, Hash, Program};
 use http_body_util::{BodyExt, Empty, Limited};
 use hyper::body::Bytes;
-use hyper_util::{client::legacy::Client, rt::TokioExecutor};
+use hyper_util::{
+	client::legacy::{connect::HttpConnector, Client},
+	rt::TokioExecutor,
+};
 use std::{
 	collections::HashMap,
+	net::IpAddr,
 	path::{Path, PathBuf},
 	sync::{Arc, Mutex},
 	time::Duration,
@@ -25,6 +29,10 @@ pub enum DatasetError {
 	TooLarge(u64),
 	/// Not a valid dataset, or it does not fit the program (422).
 	Invalid(String),
+	/// The URL points at an address the operator does not allow (403).
+	Forbidden(String),
+	/// Too many downloads at once (503, retry later).
+	Busy,
 	/// The dataset's commitment is not the one named (422).
 	Mismatch {
 		/// The root the job names.
@@ -41,6 +49,8 @@ impl std::fmt::Display for DatasetError {
 			Self::Unavailable(m) => write!(f, "dataset unavailable: {m}"),
 			Self::TooLarge(max) => write!(f, "dataset larger than the limit of {max} bytes"),
 			Self::Invalid(m) => write!(f, "invalid dataset: {m}"),
+			Self::Forbidden(m) => write!(f, "dataset url refused: {m}"),
+			Self::Busy => f.write_str("the solver is fetching as many datasets as it may; retry later"),
 			Self::Mismatch { expected, actual } => write!(
 				f,
 				"dataset hash mismatch: the job names root 0x{} but the data has root 0x{} for this batch size",
@@ -57,26 +67,47 @@ pub struct Datasets {
 	cache_dir: PathBuf,
 	max_bytes: u64,
 	fetch_timeout: Duration,
+	/// Whether URLs may point at loopback, private or link-local addresses.
+	allow_private: bool,
+	/// Downloads (and verifications) at once: each holds up to `max_bytes` in memory twice.
+	downloads: tokio::sync::Semaphore,
 	memory: Mutex<HashMap<(Hash, u32), Arc<Dataset>>>,
 }
+
+/// Where datasets come from and how far the service goes to get them.
+pub struct Sources {
+	/// Directory that `path` references are read from.
+	pub dataset_dir: Option<PathBuf>,
+	/// Where verified copies are kept.
+	pub cache_dir: PathBuf,
+	/// Largest dataset file, in bytes.
+	pub max_bytes: u64,
+	/// Longest a download may take.
+	pub fetch_timeout: Duration,
+	/// Whether URLs may point at loopback, private or link-local addresses.
+	pub allow_private: bool,
+	/// Downloads at once.
+	pub max_downloads: usize,
+}
+
+/// Longest a request waits for a download slot before it is told to retry.
+const DOWNLOAD_QUEUE_WAIT: Duration = Duration::from_secs(5);
 
 /// Datasets kept in memory at once.
 const MEMORY_CACHE: usize = 8;
 
 impl Datasets {
-	/// Sources: `dataset_dir` for `path` references; verified copies go to `cache_dir`.
-	pub fn new(
-		dataset_dir: Option<PathBuf>,
-		cache_dir: PathBuf,
-		max_bytes: u64,
-		fetch_timeout: Duration,
-	) -> std::io::Result<Self> {
-		std::fs::create_dir_all(&cache_dir)?;
+	/// Datasets from `sources`: `dataset_dir` for `path` references; verified copies go to
+	/// `cache_dir`.
+	pub fn new(sources: Sources) -> std::io::Result<Self> {
+		std::fs::create_dir_all(&sources.cache_dir)?;
 		Ok(Self {
-			dataset_dir,
-			cache_dir,
-			max_bytes,
-			fetch_timeout,
+			dataset_dir: sources.dataset_dir,
+			cache_dir: sources.cache_dir,
+			max_bytes: sources.max_bytes,
+			fetch_timeout: sources.fetch_timeout,
+			allow_private: sources.allow_private,
+			downloads: tokio::sync::Semaphore::new(sources.max_downloads.max(1)),
 			memory: Mutex::new(HashMap::new()),
 		})
 	}
@@ -100,7 +131,9 @@ impl Datasets {
 		let dataset = Arc::new(dataset);
 		if let Ok(mut memory) = self.memory.lock() {
 			if memory.len() >= MEMORY_CACHE {
-				memory.clear();
+				// Forget only datasets nobody is using: one in use (a training job, a request)
+				// stays shared rather than being loaded a second time by the next request.
+				memory.retain(|_, d| Arc::strong_count(d) > 1);
 			}
 			memory.insert(key, dataset.clone());
 		}
@@ -125,6 +158,13 @@ impl Datasets {
 			d.check_program(program).map_err(|e| DatasetError::Invalid(e.to_string()))?;
 			return Ok(d);
 		}
+		// A download and its verification hold the file (up to `max_bytes`) and the parsed
+		// dataset in memory: a few at a time, the rest told to come back.
+		let _permit = tokio::time::timeout(DOWNLOAD_QUEUE_WAIT, self.downloads.acquire())
+			.await
+			.ok()
+			.and_then(Result::ok)
+			.ok_or(DatasetError::Busy)?;
 		let bytes = match (&reference.path, &reference.url) {
 			(Some(_), Some(_)) => {
 				return Err(DatasetError::BadReference("give either path or url, not both".into()))
@@ -204,21 +244,43 @@ impl Datasets {
 		if !matches!(uri.scheme_str(), Some("http" | "https")) {
 			return Err(DatasetError::BadReference(format!("url {url:?} must be http or https")));
 		}
+		let host = uri.host().unwrap_or_default();
+		if let Ok(ip) = host.trim_start_matches('[').trim_end_matches(']').parse::<IpAddr>() {
+			if !self.allow_private && !net::is_public(ip) {
+				return Err(DatasetError::Forbidden(format!("url {url:?}: {}", net::refusal(ip))));
+			}
+		}
+		// Host names are resolved by the guarded resolver, and the connection goes only to the
+		// addresses it let through.
+		let mut http = HttpConnector::new_with_resolver(net::GuardedResolver {
+			allow_private: self.allow_private,
+		});
+		http.enforce_http(false);
+		http.set_connect_timeout(Some(self.fetch_timeout));
 		let connector = hyper_rustls::HttpsConnectorBuilder::new()
 			.with_provider_and_native_roots(rustls::crypto::ring::default_provider())
 			.map_err(|e| DatasetError::Unavailable(format!("TLS setup: {e}")))?
 			.https_or_http()
 			.enable_http1()
 			.enable_http2()
-			.build();
+			.wrap_connector(http);
 		let client: Client<_, Empty<Bytes>> =
 			Client::builder(TokioExecutor::new()).build(connector);
 		let max = self.max_bytes;
 		let download = async {
-			let response = client
-				.get(uri)
-				.await
-				.map_err(|e| DatasetError::Unavailable(format!("{url}: {e}")))?;
+			let response = client.get(uri).await.map_err(|e| {
+				// The guard's refusal is the source of the connection error.
+				let mut source: Option<&(dyn std::error::Error + 'static)> = Some(&e);
+				while let Some(cause) = source {
+					if let Some(io) = cause.downcast_ref::<std::io::Error>() {
+						if io.kind() == std::io::ErrorKind::PermissionDenied {
+							return DatasetError::Forbidden(format!("url {url:?}: {io}"));
+						}
+					}
+					source = cause.source();
+				}
+				DatasetError::Unavailable(format!("{url}: {e}"))
+			})?;
 			if !response.status().is_success() {
 				return Err(DatasetError::Unavailable(format!(
 					"{url}: HTTP {}",

@@ -8,7 +8,7 @@ use crate::{
 	store::Store,
 	types::{HexHash, JobRecord, JobResult, JobState, JobStatus, SubmitJob},
 };
-use aichain_engine::{fixed::Fixed, trace, Dataset, Schedule, State};
+use aichain_engine::{fixed::Fixed, Dataset, Schedule, State};
 use codec::{Decode, Encode};
 use std::{
 	collections::{HashMap, VecDeque},
@@ -402,10 +402,13 @@ impl Manager {
 				entry.loss = outcome.loss;
 			}
 		}
-		let hashes = self.store.hashes(&job.id, program.steps)?;
+		// The trace's Merkle tree is kept: proofs are then point reads, however long the trace.
+		let started = Instant::now();
+		let trace_root = self.store.build_tree(&job.id, program.steps)?;
+		tracing::debug!("job {}: trace tree built in {:.1?}", job.id, started.elapsed());
 		Ok(JobResult {
 			model_hash: HexHash(state.model_hash()),
-			trace_root: HexHash(trace::merkle_root(&hashes)),
+			trace_root: HexHash(trace_root),
 			final_state_hash: HexHash(state.hash()),
 			steps: program.steps,
 		})

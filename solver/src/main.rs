@@ -6,6 +6,7 @@ mod backend;
 mod datasets;
 mod jobs;
 mod metrics;
+mod net;
 mod store;
 mod types;
 
@@ -14,7 +15,7 @@ use aichain_engine::{
 	Dataset,
 };
 use clap::{Parser, Subcommand, ValueEnum};
-use std::{net::SocketAddr, path::PathBuf, sync::Arc, time::Duration};
+use std::{future::IntoFuture, net::SocketAddr, path::PathBuf, sync::Arc, time::Duration};
 
 /// The aichain solver service: trains jobs bit-reproducibly and answers verifiers.
 #[derive(Parser, Debug)]
@@ -48,10 +49,25 @@ enum Command {
 
 #[derive(Parser, Debug)]
 struct ServeArgs {
-	/// Address and port to listen on. Keep it on loopback unless a proxy guards it: the API has
-	/// no authentication.
+	/// Address and port of the public listener: the read side (job status, results, step
+	/// proofs, states) that verifiers, challengers and clients read. Publish it (e.g.
+	/// `0.0.0.0:8420`) and register it on-chain as the solver's endpoint.
 	#[arg(long, default_value = "127.0.0.1:8420", env = "AICHAIN_SOLVER_LISTEN")]
 	listen: SocketAddr,
+	/// Address and port of the control listener, for this solver's own node only
+	/// (`aichain-node --solver-url http://127.0.0.1:9420`): it also takes jobs and executes
+	/// segments. Must be a loopback address unless --allow-remote-control.
+	#[arg(long, default_value = "127.0.0.1:9420", env = "AICHAIN_SOLVER_CONTROL_LISTEN")]
+	control_listen: SocketAddr,
+	/// Let the control listener bind a non-loopback address (a node in another container on a
+	/// private network). Whoever reaches it can fill the queue and take the CPU: firewall it.
+	#[arg(long)]
+	allow_remote_control: bool,
+	/// Let dataset URLs point at loopback, private and link-local addresses (dev setups, where
+	/// datasets are served from the same machine). Off, such URLs are refused (403), and so
+	/// are names that resolve only to such addresses.
+	#[arg(long, env = "AICHAIN_SOLVER_ALLOW_PRIVATE_DATASETS")]
+	allow_private_datasets: bool,
 	/// Directory for the job store (`jobs.redb`) and the verified dataset cache (`datasets/`).
 	#[arg(long, default_value = "./solver-data", env = "AICHAIN_SOLVER_DATA_DIR")]
 	data_dir: PathBuf,
@@ -69,12 +85,28 @@ struct ServeArgs {
 	/// Jobs that may wait in the queue; further submissions get 429.
 	#[arg(long, default_value_t = 64)]
 	max_queued_jobs: usize,
-	/// Steps between durable checkpoints (a crash recomputes at most this many steps).
+	/// Steps between durable checkpoints (a crash recomputes at most this many steps, and so
+	/// does a request for a state).
 	#[arg(long, default_value_t = 100)]
 	checkpoint_interval: u32,
 	/// Most steps one `POST /execute` may re-execute.
-	#[arg(long, default_value_t = 10_000)]
+	#[arg(long, default_value_t = 1_000)]
 	max_segment_steps: u32,
+	/// Most work units (steps × the program's work per step) one `POST /execute` may ask for.
+	/// The default is 64 steps of the largest program the chain accepts.
+	#[arg(long, default_value_t = 64 * aichain_engine::program::MAX_STEP_WORK)]
+	max_segment_work: u64,
+	/// Costly requests (states, proofs, segments) answered at once, per listener; more get 503.
+	#[arg(long, default_value_t = 4)]
+	max_concurrent_reads: usize,
+	/// Costly requests answered at once for one client address on the public listener; more
+	/// get 429.
+	#[arg(long, default_value_t = 2)]
+	max_reads_per_client: usize,
+	/// Dataset downloads at once (each holds up to --max-dataset-bytes in memory twice while it
+	/// is checked); a request that waits more than 5 s for one gets 503.
+	#[arg(long, default_value_t = 2)]
+	max_downloads: usize,
 	/// Largest dataset file accepted, in bytes.
 	#[arg(long, default_value_t = 256 << 20)]
 	max_dataset_bytes: u64,
@@ -83,7 +115,8 @@ struct ServeArgs {
 	/// keep this well below both.
 	#[arg(long, default_value_t = 20)]
 	fetch_timeout_secs: u64,
-	/// Largest request body, in bytes (a `POST /execute` carries a state of up to ~4 MiB as hex).
+	/// Largest request body on the control listener, in bytes (a `POST /execute` carries a state
+	/// of up to ~4 MiB as hex).
 	#[arg(long, default_value_t = 16 << 20)]
 	max_request_bytes: usize,
 }
@@ -257,16 +290,29 @@ fn serve(args: ServeArgs) -> Result<(), String> {
 			"--threads, --checkpoint-interval and --max-concurrent-jobs must be at least 1".into(),
 		);
 	}
+	if !args.control_listen.ip().is_loopback() && !args.allow_remote_control {
+		return Err(format!(
+			"--control-listen {} is not a loopback address: whoever reaches it can submit jobs \
+			 and take the solver's CPU; bind it to 127.0.0.1 (or pass --allow-remote-control \
+			 behind a firewall)",
+			args.control_listen
+		));
+	}
+	if args.control_listen == args.listen && args.listen.port() != 0 {
+		return Err("--listen and --control-listen must differ".into());
+	}
 	std::fs::create_dir_all(&args.data_dir)
 		.map_err(|e| format!("{}: {e}", args.data_dir.display()))?;
 	let store = Arc::new(store::Store::open(&args.data_dir.join("jobs.redb"))?);
 	let datasets = Arc::new(
-		datasets::Datasets::new(
-			args.dataset_dir.clone(),
-			args.data_dir.join("datasets"),
-			args.max_dataset_bytes,
-			Duration::from_secs(args.fetch_timeout_secs),
-		)
+		datasets::Datasets::new(datasets::Sources {
+			dataset_dir: args.dataset_dir.clone(),
+			cache_dir: args.data_dir.join("datasets"),
+			max_bytes: args.max_dataset_bytes,
+			fetch_timeout: Duration::from_secs(args.fetch_timeout_secs),
+			allow_private: args.allow_private_datasets,
+			max_downloads: args.max_downloads,
+		})
 		.map_err(|e| format!("dataset cache: {e}"))?,
 	);
 	let backend: Arc<dyn backend::Backend> = Arc::new(backend::CpuBackend::new(threads));
@@ -292,26 +338,53 @@ fn serve(args: ServeArgs) -> Result<(), String> {
 		args.checkpoint_interval
 	);
 	manager.start_workers();
-	let app = Arc::new(api::App { manager, max_segment_steps: args.max_segment_steps });
-	let router = api::router(app, args.max_request_bytes);
+	if args.allow_private_datasets {
+		tracing::warn!("dataset URLs may point at private addresses (--allow-private-datasets)");
+	}
+	let limits = api::Limits {
+		max_segment_steps: args.max_segment_steps,
+		max_segment_work: args.max_segment_work,
+		max_concurrent_reads: args.max_concurrent_reads,
+		max_reads_per_client: args.max_reads_per_client,
+		max_request_bytes: args.max_request_bytes,
+	};
+	let public = api::router(api::App::new(manager.clone(), limits, api::Side::Public));
+	let control = api::router(api::App::new(manager, limits, api::Side::Control));
 	let runtime = tokio::runtime::Builder::new_multi_thread()
 		.worker_threads(2)
 		.enable_all()
 		.build()
 		.map_err(|e| format!("tokio: {e}"))?;
 	runtime.block_on(async move {
-		let listener = tokio::net::TcpListener::bind(args.listen)
-			.await
-			.map_err(|e| format!("cannot listen on {}: {e}", args.listen))?;
-		tracing::info!("listening on http://{}", listener.local_addr().map_err(|e| e.to_string())?);
-		axum::serve(listener, router)
-			.with_graceful_shutdown(async {
-				let _ = tokio::signal::ctrl_c().await;
-				tracing::info!(
-					"shutting down; running jobs resume from their checkpoints on restart"
-				);
-			})
-			.await
-			.map_err(|e| format!("server: {e}"))
+		let bind = |addr: SocketAddr| async move {
+			tokio::net::TcpListener::bind(addr)
+				.await
+				.map_err(|e| format!("cannot listen on {addr}: {e}"))
+		};
+		let (public_listener, control_listener) =
+			(bind(args.listen).await?, bind(args.control_listen).await?);
+		let address = |l: &tokio::net::TcpListener| l.local_addr().map_err(|e| e.to_string());
+		tracing::info!("control listener (this solver's node only) on http://{}", address(&control_listener)?);
+		if !args.control_listen.ip().is_loopback() {
+			tracing::warn!("the control listener is not on loopback (--allow-remote-control): firewall it");
+		}
+		tracing::info!("listening on http://{} (public: status, results, proofs, states)", address(&public_listener)?);
+		let (stop_tx, stop_rx) = tokio::sync::watch::channel(false);
+		let stopped = |mut rx: tokio::sync::watch::Receiver<bool>| async move {
+			let _ = rx.wait_for(|stop| *stop).await;
+		};
+		let serve = |listener, router: axum::Router, rx| {
+			axum::serve(listener, router.into_make_service_with_connect_info::<SocketAddr>())
+				.with_graceful_shutdown(stopped(rx))
+		};
+		let public = serve(public_listener, public, stop_rx.clone());
+		let control = serve(control_listener, control, stop_rx);
+		let signal = async move {
+			let _ = tokio::signal::ctrl_c().await;
+			tracing::info!("shutting down; running jobs resume from their checkpoints on restart");
+			let _ = stop_tx.send(true);
+		};
+		let (public, control, ()) = tokio::join!(public.into_future(), control.into_future(), signal);
+		public.and(control).map_err(|e| format!("server: {e}"))
 	})
 }

@@ -27,6 +27,8 @@ pub struct Metrics {
 	pub segments: IntCounter,
 	/// HTTP requests answered with an error status.
 	pub http_errors: IntCounter,
+	/// HTTP requests turned away because the service was busy (429 and 503).
+	pub http_busy: IntCounter,
 }
 
 impl Metrics {
@@ -59,6 +61,10 @@ impl Metrics {
 			http_errors: counter(
 				"http_errors_total",
 				"HTTP requests answered with an error status",
+			)?,
+			http_busy: counter(
+				"http_busy_total",
+				"HTTP requests turned away with 429 or 503 because the service was busy",
 			)?,
 			registry,
 		})

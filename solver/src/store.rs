@@ -3,10 +3,14 @@
 //! Progress is committed in one transaction per checkpoint: the hashes of the steps since the
 //! previous checkpoint, the state at the checkpoint and the job record. A crash loses at most
 //! the steps since the last checkpoint, which are recomputed to the same bits on restart.
+//!
+//! Once a job completes, the inner levels of its trace's Merkle tree are kept ([`Store::build_tree`],
+//! streamed level by level in bounded memory), so that a step's inclusion proof is a couple of
+//! dozen point reads ([`Store::proof`]) however long the trace: no request loads the trace.
 
 use crate::types::JobRecord;
-use aichain_engine::Hash;
-use redb::{Database, ReadableTable, TableDefinition};
+use aichain_engine::{trace::blake2_256, Hash};
+use redb::{Database, ReadableTable, Table, TableDefinition};
 use std::path::Path;
 
 /// Job id → JSON [`JobRecord`].
@@ -15,6 +19,9 @@ const JOBS: TableDefinition<&str, &[u8]> = TableDefinition::new("jobs");
 const HASHES: TableDefinition<(&str, u32), &[u8]> = TableDefinition::new("step_hashes");
 /// (job id, step) → SCALE-encoded state after that step.
 const CHECKPOINTS: TableDefinition<(&str, u32), &[u8]> = TableDefinition::new("checkpoints");
+/// (job id, level ≥ 1, index) → inner node of the trace's Merkle tree. Level 0 (the hashed
+/// leaves) is computed from [`HASHES`]; the top level holds the root alone.
+const TREE: TableDefinition<(&str, u8, u32), &[u8]> = TableDefinition::new("trace_tree");
 /// Counters (`next_job`).
 const META: TableDefinition<&str, u64> = TableDefinition::new("meta");
 
@@ -38,6 +45,7 @@ impl Store {
 		tx.open_table(JOBS).map_err(err)?;
 		tx.open_table(HASHES).map_err(err)?;
 		tx.open_table(CHECKPOINTS).map_err(err)?;
+		tx.open_table(TREE).map_err(err)?;
 		tx.open_table(META).map_err(err)?;
 		tx.commit().map_err(err)?;
 		Ok(Self { db })
@@ -111,25 +119,6 @@ impl Store {
 		tx.commit().map_err(err)
 	}
 
-	/// Hashes of steps `1..=upto`, in order; fails if one is missing.
-	pub fn hashes(&self, id: &str, upto: u32) -> StoreResult<Vec<Hash>> {
-		let tx = self.db.begin_read().map_err(err)?;
-		let table = tx.open_table(HASHES).map_err(err)?;
-		let mut out = Vec::with_capacity(upto as usize);
-		for entry in table.range((id, 1u32)..=(id, upto)).map_err(err)? {
-			let (k, v) = entry.map_err(err)?;
-			let expected = out.len() as u32 + 1;
-			if k.value().1 != expected {
-				return Err(err(format!("missing hash of step {expected} of job {id}")));
-			}
-			out.push(v.value().try_into().map_err(|_| err("corrupt hash"))?);
-		}
-		if out.len() != upto as usize {
-			return Err(err(format!("job {id} has {} of {upto} step hashes", out.len())));
-		}
-		Ok(out)
-	}
-
 	/// The latest checkpoint at or before `step`: `(step, encoded state)`.
 	pub fn checkpoint_at_or_before(
 		&self,
@@ -146,5 +135,194 @@ impl Store {
 			},
 			None => Ok(None),
 		}
+	}
+
+	/// Build and keep the inner levels of the Merkle tree over steps `1..=leaves` of job `id`
+	/// (Substrate's `binary-merkle-tree`: leaves hashed once more, pairs hashed as
+	/// `H(left ‖ right)`, an odd last node promoted unchanged); returns the root. Reads and
+	/// writes [`TREE_CHUNK`] nodes at a time: memory stays small for any trace. Building again
+	/// overwrites the same nodes with the same values.
+	pub fn build_tree(&self, id: &str, leaves: u32) -> StoreResult<Hash> {
+		if leaves == 0 {
+			return Ok([0; 32]);
+		}
+		let tx = self.db.begin_write().map_err(err)?;
+		let root = {
+			let hashes = tx.open_table(HASHES).map_err(err)?;
+			let mut tree = tx.open_table(TREE).map_err(err)?;
+			let mut len = leaves;
+			let mut level = 0u8;
+			while len > 1 {
+				let mut start = 0u32;
+				while start < len {
+					let end = start.saturating_add(TREE_CHUNK).min(len);
+					let nodes = if level == 0 {
+						Self::leaf_nodes(&hashes, id, start, end)?
+					} else {
+						Self::tree_nodes(&tree, id, level, start, end)?
+					};
+					for (i, pair) in nodes.chunks(2).enumerate() {
+						let parent = match pair {
+							[left, right] => {
+								let mut both = [0u8; 64];
+								both[..32].copy_from_slice(left);
+								both[32..].copy_from_slice(right);
+								blake2_256(&both)
+							},
+							// An odd last node is promoted unchanged.
+							promoted => promoted.first().copied().unwrap_or_default(),
+						};
+						let index = start / 2 + i as u32;
+						tree.insert((id, level + 1, index), parent.as_slice()).map_err(err)?;
+					}
+					start = end;
+				}
+				len = len.div_ceil(2);
+				level += 1;
+			}
+			if level == 0 {
+				Self::leaf_nodes(&hashes, id, 0, 1)?[0]
+			} else {
+				Self::tree_nodes(&tree, id, level, 0, 1)?[0]
+			}
+		};
+		tx.commit().map_err(err)?;
+		Ok(root)
+	}
+
+	/// Level-0 nodes `start..end`: the step hashes hashed as leaves.
+	fn leaf_nodes(
+		hashes: &impl ReadableTable<(&'static str, u32), &'static [u8]>,
+		id: &str,
+		start: u32,
+		end: u32,
+	) -> StoreResult<Vec<Hash>> {
+		let mut out = Vec::with_capacity((end - start) as usize);
+		for entry in hashes.range((id, start + 1)..=(id, end)).map_err(err)? {
+			let (k, v) = entry.map_err(err)?;
+			if k.value().1 != start + 1 + out.len() as u32 {
+				return Err(err(format!("missing hash of step {} of job {id}", start + 1)));
+			}
+			out.push(blake2_256(v.value()));
+		}
+		if out.len() != (end - start) as usize {
+			return Err(err(format!("job {id} lacks step hashes in {}..={end}", start + 1)));
+		}
+		Ok(out)
+	}
+
+	/// Nodes `start..end` of tree level `level` ≥ 1.
+	fn tree_nodes(
+		tree: &Table<(&'static str, u8, u32), &'static [u8]>,
+		id: &str,
+		level: u8,
+		start: u32,
+		end: u32,
+	) -> StoreResult<Vec<Hash>> {
+		let mut out = Vec::with_capacity((end - start) as usize);
+		for entry in tree.range((id, level, start)..(id, level, end)).map_err(err)? {
+			let (_, v) = entry.map_err(err)?;
+			out.push(v.value().try_into().map_err(|_| err("corrupt tree node"))?);
+		}
+		if out.len() != (end - start) as usize {
+			return Err(err(format!("job {id} lacks tree nodes at level {level}")));
+		}
+		Ok(out)
+	}
+
+	/// The hash of step `step` (1-based) of job `id`'s `leaves`-step trace and its inclusion
+	/// proof (siblings from the leaf level up), from the tree [`Self::build_tree`] kept;
+	/// `Ok(None)` if the tree was not built (a store from an older version).
+	pub fn proof(&self, id: &str, leaves: u32, step: u32) -> StoreResult<Option<(Hash, Vec<Hash>)>> {
+		let index = step.checked_sub(1).filter(|i| *i < leaves).ok_or_else(|| err("no such step"))?;
+		let tx = self.db.begin_read().map_err(err)?;
+		let hashes = tx.open_table(HASHES).map_err(err)?;
+		let tree = tx.open_table(TREE).map_err(err)?;
+		let hash_of = |step: u32| -> StoreResult<Hash> {
+			hashes
+				.get((id, step))
+				.map_err(err)?
+				.ok_or_else(|| err(format!("missing hash of step {step} of job {id}")))?
+				.value()
+				.try_into()
+				.map_err(|_| err("corrupt hash"))
+		};
+		if leaves > 1 && tree.get((id, 1u8, 0u32)).map_err(err)?.is_none() {
+			return Ok(None);
+		}
+		let mut siblings = Vec::new();
+		let (mut at, mut len, mut level) = (index, leaves, 0u8);
+		while len > 1 {
+			let sibling = at ^ 1;
+			if sibling < len {
+				siblings.push(if level == 0 {
+					blake2_256(&hash_of(sibling + 1)?)
+				} else {
+					tree.get((id, level, sibling))
+						.map_err(err)?
+						.ok_or_else(|| err(format!("job {id} lacks tree node {level}/{sibling}")))?
+						.value()
+						.try_into()
+						.map_err(|_| err("corrupt tree node"))?
+				});
+			}
+			at /= 2;
+			len = len.div_ceil(2);
+			level += 1;
+		}
+		Ok(Some((hash_of(step)?, siblings)))
+	}
+}
+
+/// Tree nodes read and written at a time while building (2 MiB of hashes).
+pub const TREE_CHUNK: u32 = 1 << 16;
+
+#[cfg(test)]
+mod tests {
+	use super::*;
+	use crate::types::{DatasetRef, HexHash, JobState};
+	use aichain_engine::trace;
+
+	#[test]
+	fn kept_tree_gives_the_engines_root_and_proofs() {
+		let dir = std::env::temp_dir().join(format!("aichain-store-test-{}", std::process::id()));
+		std::fs::create_dir_all(&dir).unwrap();
+		let store = Store::open(&dir.join("jobs.redb")).unwrap();
+		for leaves in (1..=37u32).chain([TREE_CHUNK - 1, TREE_CHUNK, TREE_CHUNK * 2 + 3]) {
+			let id = format!("job-{leaves}");
+			let hashes: Vec<Hash> = (0..leaves)
+				.map(|i| blake2_256(&[leaves.to_le_bytes(), i.to_le_bytes()].concat()))
+				.collect();
+			let job = JobRecord {
+				id: id.clone(),
+				program: aichain_engine_tests::digits_program(leaves),
+				dataset: DatasetRef { root: HexHash([0; 32]), path: None, url: None },
+				work_units: 0,
+				state: JobState::Running,
+				checkpoint_step: leaves,
+				error: None,
+				result: None,
+				submitted_at: 0,
+				started_at: None,
+				finished_at: None,
+				resumed: 0,
+			};
+			let numbered: Vec<(u32, Hash)> =
+				hashes.iter().enumerate().map(|(i, h)| (i as u32 + 1, *h)).collect();
+			store.commit_progress(&job, &numbered, None).unwrap();
+			assert_eq!(store.proof(&id, leaves, 1).unwrap().is_none(), leaves > 1);
+			assert_eq!(store.build_tree(&id, leaves).unwrap(), trace::merkle_root(&hashes));
+			let steps: Vec<u32> = if leaves < 40 {
+				(1..=leaves).collect()
+			} else {
+				vec![1, 2, leaves / 2, leaves - 1, leaves]
+			};
+			for step in steps {
+				let (hash, siblings) = store.proof(&id, leaves, step).unwrap().unwrap();
+				let expected = trace::merkle_proof(&hashes, step - 1).unwrap();
+				assert_eq!((hash, siblings), (hashes[step as usize - 1], expected.siblings.to_vec()));
+			}
+		}
+		let _ = std::fs::remove_dir_all(&dir);
 	}
 }

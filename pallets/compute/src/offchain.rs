@@ -17,7 +17,9 @@
 //!   result): the segment of the solver's trace the chain drew for it is re-executed on the
 //!   local service (`POST /execute`), starting from the state the solver serves at its
 //!   endpoint ([`SolverEndpoints`]) and checked against the on-chain trace root with Merkle
-//!   proofs; the verdict (valid, or the differing state at the segment's end) is reported.
+//!   proofs; the verdict (valid, or the differing state at the segment's end) is reported. An
+//!   endpoint on a loopback, private or link-local host is not fetched unless the node's
+//!   operator allows it ([`ALLOW_PRIVATE_ENDPOINTS_KEY`]).
 //!
 //! Reports go on-chain as fee-free authorized transactions ([`Pallet::report`]); the pool and
 //! the chain accept each action once, while it is due. Every HTTP answer is untrusted: bounded
@@ -66,6 +68,28 @@ pub trait OffchainKeys<AccountId, Key> {
 
 /// Offchain-database key (persistent storage) of the local solver service's address.
 pub const SOLVER_URL_KEY: &[u8] = b"aichain::compute::solver-url";
+
+/// Offchain-database key (persistent storage), present when the node's operator lets its workers
+/// read solver endpoints on loopback, private or link-local hosts (`--allow-private-endpoints`,
+/// implied by `--dev`). Without it a verifier does not fetch from such an endpoint: a solver
+/// could otherwise point every validator's worker at services inside the validator's own
+/// network.
+pub const ALLOW_PRIVATE_ENDPOINTS_KEY: &[u8] = b"aichain::compute::allow-private-endpoints";
+
+/// Whether this node's worker may read from the solver endpoint `url`: its host is public (see
+/// [`aichain_engine::address::is_public_host`]), or the operator allows private hosts.
+pub fn endpoint_allowed(url: &[u8]) -> bool {
+	let public = core::str::from_utf8(url)
+		.ok()
+		.and_then(aichain_engine::address::url_host)
+		.is_some_and(aichain_engine::address::is_public_host);
+	public ||
+		sp_io::offchain::local_storage_get(
+			sp_core::offchain::StorageKind::PERSISTENT,
+			ALLOW_PRIVATE_ENDPOINTS_KEY,
+		)
+		.is_some()
+}
 
 /// Most bytes of an answer carrying a training state (`/steps/{i}/state`): a state of the
 /// largest program (262,144 parameters plus momentum, 4 bytes each) as hex, with room to spare.
@@ -419,6 +443,16 @@ fn verifier_duties<T: Config>(
 			job.retry_at = now.saturating_add(MAX_BACKOFF);
 			continue;
 		};
+		if !endpoint_allowed(&endpoint) {
+			log::warn!(
+				target: crate::LOG_TARGET,
+				"task {id}: the solver's endpoint {} is a loopback, private or link-local address; \
+				 not fetched (a dev or private network: start the node with --allow-private-endpoints)",
+				String::from_utf8_lossy(&endpoint)
+			);
+			job.retry_at = now.saturating_add(MAX_BACKOFF);
+			continue;
+		}
 		let remote = Service::new(&endpoint);
 		match check_segment::<T>(local, &remote, &job_id::<T>(id, &task), &task, result, from, to) {
 			Ok(verdict) => {

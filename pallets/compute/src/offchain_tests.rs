@@ -771,3 +771,47 @@ fn a_solver_never_seen_is_not_drawn_until_its_first_heartbeat() {
 	});
 }
 
+
+/// Issue 15: a solver's endpoint is fetched by every validator's worker, so a solver could point
+/// them at services inside their own networks. An endpoint on a loopback, private or link-local
+/// host is not fetched (no request at all: the scripted service would refuse an unscripted one)
+/// unless the node's operator allows it, as a dev node does.
+#[test]
+fn verifiers_do_not_fetch_private_endpoints_unless_allowed() {
+	let trace = leaves(10);
+	let mut w = world(&[]);
+	let service = w.service.clone();
+	let pool = w.pool.clone();
+	w.ext.execute_with(|| {
+		let (id, verifiers) = submitted_task(10, &trace);
+		let private = "http://169.254.169.254/latest/meta-data";
+		assert_ok!(Compute::set_endpoint(
+			RuntimeOrigin::signed(SOLVER),
+			Some(BoundedVec::truncate_from(private.as_bytes().to_vec()))
+		));
+		UintAuthorityId::set_all_keys(vec![UintAuthorityId(verifiers[0])]);
+		offchain::run::<Test>(3);
+		assert!(service.requests().is_empty(), "fetched {:?}", service.requests());
+		assert!(take_reports(&pool).is_empty());
+		for refused in ["http://127.0.0.1:8420", "http://localhost:8420", "http://2130706433/"] {
+			assert!(!offchain::endpoint_allowed(refused.as_bytes()), "{refused}");
+		}
+		assert!(offchain::endpoint_allowed(REMOTE.as_bytes()));
+
+		// The operator allows private endpoints (`--allow-private-endpoints`, or `--dev`): the
+		// worker reads the same endpoint (after its backoff).
+		sp_io::offchain::local_storage_set(
+			StorageKind::PERSISTENT,
+			offchain::ALLOW_PRIVATE_ENDPOINTS_KEY,
+			b"1",
+		);
+		let job = job_id::<Test>(id, &task(id));
+		service.on("GET", &format!("{private}/jobs/{job}/steps/10"), json(200, proof_json(&trace, 10)));
+		service.on("POST", &format!("{LOCAL}/execute"), json(200, segment_json(0, 10, [0; 32], trace[9])));
+		offchain::run::<Test>(3 + u64::from(offchain::MAX_BACKOFF));
+		take_reports(&pool).into_iter().for_each(apply);
+		let TaskStatus::Submitted { verifiers: judged, .. } = task(id).status else { panic!() };
+		assert_eq!(judged[0].verdict, Some(Verdict::Valid));
+		service.assert_script_used();
+	});
+}

@@ -14,6 +14,8 @@
 //! - [`train`]: [`train::train_step`], the single-step function the referee runs; the
 //!   [`train::Executor`] that splits a step across threads; [`train::Trainer`] for whole runs.
 //! - [`trace`]: blake2-256, the Merkle root over per-step state hashes and inclusion proofs.
+//! - [`address`]: which network addresses the solver service and the offchain workers fetch
+//!   from on someone else's word (datasets, solver endpoints).
 //!
 //! ## Why the bits cannot differ
 //! Every product of two Q15.16 values is formed exactly in `i64`, and every sum over a layer or a
@@ -37,6 +39,7 @@
 
 extern crate alloc;
 
+pub mod address;
 pub mod dataset;
 pub mod fixed;
 pub mod model;
