@@ -192,7 +192,8 @@ pub fn run() -> sc_cli::Result<()> {
 			let runner = cli.create_runner(&cli.run)?;
 			let solver = service::SolverOptions {
 				url: cli.solver_url.clone(),
-				allow_private_endpoints: cli.allow_private_endpoints || cli.run.shared_params.is_dev(),
+				allow_private_endpoints: cli.allow_private_endpoints
+					|| cli.run.shared_params.is_dev(),
 			};
 			runner.run_node_until_exit(|mut config| async move {
 				if solver.url.is_some() {

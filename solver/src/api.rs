@@ -209,11 +209,15 @@ impl From<DatasetError> for ApiError {
 		let (status, code) = match e {
 			DatasetError::BadReference(_) => (StatusCode::BAD_REQUEST, "dataset_unreachable"),
 			DatasetError::TooLarge(_) => (StatusCode::PAYLOAD_TOO_LARGE, "dataset_unreachable"),
-			DatasetError::Unavailable(_) => (StatusCode::UNPROCESSABLE_ENTITY, "dataset_unreachable"),
+			DatasetError::Unavailable(_) => {
+				(StatusCode::UNPROCESSABLE_ENTITY, "dataset_unreachable")
+			},
 			DatasetError::Forbidden(_) => (StatusCode::FORBIDDEN, "dataset_unreachable"),
 			DatasetError::Invalid(_) => (StatusCode::UNPROCESSABLE_ENTITY, "dataset_invalid"),
 			DatasetError::Mismatch { .. } => (StatusCode::UNPROCESSABLE_ENTITY, "root_mismatch"),
-			DatasetError::Busy => return Self::busy(StatusCode::SERVICE_UNAVAILABLE, e.to_string(), 5),
+			DatasetError::Busy => {
+				return Self::busy(StatusCode::SERVICE_UNAVAILABLE, e.to_string(), 5)
+			},
 		};
 		Self::unservable(status, e.to_string(), code)
 	}
@@ -433,7 +437,10 @@ async fn step_proof(
 		let _slot = slot;
 		let store = manager.store();
 		let steps = job.program.steps;
-		let (hash, siblings) = match store.proof(&job.id, steps, step).map_err(ApiError::internal)? {
+		let (hash, siblings) = match store
+			.proof(&job.id, steps, step)
+			.map_err(ApiError::internal)?
+		{
 			Some(proof) => proof,
 			None => {
 				// A job completed by an older version of the service: keep its tree now.

@@ -50,7 +50,9 @@ impl std::fmt::Display for DatasetError {
 			Self::TooLarge(max) => write!(f, "dataset larger than the limit of {max} bytes"),
 			Self::Invalid(m) => write!(f, "invalid dataset: {m}"),
 			Self::Forbidden(m) => write!(f, "dataset url refused: {m}"),
-			Self::Busy => f.write_str("the solver is fetching as many datasets as it may; retry later"),
+			Self::Busy => {
+				f.write_str("the solver is fetching as many datasets as it may; retry later")
+			},
 			Self::Mismatch { expected, actual } => write!(
 				f,
 				"dataset hash mismatch: the job names root 0x{} but the data has root 0x{} for this batch size",

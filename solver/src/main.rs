@@ -364,11 +364,19 @@ fn serve(args: ServeArgs) -> Result<(), String> {
 		let (public_listener, control_listener) =
 			(bind(args.listen).await?, bind(args.control_listen).await?);
 		let address = |l: &tokio::net::TcpListener| l.local_addr().map_err(|e| e.to_string());
-		tracing::info!("control listener (this solver's node only) on http://{}", address(&control_listener)?);
+		tracing::info!(
+			"control listener (this solver's node only) on http://{}",
+			address(&control_listener)?
+		);
 		if !args.control_listen.ip().is_loopback() {
-			tracing::warn!("the control listener is not on loopback (--allow-remote-control): firewall it");
+			tracing::warn!(
+				"the control listener is not on loopback (--allow-remote-control): firewall it"
+			);
 		}
-		tracing::info!("listening on http://{} (public: status, results, proofs, states)", address(&public_listener)?);
+		tracing::info!(
+			"listening on http://{} (public: status, results, proofs, states)",
+			address(&public_listener)?
+		);
 		let (stop_tx, stop_rx) = tokio::sync::watch::channel(false);
 		let stopped = |mut rx: tokio::sync::watch::Receiver<bool>| async move {
 			let _ = rx.wait_for(|stop| *stop).await;
@@ -384,7 +392,8 @@ fn serve(args: ServeArgs) -> Result<(), String> {
 			tracing::info!("shutting down; running jobs resume from their checkpoints on restart");
 			let _ = stop_tx.send(true);
 		};
-		let (public, control, ()) = tokio::join!(public.into_future(), control.into_future(), signal);
+		let (public, control, ()) =
+			tokio::join!(public.into_future(), control.into_future(), signal);
 		public.and(control).map_err(|e| format!("server: {e}"))
 	})
 }

@@ -49,9 +49,13 @@ impl tower_service::Service<Name> for GuardedResolver {
 		let allow_private = self.allow_private;
 		Box::pin(async move {
 			let host = name.as_str().to_string();
-			let resolved: Vec<SocketAddr> = tokio::net::lookup_host((host.as_str(), 0)).await?.collect();
-			let allowed: Vec<SocketAddr> =
-				resolved.iter().copied().filter(|a| allow_private || is_public(a.ip())).collect();
+			let resolved: Vec<SocketAddr> =
+				tokio::net::lookup_host((host.as_str(), 0)).await?.collect();
+			let allowed: Vec<SocketAddr> = resolved
+				.iter()
+				.copied()
+				.filter(|a| allow_private || is_public(a.ip()))
+				.collect();
 			match (allowed.is_empty(), resolved.first()) {
 				(false, _) => Ok(allowed.into_iter()),
 				(true, Some(first)) => Err(std::io::Error::new(

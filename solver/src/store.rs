@@ -233,8 +233,14 @@ impl Store {
 	/// The hash of step `step` (1-based) of job `id`'s `leaves`-step trace and its inclusion
 	/// proof (siblings from the leaf level up), from the tree [`Self::build_tree`] kept;
 	/// `Ok(None)` if the tree was not built (a store from an older version).
-	pub fn proof(&self, id: &str, leaves: u32, step: u32) -> StoreResult<Option<(Hash, Vec<Hash>)>> {
-		let index = step.checked_sub(1).filter(|i| *i < leaves).ok_or_else(|| err("no such step"))?;
+	pub fn proof(
+		&self,
+		id: &str,
+		leaves: u32,
+		step: u32,
+	) -> StoreResult<Option<(Hash, Vec<Hash>)>> {
+		let index =
+			step.checked_sub(1).filter(|i| *i < leaves).ok_or_else(|| err("no such step"))?;
 		let tx = self.db.begin_read().map_err(err)?;
 		let hashes = tx.open_table(HASHES).map_err(err)?;
 		let tree = tx.open_table(TREE).map_err(err)?;
@@ -320,7 +326,10 @@ mod tests {
 			for step in steps {
 				let (hash, siblings) = store.proof(&id, leaves, step).unwrap().unwrap();
 				let expected = trace::merkle_proof(&hashes, step - 1).unwrap();
-				assert_eq!((hash, siblings), (hashes[step as usize - 1], expected.siblings.to_vec()));
+				assert_eq!(
+					(hash, siblings),
+					(hashes[step as usize - 1], expected.siblings.to_vec())
+				);
 			}
 		}
 		let _ = std::fs::remove_dir_all(&dir);

@@ -136,7 +136,8 @@ impl Drop for Solver {
 
 /// HTTP/1.1 with `Connection: close`: enough for a test, and no client library in the way.
 fn http(addr: &str, method: &str, path: &str, body: Option<&str>) -> (u16, String) {
-	let (status, _, body) = http_full(TcpStream::connect(addr).expect("connects"), addr, method, path, body);
+	let (status, _, body) =
+		http_full(TcpStream::connect(addr).expect("connects"), addr, method, path, body);
 	(status, body)
 }
 
@@ -518,8 +519,15 @@ fn the_control_side_is_refused_from_outside() {
 
 	// A public listener on every interface, the control one on loopback.
 	let (child, public, control) = spawn_solver(&[
-		"serve", "--listen", "0.0.0.0:0", "--control-listen", "127.0.0.1:0", "--data-dir", d,
-		"--dataset-dir", s,
+		"serve",
+		"--listen",
+		"0.0.0.0:0",
+		"--control-listen",
+		"127.0.0.1:0",
+		"--data-dir",
+		d,
+		"--dataset-dir",
+		s,
 	])
 	.expect("solver listens");
 	let solver = Solver { child, addr: public.replace("0.0.0.0", "127.0.0.1"), control };
@@ -556,7 +564,12 @@ fn the_control_side_is_refused_from_outside() {
 	// A control listener off loopback must be asked for.
 	let data2 = scratch("control-data-2");
 	let refused = spawn_solver(&[
-		"serve", "--listen", "127.0.0.1:0", "--control-listen", "0.0.0.0:0", "--data-dir",
+		"serve",
+		"--listen",
+		"127.0.0.1:0",
+		"--control-listen",
+		"0.0.0.0:0",
+		"--data-dir",
 		data2.to_str().unwrap(),
 	])
 	.map(|_| ())
@@ -586,8 +599,14 @@ fn a_flood_of_costly_reads_is_turned_away_while_the_nodes_job_trains() {
 		&scratch("flood-data"),
 		&datasets,
 		&[
-			"--checkpoint-interval", "1000", "--max-concurrent-reads", "2",
-			"--max-reads-per-client", "1", "--max-concurrent-jobs", "1",
+			"--checkpoint-interval",
+			"1000",
+			"--max-concurrent-reads",
+			"2",
+			"--max-reads-per-client",
+			"1",
+			"--max-concurrent-jobs",
+			"1",
 		],
 	);
 	let served = digits_program(2_000);
@@ -598,7 +617,9 @@ fn a_flood_of_costly_reads_is_turned_away_while_the_nodes_job_trains() {
 	let own = digits_program(200_000);
 	let own_body = job_body("own", &own, &train, json!({ "path": "digits-train.aids" }));
 	assert_eq!(solver.post("/jobs", &own_body).0, 202);
-	let before = solver.wait_for("own", |j| j["step"].as_u64() > Some(0))["step"].as_u64().unwrap();
+	let before = solver.wait_for("own", |j| j["step"].as_u64() > Some(0))["step"]
+		.as_u64()
+		.unwrap();
 
 	// 24 clients on 8 addresses, each asking for a state 999 steps past its checkpoint.
 	let addr = solver.addr.clone();
@@ -616,7 +637,8 @@ fn a_flood_of_costly_reads_is_turned_away_while_the_nodes_job_trains() {
 	let (status, health) = solver.control_request("GET", "/health", None);
 	assert_eq!(status, 200, "{health}");
 	let health_latency = started.elapsed();
-	let answers: Vec<(u16, String, String)> = flood.into_iter().map(|t| t.join().unwrap()).collect();
+	let answers: Vec<(u16, String, String)> =
+		flood.into_iter().map(|t| t.join().unwrap()).collect();
 	let count = |code| answers.iter().filter(|(s, _, _)| *s == code).count();
 	let (ok, too_many, unavailable) = (count(200), count(429), count(503));
 	println!("flood of 24: {ok} answered, {too_many} × 429, {unavailable} × 503; control /health in {health_latency:?}");
@@ -639,7 +661,10 @@ fn a_flood_of_costly_reads_is_turned_away_while_the_nodes_job_trains() {
 	println!("the node's job went from step {before} to {} during the flood", after["step"]);
 	let (status, metrics) = solver.control_request("GET", "/metrics", None);
 	assert_eq!(status, 200);
-	assert!(metrics.contains(&format!("aichain_solver_http_busy_total {}", too_many + unavailable)), "{metrics}");
+	assert!(
+		metrics.contains(&format!("aichain_solver_http_busy_total {}", too_many + unavailable)),
+		"{metrics}"
+	);
 }
 
 /// A dataset of `samples` samples with one feature and two classes: the smallest program that
@@ -661,8 +686,7 @@ fn a_proof_deep_in_a_long_trace_is_served_in_milliseconds() {
 	let dir = scratch("long-datasets");
 	let data = tiny_dataset(64);
 	std::fs::write(dir.join("tiny.aids"), data.to_bytes()).unwrap();
-	let solver =
-		Solver::start(&scratch("long-data"), &dir, &["--checkpoint-interval", "100000"]);
+	let solver = Solver::start(&scratch("long-data"), &dir, &["--checkpoint-interval", "100000"]);
 	let mut program = digits_program(1_000_000);
 	program.model.inputs = 1;
 	program.model.hidden = Default::default();
@@ -696,7 +720,10 @@ fn a_proof_deep_in_a_long_trace_is_served_in_milliseconds() {
 		(0..1_000_000u32).map(|i| trace::blake2_256(&i.to_le_bytes())).collect();
 	let started = Instant::now();
 	let _ = trace::merkle_proof(&hashes, 999_999);
-	println!("rebuilding the tree of 10^6 hashes in memory, as each request did: {:.1?}", started.elapsed());
+	println!(
+		"rebuilding the tree of 10^6 hashes in memory, as each request did: {:.1?}",
+		started.elapsed()
+	);
 	let worst = latencies.iter().max().unwrap();
 	assert!(*worst < Duration::from_millis(100), "a proof took {worst:?}");
 }
@@ -731,8 +758,17 @@ fn private_dataset_urls_are_refused() {
 		assert!(started.elapsed() < Duration::from_secs(5), "{url} was tried");
 	}
 	// With the operator's leave (a dev setup), the same URL is fetched.
-	let dev = Solver::start(&scratch("ssrf-dev"), &scratch("ssrf-dev-datasets"), &["--allow-private-datasets"]);
-	let body = job_body("dev", &program, &train, json!({ "url": format!("http://localhost:{port}/digits.aids") }));
+	let dev = Solver::start(
+		&scratch("ssrf-dev"),
+		&scratch("ssrf-dev-datasets"),
+		&["--allow-private-datasets"],
+	);
+	let body = job_body(
+		"dev",
+		&program,
+		&train,
+		json!({ "url": format!("http://localhost:{port}/digits.aids") }),
+	);
 	assert_eq!(dev.post("/jobs", &body).0, 202);
 	dev.wait_for("dev", |j| j["state"] == "completed");
 }
@@ -773,13 +809,12 @@ fn largest_jobs_memory() {
 		};
 		let mut largest = digits_program(200);
 		largest.model.inputs = features;
-		largest.model.hidden =
-			vec![aichain_engine::program::HiddenLayer {
-				units: 63,
-				activation: aichain_engine::program::Activation::Relu,
-			}]
-			.try_into()
-			.unwrap();
+		largest.model.hidden = vec![aichain_engine::program::HiddenLayer {
+			units: 63,
+			activation: aichain_engine::program::Activation::Relu,
+		}]
+		.try_into()
+		.unwrap();
 		largest.model.classes = 2;
 		largest.batch_size = 1;
 		while {
@@ -789,7 +824,10 @@ fn largest_jobs_memory() {
 		} {
 			largest.batch_size += 1;
 		}
-		vec![("2^24 samples, batch 1", most_samples, small), ("256 MiB file, largest model", widest, largest)]
+		vec![
+			("2^24 samples, batch 1", most_samples, small),
+			("256 MiB file, largest model", widest, largest),
+		]
 	};
 	for (name, data, program) in cases {
 		program.validate().unwrap();

@@ -92,8 +92,8 @@ pub fn is_public_host(host: &str) -> bool {
 	}
 	let name = host.trim_end_matches('.');
 	let last = name.rsplit('.').next().unwrap_or_default();
-	let numeric = !last.is_empty() && last.bytes().all(|b| b.is_ascii_digit()) ||
-		last.get(..2).is_some_and(|p| p.eq_ignore_ascii_case("0x"));
+	let numeric = !last.is_empty() && last.bytes().all(|b| b.is_ascii_digit())
+		|| last.get(..2).is_some_and(|p| p.eq_ignore_ascii_case("0x"));
 	if numeric {
 		return false;
 	}
@@ -143,9 +143,14 @@ mod tests {
 		] {
 			assert!(!is_public_ip(private.parse().unwrap()), "{private} counted as public");
 		}
-		for public in
-			["1.1.1.1", "8.8.8.8", "151.101.1.1", "2606:4700::1111", "::ffff:1.1.1.1", "2002:101:101::"]
-		{
+		for public in [
+			"1.1.1.1",
+			"8.8.8.8",
+			"151.101.1.1",
+			"2606:4700::1111",
+			"::ffff:1.1.1.1",
+			"2002:101:101::",
+		] {
 			assert!(is_public_ip(public.parse().unwrap()), "{public} counted as private");
 		}
 	}
