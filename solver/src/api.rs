@@ -437,23 +437,16 @@ async fn step_proof(
 		let _slot = slot;
 		let store = manager.store();
 		let steps = job.program.steps;
-		let (hash, siblings) = match store
-			.proof(&job.id, steps, step)
-			.map_err(ApiError::internal)?
-		{
-			Some(proof) => proof,
-			None => {
-				// A job completed by an older version of the service: keep its tree now.
-				let root = store.build_tree(&job.id, steps).map_err(ApiError::internal)?;
-				if root != result.trace_root.0 {
-					return Err(ApiError::internal(format!("job {} has a corrupt trace", job.id)));
-				}
-				store
-					.proof(&job.id, steps, step)
-					.map_err(ApiError::internal)?
-					.ok_or_else(|| ApiError::internal("the trace tree was not kept"))?
-			},
-		};
+		// A job completed by an older version of the service has its tree built in the
+		// background at startup; no request builds one.
+		let (hash, siblings) =
+			store.proof(&job.id, steps, step).map_err(ApiError::internal)?.ok_or_else(|| {
+				ApiError::busy(
+					StatusCode::SERVICE_UNAVAILABLE,
+					format!("the trace tree of job {} is being built; retry later", job.id),
+					10,
+				)
+			})?;
 		Ok(Json(StepProof {
 			step,
 			hash: HexHash(hash),

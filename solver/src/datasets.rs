@@ -3,7 +3,7 @@
 //! and in memory.
 
 use crate::{net, types::DatasetRef};
-use aichain_engine::{Dataset, Hash, Program};
+use aichain_engine::{trace::blake2_256, Dataset, Hash, Program};
 use http_body_util::{BodyExt, Empty, Limited};
 use hyper::body::Bytes;
 use hyper_util::{
@@ -73,6 +73,8 @@ pub struct Datasets {
 	allow_private: bool,
 	/// Downloads (and verifications) at once: each holds up to `max_bytes` in memory twice.
 	downloads: tokio::sync::Semaphore,
+	/// Held while a dataset is loaded from the disk cache: one load at a time.
+	loading: Mutex<()>,
 	memory: Mutex<HashMap<(Hash, u32), Arc<Dataset>>>,
 }
 
@@ -90,6 +92,19 @@ pub struct Sources {
 	pub allow_private: bool,
 	/// Downloads at once.
 	pub max_downloads: usize,
+}
+
+/// Where the checksum of a verified cache file is kept.
+fn checksum_file(file: &Path) -> PathBuf {
+	file.with_extension("aids.b2")
+}
+
+/// Record the checksum of a verified cache file (a failure only costs a full check later).
+fn write_checksum(file: &Path, bytes: &[u8]) {
+	let checksum = checksum_file(file);
+	if let Err(e) = std::fs::write(&checksum, hex::encode(blake2_256(bytes))) {
+		tracing::warn!("could not write {}: {e}", checksum.display());
+	}
 }
 
 /// Longest a request waits for a download slot before it is told to retry.
@@ -110,6 +125,7 @@ impl Datasets {
 			fetch_timeout: sources.fetch_timeout,
 			allow_private: sources.allow_private,
 			downloads: tokio::sync::Semaphore::new(sources.max_downloads.max(1)),
+			loading: Mutex::new(()),
 			memory: Mutex::new(HashMap::new()),
 		})
 	}
@@ -119,14 +135,35 @@ impl Datasets {
 	}
 
 	/// A dataset already verified for `(root, batch_size)`, from memory or the disk cache.
+	///
+	/// Loads from disk happen one at a time (a request for a dataset that another is loading
+	/// waits and shares it), and a cached file is checked against the checksum written when it
+	/// was verified rather than by recomputing its commitment (up to 1.1 GiB and seconds): a
+	/// request cannot make the service load or hash the same dataset several times at once.
 	pub fn cached(&self, root: &Hash, batch_size: u32) -> Option<Arc<Dataset>> {
 		let key = (*root, batch_size);
-		if let Some(d) = self.memory.lock().ok()?.get(&key) {
-			return Some(d.clone());
+		let in_memory = || self.memory.lock().ok().and_then(|m| m.get(&key).cloned());
+		if let Some(d) = in_memory() {
+			return Some(d);
 		}
-		let bytes = std::fs::read(self.cache_file(root, batch_size)).ok()?;
+		let _loading = self.loading.lock().unwrap_or_else(|p| p.into_inner());
+		if let Some(d) = in_memory() {
+			return Some(d);
+		}
+		let file = self.cache_file(root, batch_size);
+		let bytes = std::fs::read(&file).ok()?;
+		let checksum = std::fs::read_to_string(checksum_file(&file)).ok();
+		if checksum.as_deref() == Some(hex::encode(blake2_256(&bytes)).as_str()) {
+			let dataset = Dataset::from_bytes(&bytes).ok()?;
+			return Some(self.remember(key, dataset));
+		}
+		// A cache from before checksums, or a damaged file: check it in full.
 		let dataset = Dataset::from_bytes(&bytes).ok()?;
-		(dataset.commitment(batch_size).root == *root).then(|| self.remember(key, dataset))
+		if dataset.commitment(batch_size).root != *root {
+			return None;
+		}
+		write_checksum(&file, &bytes);
+		Some(self.remember(key, dataset))
 	}
 
 	fn remember(&self, key: (Hash, u32), dataset: Dataset) -> Arc<Dataset> {
@@ -203,8 +240,9 @@ impl Datasets {
 		}
 		let file = self.cache_file(&root, program.batch_size);
 		let tmp = file.with_extension("tmp");
-		if let Err(e) = std::fs::write(&tmp, &bytes).and_then(|_| std::fs::rename(&tmp, &file)) {
-			tracing::warn!("could not cache dataset {}: {e}", file.display());
+		match std::fs::write(&tmp, &bytes).and_then(|_| std::fs::rename(&tmp, &file)) {
+			Ok(()) => write_checksum(&file, &bytes),
+			Err(e) => tracing::warn!("could not cache dataset {}: {e}", file.display()),
 		}
 		tracing::info!(
 			"dataset 0x{} verified: {} samples, {} minibatches of {}",

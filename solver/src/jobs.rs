@@ -144,6 +144,37 @@ impl Manager {
 		}
 	}
 
+	/// Keep the trace trees of completed jobs that lack one (a store written by an older
+	/// version of the service), in the background, once; until then their proofs answer 503.
+	pub fn keep_missing_trees(self: &Arc<Self>) {
+		let this = self.clone();
+		let spawned = std::thread::Builder::new().name("trace-trees".into()).spawn(move || {
+			let jobs = match this.store.jobs() {
+				Ok(jobs) => jobs,
+				Err(e) => return tracing::error!("trace trees: {e}"),
+			};
+			for job in jobs.iter().filter(|j| j.state == JobState::Completed) {
+				let steps = job.program.steps;
+				if this.store.has_tree(&job.id, steps).unwrap_or(true) {
+					continue;
+				}
+				match this.store.build_tree(&job.id, steps) {
+					Ok(root) if job.result.as_ref().is_some_and(|r| r.trace_root.0 == root) => {
+						tracing::info!("job {}: trace tree kept", job.id)
+					},
+					Ok(_) => tracing::error!(
+						"job {}: its step hashes do not give its trace root",
+						job.id
+					),
+					Err(e) => tracing::error!("job {}: {e}", job.id),
+				}
+			}
+		});
+		if let Err(e) = spawned {
+			tracing::error!("trace trees: {e}");
+		}
+	}
+
 	/// The backend's name.
 	pub fn backend_name(&self) -> String {
 		self.backend.name()

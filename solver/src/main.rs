@@ -338,6 +338,7 @@ fn serve(args: ServeArgs) -> Result<(), String> {
 		args.checkpoint_interval
 	);
 	manager.start_workers();
+	manager.keep_missing_trees();
 	if args.allow_private_datasets {
 		tracing::warn!("dataset URLs may point at private addresses (--allow-private-datasets)");
 	}

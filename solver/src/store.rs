@@ -230,6 +230,16 @@ impl Store {
 		Ok(out)
 	}
 
+	/// Whether the tree of job `id`'s `leaves`-step trace was kept.
+	pub fn has_tree(&self, id: &str, leaves: u32) -> StoreResult<bool> {
+		if leaves <= 1 {
+			return Ok(true);
+		}
+		let tx = self.db.begin_read().map_err(err)?;
+		let tree = tx.open_table(TREE).map_err(err)?;
+		Ok(tree.get((id, 1u8, 0u32)).map_err(err)?.is_some())
+	}
+
 	/// The hash of step `step` (1-based) of job `id`'s `leaves`-step trace and its inclusion
 	/// proof (siblings from the leaf level up), from the tree [`Self::build_tree`] kept;
 	/// `Ok(None)` if the tree was not built (a store from an older version).

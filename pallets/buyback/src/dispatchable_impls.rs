@@ -8,7 +8,7 @@ use frame_support::{
 	defensive,
 	pallet_prelude::*,
 	traits::{
-		fungible::{Balanced, Inspect},
+		fungible::{Balanced, Inspect, Mutate},
 		fungibles,
 		tokens::{Fortitude, Precision, Preservation},
 		Imbalance, OnUnbalanced,
@@ -45,14 +45,14 @@ impl<T: Config> Pallet<T> {
 
 		// Why nothing was sold, if a sale was due and did not happen.
 		let mut unsold: Option<DispatchError> = None;
-		let mut sold = false;
+		let mut bought: Option<BalanceOf<T>> = None;
 		if sale_due {
 			match Self::sell_stable(&vault, &params) {
-				Ok(true) => {
-					sold = true;
+				Ok(Some(ai_bought)) => {
+					bought = Some(ai_bought);
 					LastSale::<T>::put(now);
 				},
-				Ok(false) => {},
+				Ok(None) => {},
 				Err(SaleError::Refused(reason)) => {
 					unsold = Some(reason);
 					Self::deposit_event(Event::SaleRefused { reason });
@@ -71,7 +71,8 @@ impl<T: Config> Pallet<T> {
 			Zero::zero()
 		};
 		if total.is_zero() {
-			if sold {
+			if let Some(ai_bought) = bought {
+				Self::reward_sale(&vault, &executor, ai_bought);
 				return Ok(());
 			}
 			// Nothing happened: the call fails (its events are dropped with it) and says why.
@@ -102,10 +103,26 @@ impl<T: Config> Pallet<T> {
 		Ok(())
 	}
 
+	/// Pay the caller of a call that only sold [`Config::ExecutorShare`] of the AI it bought, out
+	/// of the vault; a payment the caller's account cannot take (below the existential deposit of
+	/// a new account) is skipped.
+	fn reward_sale(vault: &T::AccountId, executor: &T::AccountId, ai_bought: BalanceOf<T>) {
+		let amount = T::ExecutorShare::get().mul_floor(ai_bought);
+		if amount.is_zero() {
+			return;
+		}
+		if T::Currency::transfer(vault, executor, amount, Preservation::Preserve).is_ok() {
+			Self::deposit_event(Event::SaleRewarded { executor: executor.clone(), amount });
+		}
+	}
+
 	/// Sell the vault's stable asset for AI: at most `max_sale_per_epoch`, and no more than the
-	/// pool pays for at the TWAP less the allowed slippage, on average. `Ok(false)`: nothing to
-	/// sell (or dust that buys nothing).
-	fn sell_stable(vault: &T::AccountId, params: &ParamsOf<T>) -> Result<bool, SaleError> {
+	/// pool pays for at the TWAP less the allowed slippage, on average. Returns the AI bought;
+	/// `Ok(None)`: nothing to sell (or dust that buys nothing).
+	fn sell_stable(
+		vault: &T::AccountId,
+		params: &ParamsOf<T>,
+	) -> Result<Option<BalanceOf<T>>, SaleError> {
 		let available = <T::StableAssets as fungibles::Inspect<_>>::reducible_balance(
 			T::StableAsset::get(),
 			vault,
@@ -114,7 +131,7 @@ impl<T: Config> Pallet<T> {
 		);
 		if available.is_zero() || params.max_sale_per_epoch.is_zero() {
 			// Nothing to sell, or sales are switched off.
-			return Ok(false);
+			return Ok(None);
 		}
 		let skip = |e: Error<T>| SaleError::Skipped(e.into());
 		let record = PriceRecord::<T>::get().ok_or_else(|| skip(Error::<T>::PriceUnavailable))?;
@@ -142,7 +159,7 @@ impl<T: Config> Pallet<T> {
 		let min_ai_out = floor_price.saturating_mul_int(amount);
 		if min_ai_out.is_zero() {
 			// Dust that buys nothing waits for more.
-			return Ok(false);
+			return Ok(None);
 		}
 		let ai_bought =
 			T::Pool::sell_stable(vault, amount, min_ai_out).map_err(SaleError::Refused)?;
@@ -153,7 +170,7 @@ impl<T: Config> Pallet<T> {
 			min_ai_out,
 			stable_left: available.saturating_sub(amount),
 		});
-		Ok(true)
+		Ok(Some(ai_bought))
 	}
 
 	/// Burn [`Config::BurnShare`] of `credit`, pay [`Config::ExecutorShare`] to `executor` and the

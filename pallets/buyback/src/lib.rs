@@ -277,13 +277,6 @@ pub mod pallet {
 			/// Why: [`Error::PriceUnavailable`] or [`Error::PriceHistoryTooShort`].
 			reason: DispatchError,
 		},
-		/// The sale was refused to protect the vault; the stable asset stays, and the sale may be
-		/// retried in a later block of the same epoch. The AI in the vault was split all the same.
-		SaleRefused {
-			/// Why: [`Error::PriceMoved`] (traded earlier in this block, retry in a later one),
-			/// [`Error::PriceOutsideGuard`] (a price spike), or the pool's own error.
-			reason: DispatchError,
-		},
 		/// Governance set new parameters.
 		ParamsSet {
 			/// The parameters now in force.
@@ -300,6 +293,21 @@ pub mod pallet {
 		},
 		/// The pool lost its price (it no longer exists or is empty): the record was cleared.
 		PriceRecordCleared,
+		/// The sale was refused to protect the vault; the stable asset stays, and the sale may be
+		/// retried in a later block of the same epoch. The AI in the vault was split all the same.
+		SaleRefused {
+			/// Why: [`Error::PriceMoved`] (traded earlier in this block, retry in a later one),
+			/// [`Error::PriceOutsideGuard`] (a price spike), or the pool's own error.
+			reason: DispatchError,
+		},
+		/// A call that only sold (no split was due) paid its caller [`Config::ExecutorShare`] of
+		/// the AI bought; the rest waits in the vault for the next split.
+		SaleRewarded {
+			/// Who called it.
+			executor: T::AccountId,
+			/// AI paid to the caller.
+			amount: BalanceOf<T>,
+		},
 	}
 
 	#[pallet::error]
@@ -368,7 +376,9 @@ pub mod pallet {
 		/// epoch, counted apart: a refused sale does not stop the split, and a sale retried in a
 		/// later block of the epoch goes through without a split. Emits [`Event::Bought`] when
 		/// stable asset was sold ([`Event::SaleSkipped`] when it could not be,
-		/// [`Event::SaleRefused`] when it was refused), and [`Event::Executed`] for a split.
+		/// [`Event::SaleRefused`] when it was refused), [`Event::Executed`] for a split, and
+		/// [`Event::SaleRewarded`] when a call only sold: its caller gets the executor share of
+		/// the AI bought, so that retrying a refused sale is worth a keeper's while.
 		///
 		/// Errors (only when nothing was sold or split): [`Error::Paused`], [`Error::TooEarly`],
 		/// [`Error::PriceOutsideGuard`] (a price spike) and [`Error::PriceMoved`] (retry in a

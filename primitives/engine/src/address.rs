@@ -58,6 +58,13 @@ fn is_public_v6(ip: Ipv6Addr) -> bool {
 	if s[0] == 0x2002 {
 		return is_public_v4(embedded(s[1], s[2]));
 	}
+	// SIIT (::ffff:0:a.b.c.d) carries one too; local-use NAT64 (64:ff9b:1::/48) is private.
+	if s[..6] == [0, 0, 0, 0, 0xffff, 0] {
+		return is_public_v4(embedded(s[6], s[7]));
+	}
+	if s[..3] == [0x64, 0xff9b, 1] {
+		return false;
+	}
 	!(ip.is_unspecified() ||
 		ip.is_loopback() ||
 		ip.is_multicast() ||
@@ -81,29 +88,39 @@ pub fn url_host(url: &str) -> Option<&str> {
 }
 
 /// Whether `host` (a URL's host, as [`url_host`] gives it) may be fetched from without the
-/// operator's leave, judged without resolving it: a public IP address, or a DNS name that is
-/// not `localhost` (or under `.localhost`) and that no resolver reads as an address. A name
-/// whose last label is numeric or hexadecimal (`2130706433`, `0x7f.1`, `127.1`) is an address
-/// in disguise to `getaddrinfo`, so it counts only as the canonical dotted quad it must then
-/// be. A name that resolves to a private address is not caught here.
+/// operator's leave, judged without resolving it: a public IP address, or a fully qualified DNS
+/// name of letters, digits, hyphens and dots that names nothing local. Refused besides private
+/// addresses:
+/// - anything with `:` that is not a plain IPv6 address (zone ids such as `::1%1`, which
+///   resolvers accept);
+/// - a name whose last label is numeric or hexadecimal (`2130706433`, `0x7f.1`, `127.1`):
+///   `getaddrinfo` reads it as an address, so it counts only as the canonical dotted quad it
+///   must then be;
+/// - single-label names (`localhost`, `_gateway`, `metadata`, the machine's own name), other
+///   characters, and names under `localhost`, `local`, `localdomain`, `internal`, `lan`, `home`
+///   or `arpa`.
+///
+/// A public-looking name that resolves to a private address is not caught here.
 pub fn is_public_host(host: &str) -> bool {
 	if let Ok(ip) = host.parse::<IpAddr>() {
 		return is_public_ip(ip);
 	}
-	let name = host.trim_end_matches('.');
-	let last = name.rsplit('.').next().unwrap_or_default();
-	let numeric = !last.is_empty() && last.bytes().all(|b| b.is_ascii_digit())
-		|| last.get(..2).is_some_and(|p| p.eq_ignore_ascii_case("0x"));
-	if numeric {
+	let name = host.strip_suffix('.').unwrap_or(host);
+	let labels_ok = name.split('.').all(|label| {
+		!label.is_empty()
+			&& label.len() <= 63
+			&& label.bytes().all(|b| b.is_ascii_alphanumeric() || b == b'-')
+	});
+	if !labels_ok || !name.contains('.') {
 		return false;
 	}
-	let under = |suffix: &str| {
-		name.len()
-			.checked_sub(suffix.len())
-			.and_then(|at| name.get(at..))
-			.is_some_and(|end| end.eq_ignore_ascii_case(suffix))
-	};
-	!name.is_empty() && !name.eq_ignore_ascii_case("localhost") && !under(".localhost")
+	let last = name.rsplit('.').next().unwrap_or_default();
+	let numeric = last.bytes().all(|b| b.is_ascii_digit())
+		|| last.get(..2).is_some_and(|p| p.eq_ignore_ascii_case("0x"));
+	!numeric
+		&& !["localhost", "local", "localdomain", "internal", "lan", "home", "arpa"]
+			.iter()
+			.any(|tld| last.eq_ignore_ascii_case(tld))
 }
 
 #[cfg(test)]
@@ -131,6 +148,8 @@ mod tests {
 			"::",
 			"::ffff:127.0.0.1",
 			"::ffff:10.1.1.1",
+			"::ffff:0:127.0.0.1",
+			"64:ff9b:1::a01:101",
 			"::127.0.0.1",
 			"64:ff9b::a9fe:a9fe",
 			"2002:7f00:1::",
@@ -171,6 +190,17 @@ mod tests {
 			"http://127.1/",
 			"http://0177.0.0.1/",
 			"http://[::ffff:192.168.0.1]/",
+			"http://[::1%1]:9420/",
+			"http://[::ffff:169.254.169.254%25eth0]/",
+			"http://localhost.localdomain/",
+			"http://ip6-localhost/",
+			"http://_gateway/",
+			"http://metadata/",
+			"http://metadata.google.internal/",
+			"http://printer.local/",
+			"http://router.home/",
+			"http://1.0.0.127.in-addr.arpa/",
+			"http://under_score.example.com/",
 			"http:///path",
 			"ftp://example.com/",
 		] {
