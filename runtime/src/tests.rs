@@ -535,32 +535,52 @@ fn dev_preset_seeds_the_dex_and_the_vault_buys_and_burns() {
 	});
 }
 
+/// Submit, as `who`, a 10-step task of a tiny 4-8-2 program (deadline block 100, fee up to 1 AI).
+fn submit_tiny_task(who: &AccountId) -> sp_runtime::DispatchResult {
+	use pallet_compute::{
+		program::{Activation, HiddenLayer, ModelSpec, Sgd},
+		DatasetRef, Fixed, HardwareClass, Program,
+	};
+	use sp_runtime::BoundedVec;
+	let program = Program {
+		model: ModelSpec {
+			inputs: 4,
+			hidden: BoundedVec::truncate_from(vec![HiddenLayer {
+				units: 8,
+				activation: Activation::Relu,
+			}]),
+			classes: 2,
+		},
+		optimizer: Sgd { learning_rate: Fixed(6554), momentum: Fixed(0) },
+		batch_size: 2,
+		steps: 10,
+		seed: 7,
+	};
+	let dataset = DatasetRef {
+		root: Default::default(),
+		url: BoundedVec::truncate_from(b"http://x/d".to_vec()),
+	};
+	pallet_compute::Pallet::<Runtime>::submit_task(
+		RuntimeOrigin::signed(who.clone()),
+		program,
+		dataset,
+		HardwareClass::Cpu,
+		100,
+		AI,
+	)
+}
+
 /// The compute market draws a task's solver with the VRF output of a block after the one the
 /// task landed in (BABE's `ParentBlockRandomness`, one block behind): not in the next block,
 /// whose randomness the submission block's author knew, but in the one after; and what those
 /// later blocks bring decides who is drawn. Without a VRF output nothing is drawn.
 #[test]
 fn compute_draws_solvers_with_randomness_revealed_after_the_submission() {
-	use pallet_compute::{
-		program::{Activation, HiddenLayer, ModelSpec, Sgd},
-		DatasetRef, Fixed, HardwareClass, Program, TaskStatus,
-	};
-	use sp_runtime::BoundedVec;
+	use pallet_compute::{HardwareClass, TaskStatus};
 
 	let solvers = [Sr25519Keyring::Bob, Sr25519Keyring::Charlie, Sr25519Keyring::Dave, Sr25519Keyring::Eve]
 		.map(|k| k.to_account_id());
 	let submit = || {
-		let program = Program {
-			model: ModelSpec {
-				inputs: 4,
-				hidden: BoundedVec::truncate_from(vec![HiddenLayer { units: 8, activation: Activation::Relu }]),
-				classes: 2,
-			},
-			optimizer: Sgd { learning_rate: Fixed(6554), momentum: Fixed(0) },
-			batch_size: 2,
-			steps: 10,
-			seed: 7,
-		};
 		for who in &solvers {
 			assert_ok!(pallet_compute::Pallet::<Runtime>::register_solver(
 				RuntimeOrigin::signed(who.clone()),
@@ -570,14 +590,7 @@ fn compute_draws_solvers_with_randomness_revealed_after_the_submission() {
 			));
 		}
 		let id = pallet_compute::NextTaskId::<Runtime>::get();
-		assert_ok!(pallet_compute::Pallet::<Runtime>::submit_task(
-			RuntimeOrigin::signed(Sr25519Keyring::Alice.to_account_id()),
-			program,
-			DatasetRef { root: Default::default(), url: BoundedVec::truncate_from(b"http://x/d".to_vec()) },
-			HardwareClass::Cpu,
-			100,
-			AI
-		));
+		assert_ok!(submit_tiny_task(&Sr25519Keyring::Alice.to_account_id()));
 		id
 	};
 	let status = |id| pallet_compute::Tasks::<Runtime>::get(id).expect("task").status;
@@ -613,44 +626,14 @@ fn compute_draws_solvers_with_randomness_revealed_after_the_submission() {
 /// its own (as submitter and solver). The market holds only what is above the lock.
 #[test]
 fn vested_tokens_cannot_be_staked_or_paid_as_task_fees() {
-	use pallet_compute::{
-		program::{Activation, HiddenLayer, ModelSpec, Sgd},
-		DatasetRef, Fixed, HardwareClass, Program,
-	};
-	use sp_runtime::BoundedVec;
+	use pallet_compute::HardwareClass;
 	preset_ext(DEV_RUNTIME_PRESET).execute_with(|| {
 		run_to_block(1);
 		let investors = investors_account();
 		let signed = || RuntimeOrigin::signed(investors.clone());
 		assert_eq!(Vesting::vesting_balance(&investors), Some(INVESTORS_ALLOCATION));
 		let insufficient = || pallet_compute::Error::<Runtime>::InsufficientBalance;
-		let program = Program {
-			model: ModelSpec {
-				inputs: 4,
-				hidden: BoundedVec::truncate_from(vec![HiddenLayer {
-					units: 8,
-					activation: Activation::Relu,
-				}]),
-				classes: 2,
-			},
-			optimizer: Sgd { learning_rate: Fixed(6554), momentum: Fixed(0) },
-			batch_size: 2,
-			steps: 10,
-			seed: 7,
-		};
-		let submit = || {
-			pallet_compute::Pallet::<Runtime>::submit_task(
-				signed(),
-				program.clone(),
-				DatasetRef {
-					root: Default::default(),
-					url: BoundedVec::truncate_from(b"http://x/d".to_vec()),
-				},
-				HardwareClass::Cpu,
-				100,
-				AI,
-			)
-		};
+		let submit = || submit_tiny_task(&investors);
 		let register = |stake| {
 			pallet_compute::Pallet::<Runtime>::register_solver(
 				signed(),
