@@ -442,3 +442,59 @@ fn locked_funds_cannot_be_staked_or_spent_on_fees() {
 		assert_ok!(big(USER));
 	});
 }
+
+/// The vesting attack through a payout: FRAME counts held funds towards a lock, so with the fee
+/// held on its own account a locked submitter could transfer as many locked tokens as the hold
+/// covered, then have the fee paid to a solver account of its own, its total left below its
+/// lock. With the fee in escrow, what a submitter can move is only what lies above its lock.
+#[test]
+fn a_locked_submitter_cannot_pay_its_locked_tokens_to_its_own_solver() {
+	use frame_support::traits::{
+		fungible::Mutate,
+		tokens::{Fortitude, Preservation},
+		LockableCurrency, WithdrawReasons,
+	};
+	build_and_execute(|| {
+		// The attacker's own solver; its submitting account has 50,000 above its lock.
+		register(SOLVER, 1_000, HardwareClass::Cpu);
+		let lock = INITIAL - 50_000;
+		Balances::set_lock(*b"vesting ", &USER, lock, WithdrawReasons::all());
+		let id = submit(100);
+		let fee = task(id).fee;
+		let deposit = task(id).deposit;
+		// Everything it can still move goes to another account of its own.
+		let movable = Balances::reducible_balance(&USER, Preservation::Preserve, Fortitude::Polite);
+		assert_eq!(movable, 50_000 - fee - deposit, "the fee and deposit cover part of the lock");
+		assert_ok!(<Balances as Mutate<u64>>::transfer(&USER, &ATTACKER, movable, Preservation::Preserve));
+		// Its solver earns the fee.
+		run_to_block(2);
+		assert_ok!(Compute::accept_task(RuntimeOrigin::signed(SOLVER), id));
+		assert_ok!(Compute::submit_result(RuntimeOrigin::signed(SOLVER), id, result(10)));
+		run_to_block(100);
+		assert!(Tasks::<Test>::get(id).is_none(), "paid out and pruned");
+		assert!(
+			Balances::total_balance(&USER) >= lock,
+			"the lock is underwater by {}",
+			lock - Balances::total_balance(&USER)
+		);
+	});
+}
+
+/// The same through a stake: while a stake covered part of a solver's lock, the solver could
+/// move that part of its locked tokens elsewhere.
+#[test]
+fn a_locked_solvers_stake_does_not_free_its_locked_tokens() {
+	use frame_support::traits::{
+		tokens::{Fortitude, Preservation},
+		LockableCurrency, WithdrawReasons,
+	};
+	build_and_execute(|| {
+		Balances::set_lock(*b"vesting ", &SOLVER, INITIAL - 50_000, WithdrawReasons::all());
+		assert_ok!(Compute::register_solver(RuntimeOrigin::signed(SOLVER), 40_000, 1_000, HardwareClass::Cpu));
+		assert_eq!(
+			Balances::reducible_balance(&SOLVER, Preservation::Preserve, Fortitude::Polite),
+			10_000,
+			"only what is above the lock and the stake can move"
+		);
+	});
+}

@@ -10,7 +10,7 @@ use frame_support::{
 	pallet_prelude::*,
 	traits::{
 		fungible::{Balanced, MutateHold},
-		tokens::{Fortitude, Precision, Preservation, Restriction},
+		tokens::{Fortitude, Precision, Preservation},
 		Imbalance, OnUnbalanced,
 	},
 };
@@ -43,9 +43,7 @@ impl<T: Config> Pallet<T> {
 		let params = Params::<T>::get();
 		ensure!(stake >= params.min_stake, Error::<T>::StakeBelowMinimum);
 		ensure!(capacity > 0, Error::<T>::ZeroCapacity);
-		Self::ensure_liquid(&who, stake)?;
-		T::Currency::hold(&HoldReason::SolverStake.into(), &who, stake)
-			.map_err(|_| Error::<T>::InsufficientBalance)?;
+		Self::escrow_in(&who, HoldReason::SolverStake, stake)?;
 
 		let now = frame_system::Pallet::<T>::block_number();
 		let period = OnlineCapacityOf::<T>::get().period;
@@ -75,9 +73,7 @@ impl<T: Config> Pallet<T> {
 
 	pub(crate) fn do_bond_extra(who: T::AccountId, amount: BalanceOf<T>) -> DispatchResult {
 		Self::active_solver(&who)?;
-		Self::ensure_liquid(&who, amount)?;
-		T::Currency::hold(&HoldReason::SolverStake.into(), &who, amount)
-			.map_err(|_| Error::<T>::InsufficientBalance)?;
+		Self::escrow_in(&who, HoldReason::SolverStake, amount)?;
 		let stake = Self::mutate_solver(&who, |solver| {
 			solver.stake = solver.stake.saturating_add(amount);
 			solver.stake
@@ -141,12 +137,7 @@ impl<T: Config> Pallet<T> {
 		};
 		ensure!(frame_system::Pallet::<T>::block_number() >= unlock_at, Error::<T>::StakeStillLocked);
 		ensure!(solver.active_tasks == 0, Error::<T>::SolverBusy);
-		let stake = T::Currency::release(
-			&HoldReason::SolverStake.into(),
-			&who,
-			solver.stake,
-			Precision::BestEffort,
-		)?;
+		let stake = Self::escrow_pay(HoldReason::SolverStake, &who, solver.stake)?;
 		Solvers::<T>::remove(&who);
 		SolverEndpoints::<T>::remove(&who);
 		Self::deposit_event(Event::SolverWithdrawn { solver: who, stake });
@@ -176,10 +167,8 @@ impl<T: Config> Pallet<T> {
 			.map_err(|_| Error::<T>::QueueFull)?;
 		let deposit = params.wakeup_deposit.saturating_mul(crate::TASK_WAKEUPS.into());
 		Self::ensure_liquid(&who, quote.fee.saturating_add(deposit))?;
-		T::Currency::hold(&HoldReason::TaskFee.into(), &who, quote.fee)
-			.map_err(|_| Error::<T>::InsufficientBalance)?;
-		T::Currency::hold(&HoldReason::TaskDeposit.into(), &who, deposit)
-			.map_err(|_| Error::<T>::InsufficientBalance)?;
+		Self::escrow_in(&who, HoldReason::TaskFee, quote.fee)?;
+		Self::escrow_in(&who, HoldReason::TaskDeposit, deposit)?;
 
 		NextTaskId::<T>::put(id.saturating_add(1));
 		OutstandingWork::<T>::mutate(|w| w.add(hardware, quote.work_units));
@@ -481,11 +470,59 @@ impl<T: Config> Pallet<T> {
 
 	// ---- shared bookkeeping ----
 
+	/// The market's escrow account. Stakes, fees and deposits leave their owners' accounts
+	/// for it when they are committed and are held on it under their [`HoldReason`]; they leave
+	/// it only through [`Self::escrow_credit`] (payouts, refunds, releases) and slashes.
+	///
+	/// Why not hold them on the owner's account: FRAME counts held funds towards a freeze
+	/// (`reducible_balance` is `free - max(frozen - held, ed)`), so while the market held a fee
+	/// on a vesting account, the account could transfer as many of its locked tokens as the hold
+	/// covered, and a payout out of the hold (to a solver account of its own) then left its total
+	/// below its lock. Funds that have left the account can back no lock of it.
+	pub fn escrow_account() -> T::AccountId {
+		T::EscrowId::get().into_account_truncating()
+	}
+
+	/// Move `amount` of `who`'s liquid funds (see [`Self::ensure_liquid`]) into escrow, held
+	/// under `reason`.
+	pub(crate) fn escrow_in(who: &T::AccountId, reason: HoldReason, amount: BalanceOf<T>) -> DispatchResult {
+		Self::ensure_liquid(who, amount)?;
+		T::Currency::transfer_and_hold(
+			&reason.into(),
+			who,
+			&Self::escrow_account(),
+			amount,
+			Precision::Exact,
+			Preservation::Preserve,
+			Fortitude::Polite,
+		)
+		.map_err(|_| Error::<T>::InsufficientBalance)?;
+		Ok(())
+	}
+
+	/// Take exactly `amount` held under `reason` out of escrow, as a credit to hand on.
+	pub(crate) fn escrow_credit(reason: HoldReason, amount: BalanceOf<T>) -> Result<CreditOf<T>, DispatchError> {
+		let escrow = Self::escrow_account();
+		frame_support::storage::with_storage_layer(|| {
+			T::Currency::release(&reason.into(), &escrow, amount, Precision::Exact)?;
+			T::Currency::withdraw(&escrow, amount, Precision::Exact, Preservation::Preserve, Fortitude::Force)
+		})
+	}
+
+	/// Pay `amount` held under `reason` out of escrow to `who` (a refund, a released stake or
+	/// deposit). Returns what `who` received (see [`Self::pay_or_revenue`]).
+	pub(crate) fn escrow_pay(
+		reason: HoldReason,
+		who: &T::AccountId,
+		amount: BalanceOf<T>,
+	) -> Result<BalanceOf<T>, DispatchError> {
+		let credit = Self::escrow_credit(reason, amount)?;
+		Ok(Self::pay_or_revenue(who, credit))
+	}
+
 	/// `amount` can leave `who`'s free balance without touching what is locked or frozen
-	/// (vesting, staking, votes), keeping the existential deposit. FRAME's `hold` ignores
-	/// freezes, its `reducible_balance` lets held funds cover a freeze, and held funds are later
-	/// paid out by force: without this check a vesting account could pay a second account of its
-	/// own (as submitter and solver) and so unlock its tokens before the cliff.
+	/// (vesting, staking, votes), keeping the existential deposit; funds `who` has on hold
+	/// elsewhere do not count. FRAME's `transfer` alone would let such holds cover the lock.
 	fn ensure_liquid(who: &T::AccountId, amount: BalanceOf<T>) -> DispatchResult {
 		use frame_support::traits::fungible::Inspect;
 		use crate::FrozenBalance;
@@ -651,12 +688,7 @@ impl<T: Config> Pallet<T> {
 
 	/// Release a task's whole fee to its submitter and mark it refunded.
 	pub(crate) fn refund(id: TaskId, task: TaskOf<T>, cause: RefundCause) -> DispatchResult {
-		let amount = T::Currency::release(
-			&HoldReason::TaskFee.into(),
-			&task.submitter,
-			task.fee,
-			Precision::BestEffort,
-		)?;
+		let amount = Self::escrow_pay(HoldReason::TaskFee, &task.submitter, task.fee)?;
 		let submitter = task.submitter.clone();
 		Self::finish(id, task, TaskStatus::Refunded { cause, at: Self::now() });
 		Self::deposit_event(Event::TaskRefunded { task: id, submitter, amount, cause });
@@ -677,12 +709,7 @@ impl<T: Config> Pallet<T> {
 
 	/// Remove a finished task and release its deposit.
 	pub(crate) fn prune(id: TaskId, task: TaskOf<T>) -> DispatchResult {
-		let deposit = T::Currency::release(
-			&HoldReason::TaskDeposit.into(),
-			&task.submitter,
-			task.deposit,
-			Precision::BestEffort,
-		)?;
+		let deposit = Self::escrow_pay(HoldReason::TaskDeposit, &task.submitter, task.deposit)?;
 		Tasks::<T>::remove(id);
 		Self::deposit_event(Event::TaskPruned { task: id, submitter: task.submitter, deposit });
 		Ok(())
@@ -760,25 +787,19 @@ impl<T: Config> Pallet<T> {
 	}
 
 	/// Pay a solver that declined `task` `decline_compensation` of the fee still held, out of
-	/// the submitter's hold, at once: whatever becomes of the task, a decline it caused is paid
-	/// for (so cancelling and resubmitting does not dodge it). A payment the solver's account
-	/// cannot take is skipped, never an error.
+	/// the task's escrowed fee, at once: whatever becomes of the task, a decline it caused is
+	/// paid for (so cancelling and resubmitting does not dodge it). A failure is logged, never
+	/// an error.
 	fn compensate_decline(id: TaskId, task: &mut TaskOf<T>, solver: &T::AccountId) {
 		let amount = Params::<T>::get().decline_compensation.mul_floor(task.fee);
 		if amount.is_zero() {
 			return;
 		}
-		match T::Currency::transfer_on_hold(
-			&HoldReason::TaskFee.into(),
-			&task.submitter,
-			solver,
-			amount,
-			Precision::BestEffort,
-			Restriction::Free,
-			Fortitude::Force,
-		) {
-			Ok(paid) => {
+		match Self::escrow_credit(HoldReason::TaskFee, amount) {
+			Ok(credit) => {
+				let paid = credit.peek();
 				task.fee = task.fee.saturating_sub(paid);
+				Self::pay_or_revenue(solver, credit);
 				Self::deposit_event(Event::DeclineCompensated {
 					task: id,
 					solver: solver.clone(),
@@ -800,7 +821,7 @@ impl<T: Config> Pallet<T> {
 			let (credit, _missing) =
 				<T::Currency as frame_support::traits::fungible::hold::Balanced<T::AccountId>>::slash(
 					&HoldReason::SolverStake.into(),
-					solver_id,
+					&Self::escrow_account(),
 					amount,
 				);
 			solver.stake = solver.stake.saturating_sub(credit.peek());
@@ -845,7 +866,7 @@ impl<T: Config> Pallet<T> {
 		}
 	}
 
-	/// Pay out a task whose result stands: take the fee from the submitter's hold and split it.
+	/// Pay out a task whose result stands: take the fee out of escrow and split it.
 	pub(crate) fn pay_out(id: TaskId, task: TaskOf<T>) -> DispatchResult {
 		let (solver_id, result, verifiers) = match &task.status {
 			TaskStatus::Submitted { solver, result, verifiers, .. } |
@@ -855,14 +876,7 @@ impl<T: Config> Pallet<T> {
 		};
 		let params = Params::<T>::get();
 		Self::release_duties(id, &task.status);
-		T::Currency::release(&HoldReason::TaskFee.into(), &task.submitter, task.fee, Precision::Exact)?;
-		let mut credit = T::Currency::withdraw(
-			&task.submitter,
-			task.fee,
-			Precision::Exact,
-			Preservation::Expendable,
-			Fortitude::Force,
-		)?;
+		let mut credit = Self::escrow_credit(HoldReason::TaskFee, task.fee)?;
 
 		let fee = task.fee;
 		let solver_reward = params.solver_share.mul_floor(fee);
@@ -908,9 +922,15 @@ impl<T: Config> Pallet<T> {
 
 	/// Put a payout into `who`'s account; if the account cannot take it (it would stay below the
 	/// existential deposit), it joins the protocol revenue instead of being lost.
-	fn pay_or_revenue(who: &T::AccountId, credit: CreditOf<T>) {
-		if let Err(credit) = T::Currency::resolve(who, credit) {
-			T::ProtocolRevenue::on_unbalanced(credit);
+	fn pay_or_revenue(who: &T::AccountId, credit: CreditOf<T>) -> BalanceOf<T> {
+		let amount = credit.peek();
+		match T::Currency::resolve(who, credit) {
+			Ok(()) => amount,
+			Err(credit) => {
+				T::ProtocolRevenue::on_unbalanced(credit);
+				Self::deposit_event(Event::PaidToRevenue { who: who.clone(), amount });
+				Zero::zero()
+			},
 		}
 	}
 
@@ -963,9 +983,10 @@ impl<T: Config> Pallet<T> {
 	#[cfg(any(feature = "try-runtime", feature = "std", test))]
 	pub fn do_try_state() -> Result<(), sp_runtime::TryRuntimeError> {
 		use alloc::collections::{btree_map::BTreeMap, btree_set::BTreeSet};
-		use frame_support::traits::fungible::InspectHold;
+		use frame_support::traits::fungible::{Inspect, InspectHold};
 
-		let mut fees: BTreeMap<T::AccountId, (BalanceOf<T>, BalanceOf<T>)> = BTreeMap::new();
+		let mut fees = BalanceOf::<T>::zero();
+		let mut deposits = BalanceOf::<T>::zero();
 		let mut committed: BTreeMap<T::AccountId, (WorkUnits, u32)> = BTreeMap::new();
 		let mut outstanding = PerClass::<WorkUnits>::default();
 		let mut queued = alloc::vec::Vec::new();
@@ -983,10 +1004,9 @@ impl<T: Config> Pallet<T> {
 					},
 				_ => {},
 			}
-			let e = fees.entry(task.submitter.clone()).or_default();
-			e.1 = e.1.saturating_add(task.deposit);
+			deposits = deposits.saturating_add(task.deposit);
 			if task.status.holds_fee() {
-				e.0 = e.0.saturating_add(task.fee);
+				fees = fees.saturating_add(task.fee);
 			}
 			if task.status.is_outstanding() {
 				outstanding.add(task.hardware, task.work_units);
@@ -1008,16 +1028,20 @@ impl<T: Config> Pallet<T> {
 				prunes.insert(id);
 			}
 		}
-		for (who, (fee, deposit)) in &fees {
-			ensure!(
-				T::Currency::balance_on_hold(&HoldReason::TaskFee.into(), who) == *fee,
-				"compute: held task fees differ from the sum of live task fees"
-			);
-			ensure!(
-				T::Currency::balance_on_hold(&HoldReason::TaskDeposit.into(), who) == *deposit,
-				"compute: held task deposits differ from the sum of the tasks' deposits"
-			);
-		}
+		let escrow = Self::escrow_account();
+		let held = |reason: HoldReason| T::Currency::balance_on_hold(&reason.into(), &escrow);
+		ensure!(
+			held(HoldReason::TaskFee) == fees,
+			"compute: escrowed task fees differ from the sum of live task fees"
+		);
+		ensure!(
+			held(HoldReason::TaskDeposit) == deposits,
+			"compute: escrowed task deposits differ from the sum of the tasks' deposits"
+		);
+		ensure!(
+			T::Currency::balance(&escrow) >= T::Currency::minimum_balance(),
+			"compute: the escrow account lacks the existential deposit"
+		);
 		ensure!(OutstandingWork::<T>::get() == outstanding, "compute: outstanding work mismatch");
 		let recorded: BTreeSet<_> = Duties::<T>::iter().map(|(who, id, ())| (who, id)).collect();
 		ensure!(recorded == duties, "compute: duties differ from what the tasks expect");
@@ -1051,12 +1075,10 @@ impl<T: Config> Pallet<T> {
 		let params = Params::<T>::get();
 		let mut expected = OnlineCapacity { period: capacity.period, ..Default::default() };
 		let mut count = 0u32;
+		let mut stakes = BalanceOf::<T>::zero();
 		for (who, solver) in Solvers::<T>::iter() {
 			count = count.saturating_add(1);
-			ensure!(
-				T::Currency::balance_on_hold(&HoldReason::SolverStake.into(), &who) == solver.stake,
-				"compute: held stake differs from the solver's stake"
-			);
+			stakes = stakes.saturating_add(solver.stake);
 			let (work, tasks) = committed.remove(&who).unwrap_or_default();
 			ensure!(solver.committed == work, "compute: solver committed work mismatch");
 			ensure!(solver.active_tasks == tasks, "compute: solver active task count mismatch");
@@ -1067,6 +1089,10 @@ impl<T: Config> Pallet<T> {
 			}
 		}
 		ensure!(committed.is_empty(), "compute: tasks bound to unregistered solvers");
+		ensure!(
+			held(HoldReason::SolverStake) == stakes,
+			"compute: escrowed stake differs from the sum of the solvers' stakes"
+		);
 		ensure!(count <= T::MaxSolvers::get(), "compute: too many solvers");
 		ensure!(capacity == expected, "compute: online capacity buckets mismatch");
 		let price = PricePerUnit::<T>::get();

@@ -2,15 +2,21 @@
 //!
 //! Turns demand for AI training into on-chain economic activity:
 //!
-//! - **Solvers** register with a stake held from their balance ([`HoldReason::SolverStake`]),
+//! - **Solvers** register with a stake taken into escrow ([`HoldReason::SolverStake`]),
 //!   advertise a capacity (work units per block) and a [`HardwareClass`], and send a heartbeat
 //!   at least once per [`Config::HeartbeatPeriod`] to stay online. Leaving starts an unbonding
 //!   period during which the stake stays held and slashable.
 //! - **Tasks** name a training [`Program`], a dataset by Merkle root and URL, a hardware class, a
 //!   deadline and a maximum fee. The fee is `work units × price per unit × class multiplier` (at
-//!   least `min_fee`), held from the submitter ([`HoldReason::TaskFee`]), with a deposit for the
-//!   task's record and wake-ups ([`HoldReason::TaskDeposit`]). When a solver takes the task the
-//!   fee is recomputed at that block's price; if it is lower, the difference is released.
+//!   least `min_fee`), taken from the submitter into escrow ([`HoldReason::TaskFee`]), with a
+//!   deposit for the task's record and wake-ups ([`HoldReason::TaskDeposit`]). When a solver
+//!   takes the task the fee is recomputed at that block's price; if it is lower, the difference
+//!   goes back.
+//! - **Escrow**: stakes, fees and deposits leave their owner's account for the market's escrow
+//!   account ([`Pallet::escrow_account`]) and are held there by reason, out of the owner's free
+//!   funds above every lock and freeze. Holding them on the owner's account would let them
+//!   cover a vesting lock (FRAME counts held funds towards freezes) until a payout took them
+//!   away: see [`Pallet::escrow_account`].
 //! - **Pricing** adapts every block to utilization: outstanding work each hardware class's
 //!   online solvers can serve, over online capacity; a solver's capacity counts up to what its
 //!   stake backs. See [`pricing`]. [`runtime_api::ComputeApi`]'s `quote` shows the fee of a
@@ -42,10 +48,10 @@
 //! [`disputes`], the runtime API in [`runtime_api`].
 //!
 //! ## Invariants (checked by [`Pallet::do_try_state`])
-//! - Every solver's `stake` equals its balance held under [`HoldReason::SolverStake`].
-//! - Every account's balance held under [`HoldReason::TaskFee`] equals the sum of the fees of its
-//!   tasks that are neither finalized nor refunded; under [`HoldReason::TaskDeposit`], the sum of
-//!   the deposits of its tasks.
+//! - The escrow account's balance held under [`HoldReason::SolverStake`] equals the sum of the
+//!   solvers' stakes; under [`HoldReason::TaskFee`], the sum of the fees of the tasks that are
+//!   neither finalized nor refunded; under [`HoldReason::TaskDeposit`], the sum of the tasks'
+//!   deposits. The escrow account keeps the existential deposit.
 //! - [`OutstandingWork`] equals the work of all queued, assigned and running tasks, by class;
 //!   each solver's `committed` work and `active_tasks` match the tasks bound to it.
 //! - [`TaskQueue`] holds exactly the queued tasks; [`OnlineCapacityOf`] matches the active
@@ -78,6 +84,7 @@ mod attacks;
 pub mod benchmarking;
 pub mod disputes;
 mod dispatchable_impls;
+pub mod migrations;
 pub mod offchain;
 #[cfg(test)]
 mod mock;
@@ -149,7 +156,8 @@ pub mod pallet {
 	use frame_system::pallet_prelude::*;
 
 	/// The in-code storage version.
-	const STORAGE_VERSION: StorageVersion = StorageVersion::new(0);
+	/// Version 1: stakes, fees and deposits lie in escrow ([`crate::migrations::v1`]).
+	const STORAGE_VERSION: StorageVersion = StorageVersion::new(1);
 
 	#[pallet::pallet]
 	#[pallet::storage_version(STORAGE_VERSION)]
@@ -160,7 +168,7 @@ pub mod pallet {
 		frame_system::Config<RuntimeEvent: From<Event<Self>>>
 		+ frame_system::offchain::CreateAuthorizedTransaction<Call<Self>>
 	{
-		/// The native currency ($AI): stakes and fees are held in it.
+		/// The native currency ($AI): stakes, fees and deposits are escrowed in it.
 		type Currency: fungible::Mutate<Self::AccountId>
 			+ fungible::Balanced<Self::AccountId>
 			+ MutateHold<Self::AccountId, Reason = Self::RuntimeHoldReason>
@@ -170,7 +178,7 @@ pub mod pallet {
 		type RuntimeHoldReason: From<HoldReason>;
 
 		/// How much of an account's balance is locked or frozen: stakes, fees and deposits are
-		/// held only from what lies above it.
+		/// taken only from what lies above it.
 		type FrozenBalance: FrozenBalance<Self::AccountId, BalanceOf<Self>>;
 
 		/// Randomness for drawing solvers, verifiers and verifiers' segments. `random` returns
@@ -202,6 +210,12 @@ pub mod pallet {
 		/// Id of the compute-mining pot account.
 		#[pallet::constant]
 		type MiningPotId: Get<PalletId>;
+
+		/// Id of the market's escrow account: stakes, fees and deposits are moved into it and
+		/// held there by [`HoldReason`] (see [`Pallet::escrow_account`]). It must exist (hold
+		/// the existential deposit) from genesis.
+		#[pallet::constant]
+		type EscrowId: Get<PalletId>;
 
 		/// Blocks per mining era: rewards are paid when one ends.
 		#[pallet::constant]
@@ -264,7 +278,8 @@ pub mod pallet {
 		type BenchmarkHelper: crate::benchmarking::BenchmarkHelper<Self::AccountId>;
 	}
 
-	/// Why this pallet holds funds.
+	/// Why this pallet holds funds. Everything it holds is held on its escrow account
+	/// ([`Pallet::escrow_account`]), never on its owner's.
 	#[pallet::composite_enum]
 	pub enum HoldReason {
 		/// A solver's stake.
@@ -360,11 +375,11 @@ pub mod pallet {
 	#[pallet::event]
 	#[pallet::generate_deposit(pub(super) fn deposit_event)]
 	pub enum Event<T: Config> {
-		/// A solver registered; `stake` is now held.
+		/// A solver registered; `stake` went from its account into escrow.
 		SolverRegistered {
 			/// The solver.
 			solver: T::AccountId,
-			/// Held stake.
+			/// Escrowed stake.
 			stake: BalanceOf<T>,
 			/// Work units per block.
 			capacity: WorkUnits,
@@ -375,7 +390,7 @@ pub mod pallet {
 		StakeBonded {
 			/// The solver.
 			solver: T::AccountId,
-			/// Newly held.
+			/// Newly escrowed.
 			amount: BalanceOf<T>,
 			/// Total stake now.
 			stake: BalanceOf<T>,
@@ -422,7 +437,7 @@ pub mod pallet {
 			/// Why.
 			cause: SlashCause,
 		},
-		/// A task was submitted; `fee` is held from the submitter.
+		/// A task was submitted; `fee` and `deposit` went from the submitter into escrow.
 		TaskSubmitted {
 			/// The task.
 			task: TaskId,
@@ -494,7 +509,7 @@ pub mod pallet {
 			task: TaskId,
 			/// The solver.
 			solver: T::AccountId,
-			/// Paid from the submitter's held fee.
+			/// Paid out of the task's escrowed fee.
 			amount: BalanceOf<T>,
 		},
 		/// A result was posted; the challenge window is open until `window_end`.
@@ -614,6 +629,15 @@ pub mod pallet {
 			/// The new parameters.
 			params: ParamsOf<T>,
 		},
+		/// A payment (a reward, a refund, a released stake or deposit) could not be made to
+		/// `who`, whose account no longer exists and would not reach the existential deposit
+		/// with it: it went to the BuyBack Vault instead.
+		PaidToRevenue {
+			/// Who should have been paid.
+			who: T::AccountId,
+			/// The amount.
+			amount: BalanceOf<T>,
+		},
 	}
 
 	#[pallet::error]
@@ -692,7 +716,7 @@ pub mod pallet {
 	#[pallet::genesis_config]
 	#[derive(frame_support::DefaultNoBound)]
 	pub struct GenesisConfig<T: Config> {
-		/// Solvers registered at genesis: account, stake (held from its genesis balance),
+		/// Solvers registered at genesis: account, stake (escrowed from its genesis balance),
 		/// capacity, hardware and service address. They count as offline until their first
 		/// heartbeat.
 		pub solvers: alloc::vec::Vec<(
@@ -758,7 +782,7 @@ pub mod pallet {
 
 	#[pallet::call]
 	impl<T: Config> Pallet<T> {
-		/// Register as a solver, holding `stake` from the caller's balance.
+		/// Register as a solver, moving `stake` from the caller's liquid balance into escrow.
 		///
 		/// Origin: signed, not yet a solver. The registration counts as a heartbeat.
 		/// Emits [`Event::SolverRegistered`].
@@ -844,7 +868,7 @@ pub mod pallet {
 		}
 
 		/// Submit a training task. Its fee at the current price and a deposit for its record and
-		/// wake-ups are held from the caller; a solver is drawn for it with randomness revealed
+		/// wake-ups go from the caller's liquid balance into escrow; a solver is drawn for it with randomness revealed
 		/// after this block.
 		///
 		/// Origin: signed. Emits [`Event::TaskSubmitted`].

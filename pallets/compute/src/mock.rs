@@ -49,6 +49,8 @@ pub const VALIDATORS: [u64; 3] = [100, 101, 102];
 pub const INITIAL: u64 = 1_000_000;
 /// The mining pot's starting balance.
 pub const MINING_POT_FUNDS: u64 = 100_000;
+/// The existential deposit (pallet-balances' test default), which the escrow account holds.
+pub const ESCROW_ED: u64 = 1;
 
 thread_local! {
 	static ACTIVE_VALIDATORS: RefCell<Vec<u64>> = RefCell::new(VALIDATORS.to_vec());
@@ -125,6 +127,7 @@ parameter_types! {
 	pub const RewardPot: u64 = REWARD_POT;
 	pub const Treasury: u64 = TREASURY;
 	pub const MiningPotId: PalletId = PalletId(*b"ai/mine_");
+	pub const EscrowId: PalletId = PalletId(*b"ai/escrw");
 	pub TestParams: ParamsOf<Test> = test_params();
 }
 
@@ -190,6 +193,7 @@ impl crate::Config for Test {
 	type GovernanceOrigin = frame_system::EnsureRoot<u64>;
 	type DefaultParams = TestParams;
 	type MiningPotId = MiningPotId;
+	type EscrowId = EscrowId;
 	type MiningEraLength = ConstU64<100>;
 	type HeartbeatPeriod = ConstU64<10>;
 	type MaxSolvers = ConstU32<16>;
@@ -254,12 +258,14 @@ impl crate::benchmarking::BenchmarkHelper<u64> for TestValidators {
 	fn prepare_randomness() {}
 }
 
-/// Accounts 1..=20, the validators and the mining pot are funded.
+/// Accounts 1..=20, the validators and the mining pot are funded; the escrow account has the
+/// existential deposit.
 pub fn new_test_ext() -> sp_io::TestExternalities {
 	let mut t = frame_system::GenesisConfig::<Test>::default().build_storage().unwrap();
 	let mut balances: Vec<(u64, u64)> = (1..=20).map(|a| (a, INITIAL)).collect();
 	balances.extend(VALIDATORS.iter().map(|v| (*v, INITIAL)));
 	balances.push((Compute::mining_pot_account(), MINING_POT_FUNDS));
+	balances.push((Compute::escrow_account(), ESCROW_ED));
 	pallet_balances::GenesisConfig::<Test> { balances, ..Default::default() }
 		.assimilate_storage(&mut t)
 		.unwrap();

@@ -96,19 +96,43 @@ pub(crate) fn events() -> Vec<Event<Test>> {
 		.collect()
 }
 
-pub(crate) fn fee_held(who: u64) -> u64 {
-	Balances::balance_on_hold(&HoldReason::TaskFee.into(), &who)
+/// What the escrow account holds under `reason`, for everyone.
+pub(crate) fn escrowed(reason: HoldReason) -> u64 {
+	Balances::balance_on_hold(&reason.into(), &Compute::escrow_account())
 }
 
+/// What `who` has in escrow under `reason`, by the market's records; nothing of it is held on
+/// `who`'s own account. (`try_state`, after every block and test, checks that the escrow
+/// account holds the records' sum.)
+fn in_escrow_for(who: u64, reason: HoldReason) -> u64 {
+	assert_eq!(Balances::balance_on_hold(&reason.into(), &who), 0, "held on the owner's account");
+	match reason {
+		HoldReason::SolverStake => Solvers::<Test>::get(who).map_or(0, |s| s.stake),
+		HoldReason::TaskFee => Tasks::<Test>::iter_values()
+			.filter(|t| t.submitter == who && t.status.holds_fee())
+			.map(|t| t.fee)
+			.sum(),
+		HoldReason::TaskDeposit =>
+			Tasks::<Test>::iter_values().filter(|t| t.submitter == who).map(|t| t.deposit).sum(),
+	}
+}
+
+/// The fees `who` has in escrow for its live tasks.
+pub(crate) fn fee_held(who: u64) -> u64 {
+	in_escrow_for(who, HoldReason::TaskFee)
+}
+
+/// The deposits `who` has in escrow for its tasks.
 pub(crate) fn deposit_held(who: u64) -> u64 {
-	Balances::balance_on_hold(&HoldReason::TaskDeposit.into(), &who)
+	in_escrow_for(who, HoldReason::TaskDeposit)
 }
 
 /// The deposit of a task: 10 per wake-up, three wake-ups.
 pub(crate) const DEPOSIT: u64 = 30;
 
+/// `who`'s stake in escrow.
 pub(crate) fn stake_held(who: u64) -> u64 {
-	Balances::balance_on_hold(&HoldReason::SolverStake.into(), &who)
+	in_escrow_for(who, HoldReason::SolverStake)
 }
 
 pub(crate) fn verifiers_of(id: TaskId) -> Vec<u64> {
@@ -677,9 +701,11 @@ fn finalization_pays_every_party_to_the_unit() {
 		// Fee 3,400: solver 80% = 2,720; verifiers 10% = 340, 170 per drawn verifier; the one
 		// that did not attest sends its 170 to the reward pot; protocol 340.
 		assert_eq!(fee_held(USER), 0);
-		assert_eq!(Balances::free_balance(USER), user - 0, "the fee left the hold, not free");
-		assert_eq!(Balances::total_balance(&USER), INITIAL - WORK);
-		assert_eq!(deposit_held(USER), DEPOSIT, "held until the task is pruned");
+		assert_eq!(escrowed(HoldReason::TaskFee), 0, "the fee left escrow");
+		assert_eq!(Balances::free_balance(USER), user, "nothing came back to the submitter");
+		assert_eq!(Balances::total_balance(&USER), INITIAL - WORK - DEPOSIT);
+		assert_eq!(deposit_held(USER), DEPOSIT, "escrowed until the task is pruned");
+		assert_eq!(escrowed(HoldReason::TaskDeposit), DEPOSIT);
 		assert_eq!(before(SOLVER) - solver_free, 2_720);
 		assert_eq!(before(verifiers[0]) - v0, 170);
 		assert_eq!(before(verifiers[1]) - v1, 0);

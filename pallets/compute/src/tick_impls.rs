@@ -9,8 +9,8 @@ use frame_support::{
 	pallet_prelude::*,
 	storage::with_storage_layer,
 	traits::{
-		fungible::{Inspect, Mutate, MutateHold},
-		tokens::{Fortitude, Precision, Preservation},
+		fungible::{Inspect, Mutate},
+		tokens::{Fortitude, Preservation},
 	},
 };
 use frame_system::pallet_prelude::BlockNumberFor;
@@ -331,7 +331,7 @@ impl<T: Config> Pallet<T> {
 			.min(task.fee);
 		let released = task.fee.saturating_sub(fee);
 		if !released.is_zero() {
-			T::Currency::release(&HoldReason::TaskFee.into(), &task.submitter, released, Precision::Exact)?;
+			Self::escrow_pay(HoldReason::TaskFee, &task.submitter, released)?;
 			task.fee = fee;
 		}
 
