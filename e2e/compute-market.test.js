@@ -14,6 +14,8 @@ const AI = 10n ** 18n;
 const TOTAL_SUPPLY = 10_000_000_000n * AI;
 // `modl` + PalletId("ai/bybck"), padded with zeros: the BuyBack Vault.
 const BUYBACK_VAULT = '0x6d6f646c61692f627962636b' + '00'.repeat(20);
+// The market's escrow account ('modl' + 'ai/escrw'): stakes, fees and deposits are held there.
+const ESCROW = '0x6d6f646c61692f6573637277' + '00'.repeat(20);
 const PERBILL = 1_000_000_000n;
 
 const WORK_UNITS = 333_204n * 1500n;
@@ -48,6 +50,17 @@ async function held(api, who, reason) {
     .reduce((sum, h) => sum + h.amount.toBigInt(), 0n);
 }
 
+// What the market holds in escrow under `reason`; nothing of it may be held on its owners.
+async function escrowed(api, reason, ...owners) {
+  for (const who of owners) assert.equal(await held(api, who, reason), 0n, `${reason} held on ${who}`);
+  return held(api, ESCROW, reason);
+}
+
+async function total(api, who) {
+  const { data } = await api.query.system.account(who);
+  return data.free.toBigInt() + data.reserved.toBigInt();
+}
+
 function feePaid(events, who) {
   const e = events.find(
     (r) => r.event.section === 'transactionPayment' && r.event.method === 'TransactionFeePaid' &&
@@ -80,12 +93,15 @@ test('a training task from quote to payout, every balance to the unit', async ()
   await sendAndFinalize(api.tx.sudo.sudo(api.tx.compute.setParams(params)), alice);
   assert.equal((await api.query.compute.params()).challengeWindow.toNumber(), 10);
 
-  // A solver registers with the minimum stake, held from its balance.
+  // A solver registers with the minimum stake, moved from its balance into the market's escrow.
   const minStake = (await api.query.compute.params()).minStake.toBigInt();
   assert.equal(minStake, 10_000n * AI);
+  const stakes0 = await escrowed(api, 'SolverStake');
+  const charlie0 = await total(api, charlie.address);
   const reg = await sendAndFinalize(api.tx.compute.registerSolver(minStake, 1_000_000_000n, 'Gpu'), charlie);
   assert.equal(compute(reg.events, 'SolverRegistered').length, 1);
-  assert.equal(await held(api, charlie.address, 'SolverStake'), minStake);
+  assert.equal((await escrowed(api, 'SolverStake', charlie.address)) - stakes0, minStake);
+  assert.equal(charlie0 - (await total(api, charlie.address)), minStake + feePaid(reg.events, charlie.address));
   const solver = (await api.call.computeApi.solver(charlie.address)).unwrap();
   assert.equal(solver.status.type, 'Active');
   assert.equal(solver.reputation.toNumber(), 500_000);
@@ -100,8 +116,8 @@ test('a training task from quote to payout, every balance to the unit', async ()
   const invalid = await api.call.computeApi.quote({ ...PROGRAM, steps: 0 }, 'Cpu');
   assert.ok(invalid.isErr && invalid.asErr.type === 'InvalidProgram');
 
-  // Dave submits it; the quoted fee is held.
-  const daveTotal0 = (await free(api, dave.address)) + (await held(api, dave.address, 'TaskFee'));
+  // Dave submits it; the quoted fee goes into escrow.
+  const daveTotal0 = await total(api, dave.address);
   const best = (await api.rpc.chain.getHeader()).number.toNumber();
   const dataset = { root: '0x' + '11'.repeat(32), url: 'http://127.0.0.1:8420/datasets/digits.aids' };
   const sub = await sendAndFinalize(
@@ -111,11 +127,11 @@ test('a training task from quote to payout, every balance to the unit', async ()
   const [submitted] = compute(sub.events, 'TaskSubmitted');
   const id = submitted.task.toNumber();
   assert.equal(submitted.fee.toBigInt(), fee);
-  // A deposit for the task's record and wake-ups is held until the record is pruned.
+  // A deposit for the task's record and wake-ups stays in escrow until the record is pruned.
   const deposit = submitted.deposit.toBigInt();
   const params2 = await api.query.compute.params();
   assert.equal(deposit, params2.wakeupDeposit.toBigInt() * 3n);
-  assert.equal(await held(api, dave.address, 'TaskDeposit'), deposit);
+  assert.equal(await escrowed(api, 'TaskDeposit', dave.address), deposit);
   assert.equal(submitted.workUnits.toBigInt(), WORK_UNITS);
   const submitFee = feePaid(sub.events, dave.address);
 
@@ -128,7 +144,7 @@ test('a training task from quote to payout, every balance to the unit', async ()
     true,
   );
   assert.equal(assigned.fee.toBigInt(), fee, 'the price did not move: nothing released');
-  assert.equal(await held(api, dave.address, 'TaskFee'), fee);
+  assert.equal(await escrowed(api, 'TaskFee', dave.address), fee);
 
   // The solver accepts it and posts its result; a block or two later Alice (the only validator)
   // is drawn to verify, with the segment of the trace she must re-execute.
@@ -165,10 +181,14 @@ test('a training task from quote to payout, every balance to the unit', async ()
   const verifierShare = (fee * 100_000_000n) / PERBILL;
   const protocolShare = fee - solverShare - verifierShare;
 
-  assert.equal(await held(api, dave.address, 'TaskFee'), 0n);
-  const daveTotal1 = (await free(api, dave.address)) + (await held(api, dave.address, 'TaskDeposit'));
-  assert.equal(daveTotal0 - daveTotal1, fee + submitFee, 'Dave paid the fee and one transaction fee');
-  assert.equal(await held(api, dave.address, 'TaskDeposit'), deposit, 'the deposit until pruning');
+  assert.equal(await escrowed(api, 'TaskFee', dave.address), 0n);
+  const daveTotal1 = await total(api, dave.address);
+  assert.equal(
+    daveTotal0 - daveTotal1,
+    fee + deposit + submitFee,
+    'Dave paid the fee and one transaction fee; the deposit waits in escrow',
+  );
+  assert.equal(await escrowed(api, 'TaskDeposit', dave.address), deposit, 'the deposit until pruning');
   assert.equal((await free(api, charlie.address)) - charlieAfterTx, solverShare);
   assert.equal((await free(api, alice.address)) - aliceAfterTx, verifierShare);
   assert.equal((await free(api, BUYBACK_VAULT)) - vaultBefore, protocolShare);

@@ -192,7 +192,7 @@ test('a training job goes from submission to payout through the offchain workers
   assert.equal(
     daveBefore - (await free(api, dave.address)),
     fee + deposit + feePaid(sub.events, dave.address),
-    'the fee, one transaction fee, and the deposit held until the task is pruned',
+    'the fee, one transaction fee, and the deposit escrowed until the task is pruned',
   );
   assert.equal((await free(api, ferdie.address)) - ferdieAfterResult, solverShare);
   assert.equal((await free(api, alice.address)) - aliceBefore, verifierShare);

@@ -104,6 +104,7 @@ pub fn genesis_balances(endowed: &[AccountId]) -> Vec<(AccountId, Balance)> {
 		Supply::reward_pot_account(),
 		Supply::payout_reserve_account(),
 		Buyback::vault_account(),
+		Compute::escrow_account(),
 	];
 
 	let mut balances = vec![

@@ -5,7 +5,7 @@
 use crate::{
 	configs::{STABLE_ASSET_ID, USD},
 	genesis_config_presets::*, AccountId, AllPalletsWithSystem, Assets, Balance, Balances,
-	BlockNumber, Buyback, Runtime, RuntimeCall, RuntimeEvent, RuntimeGenesisConfig, RuntimeOrigin, Session, Staking,
+	BlockNumber, Buyback, Compute, Runtime, RuntimeCall, RuntimeEvent, RuntimeGenesisConfig, RuntimeOrigin, Session, Staking,
 	Supply, System, Timestamp, TransactionPayment, Vesting, AI, COMMUNITY_SALE_ALLOCATION,
 	EPOCH_DURATION_IN_BLOCKS, EXISTENTIAL_DEPOSIT, INVESTORS_ALLOCATION, INVESTORS_CLIFF,
 	INVESTORS_VESTING, SESSIONS_PER_ERA, SLOT_DURATION, TEAM_ALLOCATION, TEAM_CLIFF, TEAM_VESTING,
@@ -140,13 +140,17 @@ fn every_preset_allocates_exactly_ten_billion() {
 					<Runtime as pallet_asset_conversion::Config>::PoolLocator::address(&pool_id)
 						.unwrap()
 				});
+			// A genesis solver's stake left its account for the market's escrow.
+			let owned = |a: &AccountId| {
+				balance(a) + pallet_compute::Solvers::<Runtime>::get(a).map_or(0, |s| s.stake)
+			};
 			let mut endowed: Vec<AccountId> = frame_system::Account::<Runtime>::iter_keys()
-				.filter(|a| balance(a) == ENDOWMENT)
+				.filter(|a| owned(a) == ENDOWMENT)
 				.collect();
 			if let Some(pool) = &pool {
 				assert_eq!(balance(pool), POOL_AI, "{id}: pool");
 				let alice = Sr25519Keyring::Alice.to_account_id();
-				assert_eq!(balance(&alice), ENDOWMENT - POOL_AI, "{id}: alice");
+				assert_eq!(owned(&alice), ENDOWMENT - POOL_AI, "{id}: alice");
 				endowed.push(alice);
 			}
 			assert_eq!(
@@ -154,22 +158,29 @@ fn every_preset_allocates_exactly_ten_billion() {
 				COMMUNITY_SALE_ALLOCATION,
 				"{id}: community sale"
 			);
-			// Testnet Rewards pay the existential deposits of the staking reward accounts and
-			// the BuyBack Vault.
+			// Testnet Rewards pay the existential deposits of the staking reward accounts, the
+			// BuyBack Vault and the compute market's escrow (which holds the genesis solvers'
+			// stakes besides).
+			let escrow = Compute::escrow_account();
 			assert_eq!(
 				balance(&testnet_rewards_account())
 					+ balance(&Supply::reward_pot_account())
 					+ balance(&Supply::payout_reserve_account())
-					+ balance(&Buyback::vault_account()),
+					+ balance(&Buyback::vault_account())
+					+ Balances::free_balance(&escrow),
 				TESTNET_REWARDS_ALLOCATION,
 				"{id}: testnet rewards"
 			);
 			assert_eq!(balance(&Supply::reward_pot_account()), EXISTENTIAL_DEPOSIT);
 			assert_eq!(balance(&Buyback::vault_account()), EXISTENTIAL_DEPOSIT);
+			assert_eq!(Balances::free_balance(&escrow), EXISTENTIAL_DEPOSIT);
+			let stakes: Balance =
+				pallet_compute::Solvers::<Runtime>::iter_values().map(|s| s.stake).sum();
+			assert_eq!(balance(&escrow), EXISTENTIAL_DEPOSIT + stakes, "{id}: escrow");
 			// Nothing else holds any AI.
 			assert_eq!(
 				frame_system::Account::<Runtime>::iter_keys().count(),
-				8 + endowed.len() + pool.iter().count()
+				9 + endowed.len() + pool.iter().count()
 			);
 			Buyback::do_try_state().expect("buyback invariants hold at genesis");
 			supply_invariant_holds();
@@ -667,9 +678,19 @@ fn vested_tokens_cannot_be_staked_or_paid_as_task_fees() {
 		let free = Balances::free_balance(&investors);
 		assert!(free >= INVESTORS_ALLOCATION && free < INVESTORS_ALLOCATION + AI, "{free}");
 		assert_eq!(Vesting::vesting_balance(&investors), Some(INVESTORS_ALLOCATION));
-		// Not closed here (FRAME counts held funds towards a freeze, so the account may now
-		// transfer locked tokens as long as the market's holds cover its lock; a payout out of
-		// those holds then takes its total below the lock): see docs/compute-market.md.
+		// The stake and the fee left the account for the market's escrow, so they cover no part
+		// of the lock (FRAME counts funds held on an account towards its lock): not one locked
+		// token can move, and a payout of the fee to a solver of its own takes nothing locked.
+		assert_eq!(Balances::total_balance(&investors), free, "nothing held on the account");
+		assert!(
+			<Balances as frame_support::traits::fungible::Inspect<AccountId>>::reducible_balance(
+				&investors,
+				frame_support::traits::tokens::Preservation::Preserve,
+				frame_support::traits::tokens::Fortitude::Polite,
+			) < AI
+		);
+		assert!(Balances::transfer_keep_alive(signed(), Sr25519Keyring::Bob.to_account_id().into(), AI)
+			.is_err());
 		supply_invariant_holds();
 	});
 }

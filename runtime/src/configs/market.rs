@@ -19,6 +19,8 @@ pub const NANO_AI: Balance = AI / 1_000_000_000;
 
 parameter_types! {
 	pub const MiningPotId: PalletId = PalletId(*b"ai/mine_");
+	/// The market's escrow: stakes, fees and deposits are held on it, never on their owners.
+	pub const ComputeEscrowId: PalletId = PalletId(*b"ai/escrw");
 	/// One staking era: six ten-minute sessions.
 	pub const MiningEraLength: BlockNumber = EPOCH_DURATION_IN_BLOCKS * SESSIONS_PER_ERA;
 	/// A solver must send a heartbeat every five minutes to stay online.
@@ -90,6 +92,7 @@ impl pallet_compute::Config for Runtime {
 	type GovernanceOrigin = frame_system::EnsureRoot<AccountId>;
 	type DefaultParams = MarketDefaults;
 	type MiningPotId = MiningPotId;
+	type EscrowId = ComputeEscrowId;
 	type MiningEraLength = MiningEraLength;
 	type HeartbeatPeriod = HeartbeatPeriod;
 	type MaxSolvers = ConstU32<256>;
