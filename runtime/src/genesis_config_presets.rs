@@ -12,7 +12,8 @@
 
 use crate::{
 	configs::{TreasuryPalletId, FIRST_PUBLIC_ASSET_ID, STABLE_ASSET_ID, USD},
-	AccountId, AssetConversionConfig, AssetsConfig, Balance, BalancesConfig, Buyback, ComputeConfig,
+	AccountId, AssetConversionConfig, AssetsConfig, Balance, BalancesConfig, Buyback, Compute,
+	ComputeConfig,
 	RuntimeGenesisConfig,
 	SessionConfig, SessionKeys, StakingConfig, SudoConfig, Supply, VestingConfig, AI,
 	BABE_GENESIS_EPOCH_CONFIG, COMMUNITY_SALE_ALLOCATION, EXISTENTIAL_DEPOSIT,

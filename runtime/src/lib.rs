@@ -77,7 +77,8 @@ pub type UncheckedExtrinsic =
 /// The payload being signed in transactions.
 pub type SignedPayload = generic::SignedPayload<RuntimeCall, TxExtension>;
 /// Storage migrations, applied on runtime upgrade in this order.
-pub type Migrations = (pallet_compute::migrations::v1::MigrateToV1<Runtime>,);
+pub type Migrations =
+	(pallet_compute::migrations::v1::MigrateToV1<Runtime, configs::TestnetRewardsAccount>,);
 /// Executive: handles dispatch to the various pallets.
 pub type Executive = frame_executive::Executive<
 	Runtime,

@@ -694,3 +694,58 @@ fn vested_tokens_cannot_be_staked_or_paid_as_task_fees() {
 		supply_invariant_holds();
 	});
 }
+
+/// The compute market's v1 migration on a chain as spec 104 left it: the genesis solver's stake
+/// held on its own account and no escrow account. The Testnet Rewards bucket pays the escrow's
+/// existential deposit, the stake moves into escrow, and nothing is minted or burned.
+#[test]
+fn the_escrow_migration_moves_what_spec_104_held() {
+	use frame_support::traits::{
+		fungible::{Inspect, InspectHold, Mutate, MutateHold},
+		tokens::{Fortitude, Precision, Preservation, Restriction},
+		GetStorageVersion, OnRuntimeUpgrade, StorageVersion,
+	};
+	use pallet_compute::{migrations::v1, HoldReason};
+	preset_ext(DEV_RUNTIME_PRESET).execute_with(|| {
+		run_to_block(1);
+		let escrow = Compute::escrow_account();
+		let stake_reason: crate::RuntimeHoldReason = HoldReason::SolverStake.into();
+		let solvers: Vec<(AccountId, Balance)> = pallet_compute::Solvers::<Runtime>::iter()
+			.map(|(who, s)| (who, s.stake))
+			.collect();
+		assert!(!solvers.is_empty(), "the dev preset registers a solver");
+		for (who, stake) in &solvers {
+			assert_ok!(Balances::transfer_on_hold(
+				&stake_reason,
+				&escrow,
+				who,
+				*stake,
+				Precision::Exact,
+				Restriction::OnHold,
+				Fortitude::Force,
+			));
+		}
+		assert_ok!(<Balances as Mutate<AccountId>>::transfer(
+			&escrow,
+			&testnet_rewards_account(),
+			EXISTENTIAL_DEPOSIT,
+			Preservation::Expendable,
+		));
+		assert_eq!(Balances::total_balance(&escrow), 0);
+		StorageVersion::new(0).put::<Compute>();
+		let rewards = Balances::balance(&testnet_rewards_account());
+
+		let before = v1::pre_upgrade_checks::<Runtime>().expect("pre-upgrade checks");
+		crate::Migrations::on_runtime_upgrade();
+		v1::post_upgrade_checks::<Runtime>(before).expect("post-upgrade checks");
+		assert_eq!(Compute::on_chain_storage_version(), StorageVersion::new(1));
+		assert_eq!(Balances::balance(&testnet_rewards_account()), rewards - EXISTENTIAL_DEPOSIT);
+		for (who, stake) in &solvers {
+			assert_eq!(Balances::balance_on_hold(&stake_reason, who), 0);
+			assert_eq!(pallet_compute::Solvers::<Runtime>::get(who).unwrap().stake, *stake);
+		}
+		let total: Balance = solvers.iter().map(|(_, s)| s).sum();
+		assert_eq!(Balances::balance_on_hold(&stake_reason, &escrow), total);
+		supply_invariant_holds();
+	});
+}

@@ -464,7 +464,7 @@ fn a_locked_submitter_cannot_pay_its_locked_tokens_to_its_own_solver() {
 		let deposit = task(id).deposit;
 		// Everything it can still move goes to another account of its own.
 		let movable = Balances::reducible_balance(&USER, Preservation::Preserve, Fortitude::Polite);
-		assert_eq!(movable, 50_000 - fee - deposit, "the fee and deposit cover part of the lock");
+		assert_eq!(movable, 50_000 - fee - deposit, "the fee and deposit left: they cover no lock");
 		assert_ok!(<Balances as Mutate<u64>>::transfer(&USER, &ATTACKER, movable, Preservation::Preserve));
 		// Its solver earns the fee.
 		run_to_block(2);

@@ -39,7 +39,17 @@ fn funded<T: Config>(name: &'static str, index: u32) -> T::AccountId {
 		.saturating_mul(1_000u32.into())
 		.saturating_add(params.pricing.ceiling.saturating_mul(1_000_000_000u32.into()));
 	T::Currency::set_balance(&who, amount);
+	ensure_escrow::<T>();
 	who
+}
+
+/// The escrow account exists from genesis; on a bare benchmark genesis, make it exist.
+fn ensure_escrow<T: Config>() {
+	use frame_support::traits::fungible::Inspect;
+	let escrow = Pallet::<T>::escrow_account();
+	if T::Currency::balance(&escrow) < T::Currency::minimum_balance() {
+		T::Currency::set_balance(&escrow, T::Currency::minimum_balance());
+	}
 }
 
 fn register<T: Config>(index: u32) -> T::AccountId {
@@ -57,6 +67,7 @@ fn register_account<T: Config>(who: T::AccountId) -> T::AccountId {
 		.saturating_mul(1_000u32.into())
 		.saturating_add(params.pricing.ceiling.saturating_mul(1_000_000_000u32.into()));
 	T::Currency::set_balance(&who, amount);
+	ensure_escrow::<T>();
 	// A stake that backs the largest program's work well within any deadline.
 	let stake = params
 		.min_stake

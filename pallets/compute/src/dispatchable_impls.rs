@@ -484,7 +484,7 @@ impl<T: Config> Pallet<T> {
 	}
 
 	/// Move `amount` of `who`'s liquid funds (see [`Self::ensure_liquid`]) into escrow, held
-	/// under `reason`.
+	/// under `reason`. With the funds there, any other error is the escrow's (it must exist).
 	pub(crate) fn escrow_in(who: &T::AccountId, reason: HoldReason, amount: BalanceOf<T>) -> DispatchResult {
 		Self::ensure_liquid(who, amount)?;
 		T::Currency::transfer_and_hold(
@@ -495,8 +495,7 @@ impl<T: Config> Pallet<T> {
 			Precision::Exact,
 			Preservation::Preserve,
 			Fortitude::Polite,
-		)
-		.map_err(|_| Error::<T>::InsufficientBalance)?;
+		)?;
 		Ok(())
 	}
 
@@ -1042,6 +1041,15 @@ impl<T: Config> Pallet<T> {
 			T::Currency::balance(&escrow) >= T::Currency::minimum_balance(),
 			"compute: the escrow account lacks the existential deposit"
 		);
+		// Nothing of the market's is held on the accounts it knows (submitters, solvers).
+		for who in Tasks::<T>::iter_values().map(|t| t.submitter).chain(Solvers::<T>::iter_keys()) {
+			for reason in [HoldReason::SolverStake, HoldReason::TaskFee, HoldReason::TaskDeposit] {
+				ensure!(
+					T::Currency::balance_on_hold(&reason.into(), &who).is_zero(),
+					"compute: funds held on their owner's account instead of escrow"
+				);
+			}
+		}
 		ensure!(OutstandingWork::<T>::get() == outstanding, "compute: outstanding work mismatch");
 		let recorded: BTreeSet<_> = Duties::<T>::iter().map(|(who, id, ())| (who, id)).collect();
 		ensure!(recorded == duties, "compute: duties differ from what the tasks expect");

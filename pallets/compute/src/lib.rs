@@ -557,7 +557,8 @@ pub mod pallet {
 			/// The address, if set.
 			endpoint: Option<alloc::vec::Vec<u8>>,
 		},
-		/// A task was paid out.
+		/// A task was paid out. (A share an account could not take went to the BuyBack Vault
+		/// instead, with [`Event::PaidToRevenue`].)
 		TaskFinalized {
 			/// The task.
 			task: TaskId,
@@ -629,9 +630,11 @@ pub mod pallet {
 			/// The new parameters.
 			params: ParamsOf<T>,
 		},
-		/// A payment (a reward, a refund, a released stake or deposit) could not be made to
-		/// `who`, whose account no longer exists and would not reach the existential deposit
-		/// with it: it went to the BuyBack Vault instead.
+		/// A payment (a reward, a decline's compensation, a refund, a released stake or
+		/// deposit) could not be made to `who`, whose account no longer exists and would not
+		/// reach the existential deposit with it: it went to the BuyBack Vault instead. The
+		/// event of the payment itself ([`Event::TaskFinalized`],
+		/// [`Event::DeclineCompensated`]) still names the amount due.
 		PaidToRevenue {
 			/// Who should have been paid.
 			who: T::AccountId,
@@ -731,6 +734,13 @@ pub mod pallet {
 	#[pallet::genesis_build]
 	impl<T: Config> BuildGenesisConfig for GenesisConfig<T> {
 		fn build(&self) {
+			assert!(
+				self.solvers.is_empty() ||
+					T::Currency::balance(&Pallet::<T>::escrow_account()) >=
+						T::Currency::minimum_balance(),
+				"the compute escrow account (Config::EscrowId) needs the existential deposit in the \
+				 genesis balances"
+			);
 			for (who, stake, capacity, hardware, endpoint) in &self.solvers {
 				Pallet::<T>::do_register_solver(who.clone(), *stake, *capacity, *hardware)
 					.expect("genesis solvers must be valid registrations");

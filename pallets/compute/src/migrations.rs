@@ -7,31 +7,29 @@
 /// vesting account could move locked tokens while a hold covered them, and a payout out of the
 /// hold then left it below its lock. Storage types are unchanged; only where the funds lie
 /// moves.
+///
+/// All or nothing: if the escrow account cannot be given its existential deposit, or any
+/// record's funds are not held on its owner, nothing changes and the storage version stays 0
+/// (the error is logged; the market then refuses new stakes and submissions rather than pay
+/// anyone out of funds that are not in escrow).
 pub mod v1 {
 	use crate::{pallet::*, BalanceOf, HoldReason};
 	use core::marker::PhantomData;
 	use frame_support::{
-		migrations::VersionedMigration,
 		pallet_prelude::*,
+		storage::with_storage_layer,
 		traits::{
 			fungible::{Inspect, Mutate, MutateHold},
 			tokens::{Fortitude, Precision, Preservation, Restriction},
-			UncheckedOnRuntimeUpgrade,
+			OnRuntimeUpgrade,
 		},
 	};
 	use sp_runtime::traits::{Saturating, Zero};
 
-	/// The migration, run once: from storage version 0 to 1.
-	pub type MigrateToV1<T> = VersionedMigration<
-		0,
-		1,
-		InnerMigrateToV1<T>,
-		Pallet<T>,
-		<T as frame_system::Config>::DbWeight,
-	>;
-
-	/// The unversioned step of [`MigrateToV1`].
-	pub struct InnerMigrateToV1<T>(PhantomData<T>);
+	/// The migration from storage version 0 to 1. `EdSource` pays the escrow account its
+	/// existential deposit where it has none (a funded, liquid account: on aichain, the Testnet
+	/// Rewards bucket, which pays it at genesis on new chains).
+	pub struct MigrateToV1<T, EdSource>(PhantomData<(T, EdSource)>);
 
 	/// What the market's records say is committed: fees of live tasks, deposits of all
 	/// tasks, stakes; and the total issuance, which moving funds must not change.
@@ -48,7 +46,7 @@ pub mod v1 {
 	}
 
 	/// The records' sums, before the move (the escrow holds none of it yet).
-	#[cfg(any(feature = "try-runtime", test))]
+	#[cfg(any(feature = "try-runtime", feature = "std", test))]
 	pub fn committed<T: Config>() -> Committed<BalanceOf<T>> {
 		let mut c = Committed::<BalanceOf<T>>::default();
 		for task in Tasks::<T>::iter_values() {
@@ -65,11 +63,15 @@ pub mod v1 {
 	}
 
 	/// Move `amount` held under `reason` on `owner` to the escrow account, held there.
-	fn move_hold<T: Config>(reason: HoldReason, owner: &T::AccountId, amount: BalanceOf<T>) -> bool {
+	fn move_hold<T: Config>(
+		reason: HoldReason,
+		owner: &T::AccountId,
+		amount: BalanceOf<T>,
+	) -> Result<(), DispatchError> {
 		if amount.is_zero() {
-			return true;
+			return Ok(());
 		}
-		let moved = T::Currency::transfer_on_hold(
+		T::Currency::transfer_on_hold(
 			&reason.into(),
 			owner,
 			&Pallet::<T>::escrow_account(),
@@ -77,85 +79,112 @@ pub mod v1 {
 			Precision::Exact,
 			Restriction::OnHold,
 			Fortitude::Force,
-		);
-		if let Err(e) = moved {
+		)
+		.map(|_| ())
+		.inspect_err(|e| {
 			log::error!(
 				target: crate::LOG_TARGET,
 				"migration v1: {amount:?} of {reason:?} not moved from {owner:?}: {e:?}"
-			);
-		}
-		moved.is_ok()
+			)
+		})
 	}
 
-	impl<T: Config> UncheckedOnRuntimeUpgrade for InnerMigrateToV1<T> {
+	/// Every move; the caller rolls all of them back on an error. `reads` and `writes` count
+	/// what was done, for the weight.
+	fn migrate<T: Config, EdSource: Get<T::AccountId>>(
+		reads: &mut u64,
+		writes: &mut u64,
+	) -> Result<u32, DispatchError> {
+		let escrow = Pallet::<T>::escrow_account();
+		// The escrow account must exist before funds are held on it.
+		let ed = T::Currency::minimum_balance();
+		let has = T::Currency::balance(&escrow);
+		reads.saturating_inc();
+		if has < ed {
+			T::Currency::transfer(
+				&EdSource::get(),
+				&escrow,
+				ed.saturating_sub(has),
+				Preservation::Preserve,
+			)
+			.inspect_err(|e| {
+				log::error!(
+					target: crate::LOG_TARGET,
+					"migration v1: the escrow account's existential deposit not paid: {e:?}"
+				)
+			})?;
+			reads.saturating_inc();
+			writes.saturating_accrue(2);
+		}
+		let mut moved = 0u32;
+		// Each move reads and writes both accounts and their holds.
+		let mut count = |reads: &mut u64, writes: &mut u64| {
+			moved.saturating_inc();
+			reads.saturating_accrue(4);
+			writes.saturating_accrue(4);
+		};
+		for task in Tasks::<T>::iter_values() {
+			reads.saturating_inc();
+			if task.status.holds_fee() {
+				move_hold::<T>(HoldReason::TaskFee, &task.submitter, task.fee)?;
+				count(reads, writes);
+			}
+			move_hold::<T>(HoldReason::TaskDeposit, &task.submitter, task.deposit)?;
+			count(reads, writes);
+		}
+		for (who, solver) in Solvers::<T>::iter() {
+			reads.saturating_inc();
+			move_hold::<T>(HoldReason::SolverStake, &who, solver.stake)?;
+			count(reads, writes);
+		}
+		Ok(moved)
+	}
+
+	impl<T: Config, EdSource: Get<T::AccountId>> OnRuntimeUpgrade for MigrateToV1<T, EdSource> {
 		fn on_runtime_upgrade() -> Weight {
-			let escrow = Pallet::<T>::escrow_account();
-			let (mut reads, mut writes) = (2u64, 0u64);
-			// The escrow account must exist before funds are held on it (new chains give it the
-			// existential deposit at genesis): the mining pot pays it.
-			let ed = T::Currency::minimum_balance();
-			let has = T::Currency::balance(&escrow);
-			if has < ed {
-				let pot = Pallet::<T>::mining_pot_account();
-				if let Err(e) =
-					T::Currency::transfer(&pot, &escrow, ed.saturating_sub(has), Preservation::Preserve)
-				{
-					log::error!(
+			let (mut reads, mut writes) = (1u64, 0u64);
+			if Pallet::<T>::on_chain_storage_version() != 0 {
+				log::info!(target: crate::LOG_TARGET, "migration v1: not at version 0, skipped");
+				return T::DbWeight::get().reads(reads);
+			}
+			match with_storage_layer(|| migrate::<T, EdSource>(&mut reads, &mut writes)) {
+				Ok(moved) => {
+					StorageVersion::new(1).put::<Pallet<T>>();
+					writes.saturating_inc();
+					log::info!(
 						target: crate::LOG_TARGET,
-						"migration v1: the mining pot cannot fund the escrow account: {e:?}"
+						"migration v1: {moved} holds moved into escrow"
 					);
-				}
-				reads.saturating_inc();
-				writes.saturating_accrue(2);
+				},
+				Err(_) => log::error!(
+					target: crate::LOG_TARGET,
+					"migration v1: rolled back, nothing moved; the storage version stays 0"
+				),
 			}
-			let (mut moved, mut failed) = (0u32, 0u32);
-			let mut count = |ok: bool| {
-				if ok {
-					moved.saturating_inc()
-				} else {
-					failed.saturating_inc()
-				}
-			};
-			// Each move reads and writes both accounts and their holds.
-			for task in Tasks::<T>::iter_values() {
-				reads.saturating_inc();
-				if task.status.holds_fee() {
-					count(move_hold::<T>(HoldReason::TaskFee, &task.submitter, task.fee));
-					reads.saturating_accrue(4);
-					writes.saturating_accrue(4);
-				}
-				count(move_hold::<T>(HoldReason::TaskDeposit, &task.submitter, task.deposit));
-				reads.saturating_accrue(4);
-				writes.saturating_accrue(4);
-			}
-			for (who, solver) in Solvers::<T>::iter() {
-				reads.saturating_inc();
-				count(move_hold::<T>(HoldReason::SolverStake, &who, solver.stake));
-				reads.saturating_accrue(4);
-				writes.saturating_accrue(4);
-			}
-			log::info!(
-				target: crate::LOG_TARGET,
-				"migration v1: {moved} holds moved into escrow, {failed} failed"
-			);
 			T::DbWeight::get().reads_writes(reads, writes)
 		}
 
 		#[cfg(feature = "try-runtime")]
 		fn pre_upgrade() -> Result<alloc::vec::Vec<u8>, sp_runtime::TryRuntimeError> {
-			Ok(pre_upgrade_checks::<T>()?.encode())
+			if Pallet::<T>::on_chain_storage_version() != 0 {
+				return Ok(Option::<Committed<BalanceOf<T>>>::None.encode());
+			}
+			Ok(Some(pre_upgrade_checks::<T>()?).encode())
 		}
 
 		#[cfg(feature = "try-runtime")]
 		fn post_upgrade(state: alloc::vec::Vec<u8>) -> Result<(), sp_runtime::TryRuntimeError> {
-			let before = Committed::<BalanceOf<T>>::decode(&mut &state[..])
+			let before = Option::<Committed<BalanceOf<T>>>::decode(&mut &state[..])
 				.map_err(|_| "migration v1: undecodable pre-upgrade state")?;
-			post_upgrade_checks::<T>(before)
+			match before {
+				Some(before) => post_upgrade_checks::<T>(before),
+				None => Pallet::<T>::do_try_state(),
+			}
 		}
 	}
 
 	/// Before: the escrow holds nothing yet; the records' sums.
-	#[cfg(any(feature = "try-runtime", test))]
+	#[cfg(any(feature = "try-runtime", feature = "std", test))]
 	pub fn pre_upgrade_checks<T: Config>(
 	) -> Result<Committed<BalanceOf<T>>, sp_runtime::TryRuntimeError> {
 		use frame_support::traits::fungible::InspectHold;
@@ -171,7 +200,7 @@ pub mod v1 {
 
 	/// After: the escrow holds exactly the records' sums, no owner holds any of it, nothing was
 	/// minted or burned, and the pallet's invariants hold.
-	#[cfg(any(feature = "try-runtime", test))]
+	#[cfg(any(feature = "try-runtime", feature = "std", test))]
 	pub fn post_upgrade_checks<T: Config>(
 		before: Committed<BalanceOf<T>>,
 	) -> Result<(), sp_runtime::TryRuntimeError> {
@@ -180,7 +209,10 @@ pub mod v1 {
 		let held = |reason: HoldReason| T::Currency::balance_on_hold(&reason.into(), &escrow);
 		ensure!(committed::<T>() == before, "migration v1: records or issuance changed");
 		ensure!(held(HoldReason::TaskFee) == before.fees, "migration v1: escrowed fees");
-		ensure!(held(HoldReason::TaskDeposit) == before.deposits, "migration v1: escrowed deposits");
+		ensure!(
+			held(HoldReason::TaskDeposit) == before.deposits,
+			"migration v1: escrowed deposits"
+		);
 		ensure!(held(HoldReason::SolverStake) == before.stakes, "migration v1: escrowed stakes");
 		for task in Tasks::<T>::iter_values() {
 			for reason in [HoldReason::TaskFee, HoldReason::TaskDeposit] {
@@ -208,6 +240,13 @@ pub mod v1 {
 mod tests {
 	use super::v1;
 	use crate::{mock::*, pallet::*, tests::*, types::*, HoldReason};
+	use frame_support::parameter_types;
+
+	parameter_types! {
+		pub Funded: u64 = 20;
+		pub Empty: u64 = 777;
+	}
+	type Migration = v1::MigrateToV1<Test, Funded>;
 	use frame_support::{
 		assert_ok,
 		traits::{
@@ -240,38 +279,86 @@ mod tests {
 		for (who, solver) in Solvers::<Test>::iter() {
 			unescrow(HoldReason::SolverStake, who, solver.stake);
 		}
-		assert_ok!(<Balances as Mutate<u64>>::transfer(&escrow, &99, ESCROW_ED, Preservation::Expendable));
+		assert_ok!(<Balances as Mutate<u64>>::transfer(
+			&escrow,
+			&99,
+			ESCROW_ED,
+			Preservation::Expendable
+		));
 		assert_eq!(Balances::total_balance(&escrow), 0, "the escrow account is gone");
 		StorageVersion::new(0).put::<Compute>();
 	}
 
+	/// A chain with a finished task (its deposit held) and a running one, and a solver.
+	fn v0_chain() -> (TaskId, TaskId) {
+		register(SOLVER, 1_000, HardwareClass::Cpu);
+		let done = submit(100);
+		let running = submit(100);
+		run_to_block(2);
+		for id in [done, running] {
+			assert_ok!(Compute::accept_task(RuntimeOrigin::signed(SOLVER), id));
+		}
+		assert_ok!(Compute::submit_result(RuntimeOrigin::signed(SOLVER), done, result(10)));
+		run_to_block(14);
+		assert!(task(done).status.is_finished());
+		assert!(task(running).status.holds_fee());
+		back_to_v0();
+		(done, running)
+	}
+
+	/// If the escrow account cannot be funded, or a record's funds are not all held on its
+	/// owner, nothing moves (not even what moved before the failure) and the version stays 0.
+	#[test]
+	fn a_migration_that_cannot_finish_changes_nothing() {
+		new_test_ext().execute_with(|| {
+			let (_, running) = v0_chain();
+			let user_held = Balances::total_balance_on_hold(&USER);
+			assert_eq!(user_held, task(running).fee + 2 * DEPOSIT);
+			let unchanged = || {
+				assert_eq!(Compute::on_chain_storage_version(), StorageVersion::new(0));
+				assert_eq!(Balances::total_balance_on_hold(&USER), user_held);
+				assert_eq!(Balances::total_balance_on_hold(&SOLVER), STAKE);
+				assert_eq!(Balances::total_balance(&Compute::escrow_account()), 0);
+			};
+			v1::MigrateToV1::<Test, Empty>::on_runtime_upgrade();
+			unchanged();
+			// The solver's stake is one short: the tasks' funds move first, then this fails.
+			assert_ok!(Balances::release(
+				&HoldReason::SolverStake.into(),
+				&SOLVER,
+				1,
+				Precision::Exact
+			));
+			let solver_free = Balances::balance(&SOLVER);
+			let funder = Balances::balance(&Funded::get());
+			Migration::on_runtime_upgrade();
+			assert_eq!(Balances::total_balance_on_hold(&SOLVER), STAKE - 1);
+			assert_eq!(Balances::balance(&SOLVER), solver_free);
+			assert_eq!(Balances::balance(&Funded::get()), funder, "the deposit went back too");
+			assert_ok!(Balances::hold(&HoldReason::SolverStake.into(), &SOLVER, 1));
+			unchanged();
+			// Whole and funded, it completes.
+			Migration::on_runtime_upgrade();
+			assert_eq!(Compute::on_chain_storage_version(), StorageVersion::new(1));
+			Compute::do_try_state().expect("invariants after the migration");
+		});
+	}
+
 	/// A chain with a finished task (its deposit held), a running one (fee and deposit held) and
 	/// a solver's stake, all held on their owners: the migration moves each into escrow, the
-	/// mining pot pays the escrow's existential deposit, and the market goes on from there.
+	/// escrow's existential deposit is paid, and the market goes on from there.
 	#[test]
 	fn v0_holds_move_into_escrow_and_the_market_goes_on() {
 		new_test_ext().execute_with(|| {
 			let issuance = Balances::total_issuance();
-			register(SOLVER, 1_000, HardwareClass::Cpu);
-			let done = submit(100);
-			let running = submit(100);
-			run_to_block(2);
-			for id in [done, running] {
-				assert_ok!(Compute::accept_task(RuntimeOrigin::signed(SOLVER), id));
-			}
-			assert_ok!(Compute::submit_result(RuntimeOrigin::signed(SOLVER), done, result(10)));
-			run_to_block(14);
-			assert!(task(done).status.is_finished());
-			assert!(task(running).status.holds_fee());
-
-			back_to_v0();
+			let (done, running) = v0_chain();
 			assert!(Compute::do_try_state().is_err(), "v0 state breaks the v1 invariants");
 			let user_held = Balances::total_balance_on_hold(&USER);
 			assert_eq!(user_held, task(running).fee + 2 * DEPOSIT);
-			let pot = Balances::balance(&Compute::mining_pot_account());
+			let funder = Balances::balance(&Funded::get());
 
 			let before = v1::pre_upgrade_checks::<Test>().expect("pre-upgrade checks");
-			v1::MigrateToV1::<Test>::on_runtime_upgrade();
+			Migration::on_runtime_upgrade();
 			v1::post_upgrade_checks::<Test>(before).expect("post-upgrade checks");
 			assert_eq!(Compute::on_chain_storage_version(), StorageVersion::new(1));
 			assert_eq!(Balances::total_balance_on_hold(&USER), 0);
@@ -279,12 +366,13 @@ mod tests {
 			assert_eq!(escrowed(HoldReason::TaskFee), task(running).fee);
 			assert_eq!(escrowed(HoldReason::TaskDeposit), 2 * DEPOSIT);
 			assert_eq!(escrowed(HoldReason::SolverStake), STAKE);
-			assert_eq!(Balances::balance(&Compute::mining_pot_account()), pot - ESCROW_ED);
+			assert_eq!(Balances::balance(&Funded::get()), funder - ESCROW_ED);
 
 			// Run again, it changes nothing.
-			let state = v1::pre_upgrade_checks::<Test>();
-			assert!(state.is_err(), "the escrow holds funds now");
-			v1::MigrateToV1::<Test>::on_runtime_upgrade();
+			assert!(v1::pre_upgrade_checks::<Test>().is_err(), "the escrow holds funds now");
+			let escrow = Balances::total_balance(&Compute::escrow_account());
+			Migration::on_runtime_upgrade();
+			assert_eq!(Balances::total_balance(&Compute::escrow_account()), escrow);
 			Compute::do_try_state().expect("invariants after a second run");
 
 			// The running task is paid out of escrow, the finished one pruned.

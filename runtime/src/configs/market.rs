@@ -70,6 +70,15 @@ parameter_types! {
 	};
 }
 
+/// The Testnet Rewards bucket: it pays the existential deposit of the market's escrow account
+/// (at genesis, and in the migration that introduced the escrow).
+pub struct TestnetRewardsAccount;
+impl frame_support::traits::Get<AccountId> for TestnetRewardsAccount {
+	fn get() -> AccountId {
+		crate::genesis_config_presets::testnet_rewards_account()
+	}
+}
+
 /// An account's locked or frozen balance (vesting, staking, votes), as `pallet_balances` keeps it.
 pub struct FrozenBalance;
 impl pallet_compute::FrozenBalance<AccountId, Balance> for FrozenBalance {
