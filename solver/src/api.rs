@@ -12,6 +12,7 @@
 //! | `GET /jobs/{id}/result` | both | model hash, trace root, steps (409 until completed) |
 //! | `GET /jobs/{id}/steps/{step}` | both | state hash after `step` and its Merkle proof |
 //! | `GET /jobs/{id}/steps/{step}/state` | both | the full SCALE-encoded state after `step` |
+//! | `GET /jobs/{id}/steps/{step}/minibatch` | both | the minibatch `step` trains on, with its proof against the dataset root |
 //! | `POST /jobs` | control | submit a job (`SubmitJob`); 202 new, 200 same id and body again |
 //! | `GET /jobs` | control | all jobs' statuses |
 //! | `POST /execute` | control | re-execute steps `from_step+1..=to_step` from a given state |
@@ -246,7 +247,8 @@ pub fn router(app: Arc<App>) -> Router {
 		.route("/jobs/{id}", get(status))
 		.route("/jobs/{id}/result", get(result))
 		.route("/jobs/{id}/steps/{step}", get(step_proof))
-		.route("/jobs/{id}/steps/{step}/state", get(state_at));
+		.route("/jobs/{id}/steps/{step}/state", get(state_at))
+		.route("/jobs/{id}/steps/{step}/minibatch", get(minibatch_at));
 	let router = match app.side {
 		Side::Control => read_side
 			.route("/metrics", get(metrics))
@@ -453,6 +455,50 @@ async fn step_proof(
 			proof: siblings.into_iter().map(HexHash).collect(),
 			leaves: steps,
 			trace_root: result.trace_root,
+		}))
+	})
+	.await
+	.map_err(|e| ApiError::internal(e.to_string()))?
+}
+
+async fn minibatch_at(
+	AxumState(app): AxumState<Arc<App>>,
+	ConnectInfo(peer): ConnectInfo<SocketAddr>,
+	Path((id, step)): Path<(String, u32)>,
+) -> ApiResult<Json<MinibatchProof>> {
+	let job = job(&app, &id)?;
+	completed(&job)?;
+	check_step(&job, step)?;
+	// The dataset may have to come from the disk cache (one load at a time); the proof is a
+	// few dozen point reads of the kept tree.
+	let slot = app.slot(peer.ip())?;
+	let manager = app.manager.clone();
+	tokio::task::spawn_blocking(move || {
+		let _slot = slot;
+		let (index, minibatch, leaves) =
+			manager.minibatch_at(&job, step).map_err(ApiError::internal)?;
+		let root = job.dataset.root;
+		let key = crate::store::dataset_key(&root.0, job.program.batch_size);
+		let store = manager.store();
+		let (hash, siblings) =
+			store.dataset_proof(&key, leaves, index).map_err(ApiError::internal)?.ok_or_else(|| {
+				ApiError::busy(
+					StatusCode::SERVICE_UNAVAILABLE,
+					format!("the dataset tree of job {} is being built; retry later", job.id),
+					10,
+				)
+			})?;
+		if hash != minibatch.hash() {
+			return Err(ApiError::internal("the kept dataset tree does not match the dataset"));
+		}
+		Ok(Json(MinibatchProof {
+			step,
+			index,
+			minibatch: HexBytes(minibatch.encode()),
+			hash: HexHash(hash),
+			proof: siblings.into_iter().map(HexHash).collect(),
+			leaves,
+			dataset_root: root,
 		}))
 	})
 	.await

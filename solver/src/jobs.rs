@@ -5,7 +5,7 @@ use crate::{
 	backend::Backend,
 	datasets::Datasets,
 	metrics::Metrics,
-	store::Store,
+	store::{dataset_key, Store},
 	types::{HexHash, JobRecord, JobResult, JobState, JobStatus, SubmitJob},
 };
 use aichain_engine::{fixed::Fixed, Dataset, Schedule, State};
@@ -144,8 +144,9 @@ impl Manager {
 		}
 	}
 
-	/// Keep the trace trees of completed jobs that lack one (a store written by an older
-	/// version of the service), in the background, once; until then their proofs answer 503.
+	/// Keep the trace and dataset trees of completed jobs that lack one (a store written by an
+	/// older version of the service), in the background, once; until then their proofs answer
+	/// 503.
 	pub fn keep_missing_trees(self: &Arc<Self>) {
 		let this = self.clone();
 		let spawned = std::thread::Builder::new().name("trace-trees".into()).spawn(move || {
@@ -155,6 +156,10 @@ impl Manager {
 			};
 			for job in jobs.iter().filter(|j| j.state == JobState::Completed) {
 				let steps = job.program.steps;
+				let dataset_kept = this.dataset_of(job).and_then(|d| this.keep_dataset_tree(job, &d));
+				if let Err(e) = dataset_kept {
+					tracing::error!("job {}: dataset tree: {e}", job.id);
+				}
 				if this.store.has_tree(&job.id, steps).unwrap_or(true) {
 					continue;
 				}
@@ -340,6 +345,36 @@ impl Manager {
 		}
 	}
 
+	/// Keep the commitment tree of `job`'s dataset, unless it is kept already.
+	fn keep_dataset_tree(&self, job: &JobRecord, dataset: &Dataset) -> Result<(), String> {
+		let batch_size = job.program.batch_size;
+		let key = dataset_key(&job.dataset.root.0, batch_size);
+		if self.store.has_dataset_tree(&key, dataset.batches(batch_size))? {
+			return Ok(());
+		}
+		let started = Instant::now();
+		let root = self.store.keep_dataset_tree(&key, &dataset.minibatch_hashes(batch_size))?;
+		if root != job.dataset.root.0 {
+			return Err(format!("job {}: its dataset does not give the root it names", job.id));
+		}
+		tracing::debug!("job {}: dataset tree kept in {:.1?}", job.id, started.elapsed());
+		Ok(())
+	}
+
+	/// The minibatch step `step` of `job` trains on: its index, the minibatch, and the number
+	/// of minibatches in the dataset.
+	pub fn minibatch_at(
+		&self,
+		job: &JobRecord,
+		step: u32,
+	) -> Result<(u32, aichain_engine::Minibatch, u32), String> {
+		let dataset = self.dataset_of(job)?;
+		let (index, minibatch) = Schedule::new(&job.program, &dataset)
+			.minibatch_for_step(&dataset, step)
+			.ok_or_else(|| format!("no minibatch for step {step} of job {}", job.id))?;
+		Ok((index, minibatch, dataset.batches(job.program.batch_size)))
+	}
+
 	/// The job's dataset from the verified cache.
 	fn dataset_of(&self, job: &JobRecord) -> Result<Arc<Dataset>, String> {
 		self.datasets
@@ -434,9 +469,11 @@ impl Manager {
 			}
 		}
 		// The trace's Merkle tree is kept: proofs are then point reads, however long the trace.
+		// So is the dataset's, for minibatch proofs.
 		let started = Instant::now();
 		let trace_root = self.store.build_tree(&job.id, program.steps)?;
 		tracing::debug!("job {}: trace tree built in {:.1?}", job.id, started.elapsed());
+		self.keep_dataset_tree(job, &dataset)?;
 		Ok(JobResult {
 			model_hash: HexHash(state.model_hash()),
 			trace_root: HexHash(trace_root),

@@ -6,7 +6,9 @@
 //!
 //! Once a job completes, the inner levels of its trace's Merkle tree are kept ([`Store::build_tree`],
 //! streamed level by level in bounded memory), so that a step's inclusion proof is a couple of
-//! dozen point reads ([`Store::proof`]) however long the trace: no request loads the trace.
+//! dozen point reads ([`Store::proof`]) however long the trace: no request loads the trace. The
+//! same is kept of the commitment of each dataset a job trained on (one tree per dataset root and
+//! batch size, [`Store::keep_dataset_tree`]), for minibatch proofs ([`Store::dataset_proof`]).
 
 use crate::types::JobRecord;
 use aichain_engine::{trace::blake2_256, Hash};
@@ -22,6 +24,11 @@ const CHECKPOINTS: TableDefinition<(&str, u32), &[u8]> = TableDefinition::new("c
 /// (job id, level ≥ 1, index) → inner node of the trace's Merkle tree. Level 0 (the hashed
 /// leaves) is computed from [`HASHES`]; the top level holds the root alone.
 const TREE: TableDefinition<(&str, u8, u32), &[u8]> = TableDefinition::new("trace_tree");
+/// (dataset key, index) → hash of minibatch `index` of a dataset cut at a batch size: the
+/// leaves of the dataset's commitment ([`dataset_key`]).
+const DATASET_LEAVES: TableDefinition<(&str, u32), &[u8]> = TableDefinition::new("dataset_leaves");
+/// (dataset key, level ≥ 1, index) → inner node of a dataset commitment's Merkle tree.
+const DATASET_TREE: TableDefinition<(&str, u8, u32), &[u8]> = TableDefinition::new("dataset_tree");
 /// Counters (`next_job`).
 const META: TableDefinition<&str, u64> = TableDefinition::new("meta");
 
@@ -46,6 +53,8 @@ impl Store {
 		tx.open_table(HASHES).map_err(err)?;
 		tx.open_table(CHECKPOINTS).map_err(err)?;
 		tx.open_table(TREE).map_err(err)?;
+		tx.open_table(DATASET_LEAVES).map_err(err)?;
+		tx.open_table(DATASET_TREE).map_err(err)?;
 		tx.open_table(META).map_err(err)?;
 		tx.commit().map_err(err)?;
 		Ok(Self { db })
@@ -143,13 +152,28 @@ impl Store {
 	/// writes [`TREE_CHUNK`] nodes at a time: memory stays small for any trace. Building again
 	/// overwrites the same nodes with the same values.
 	pub fn build_tree(&self, id: &str, leaves: u32) -> StoreResult<Hash> {
+		let tx = self.db.begin_write().map_err(err)?;
+		let root = Self::build_levels(&tx, HASHES, TREE, 1, id, leaves)?;
+		tx.commit().map_err(err)?;
+		Ok(root)
+	}
+
+	/// Build the inner levels of the tree over leaves `offset..offset + leaves` of `key` in
+	/// `leaf_table` into `tree_table`; returns the root.
+	fn build_levels(
+		tx: &redb::WriteTransaction,
+		leaf_table: TableDefinition<(&str, u32), &[u8]>,
+		tree_table: TableDefinition<(&str, u8, u32), &[u8]>,
+		offset: u32,
+		id: &str,
+		leaves: u32,
+	) -> StoreResult<Hash> {
 		if leaves == 0 {
 			return Ok([0; 32]);
 		}
-		let tx = self.db.begin_write().map_err(err)?;
 		let root = {
-			let hashes = tx.open_table(HASHES).map_err(err)?;
-			let mut tree = tx.open_table(TREE).map_err(err)?;
+			let hashes = tx.open_table(leaf_table).map_err(err)?;
+			let mut tree = tx.open_table(tree_table).map_err(err)?;
 			let mut len = leaves;
 			let mut level = 0u8;
 			while len > 1 {
@@ -157,7 +181,7 @@ impl Store {
 				while start < len {
 					let end = start.saturating_add(TREE_CHUNK).min(len);
 					let nodes = if level == 0 {
-						Self::leaf_nodes(&hashes, id, start, end)?
+						Self::leaf_nodes(&hashes, offset, id, start, end)?
 					} else {
 						Self::tree_nodes(&tree, id, level, start, end)?
 					};
@@ -181,39 +205,39 @@ impl Store {
 				level += 1;
 			}
 			if level == 0 {
-				Self::leaf_nodes(&hashes, id, 0, 1)?[0]
+				Self::leaf_nodes(&hashes, offset, id, 0, 1)?[0]
 			} else {
 				Self::tree_nodes(&tree, id, level, 0, 1)?[0]
 			}
 		};
-		tx.commit().map_err(err)?;
 		Ok(root)
 	}
 
-	/// Level-0 nodes `start..end`: the step hashes hashed as leaves.
+	/// Level-0 nodes `start..end` (leaf `i` stored at key `offset + i`), hashed as leaves.
 	fn leaf_nodes(
 		hashes: &impl ReadableTable<(&'static str, u32), &'static [u8]>,
+		offset: u32,
 		id: &str,
 		start: u32,
 		end: u32,
 	) -> StoreResult<Vec<Hash>> {
 		let mut out = Vec::with_capacity((end - start) as usize);
-		for entry in hashes.range((id, start + 1)..=(id, end)).map_err(err)? {
+		for entry in hashes.range((id, start + offset)..(id, end + offset)).map_err(err)? {
 			let (k, v) = entry.map_err(err)?;
-			if k.value().1 != start + 1 + out.len() as u32 {
-				return Err(err(format!("missing hash of step {} of job {id}", start + 1)));
+			if k.value().1 != start + offset + out.len() as u32 {
+				return Err(err(format!("missing leaf {} of {id}", start + offset + out.len() as u32)));
 			}
 			out.push(blake2_256(v.value()));
 		}
 		if out.len() != (end - start) as usize {
-			return Err(err(format!("job {id} lacks step hashes in {}..={end}", start + 1)));
+			return Err(err(format!("{id} lacks leaves in {}..{}", start + offset, end + offset)));
 		}
 		Ok(out)
 	}
 
 	/// Nodes `start..end` of tree level `level` ≥ 1.
 	fn tree_nodes(
-		tree: &Table<(&'static str, u8, u32), &'static [u8]>,
+		tree: &impl ReadableTable<(&'static str, u8, u32), &'static [u8]>,
 		id: &str,
 		level: u8,
 		start: u32,
@@ -251,19 +275,36 @@ impl Store {
 	) -> StoreResult<Option<(Hash, Vec<Hash>)>> {
 		let index =
 			step.checked_sub(1).filter(|i| *i < leaves).ok_or_else(|| err("no such step"))?;
+		self.proof_in(HASHES, TREE, 1, id, leaves, index)
+	}
+
+	/// Leaf `index` (stored at key `offset + index` of `leaf_table`) of the tree over `leaves`
+	/// leaves of `id` kept in `tree_table`, and its siblings from the leaf level up; `Ok(None)`
+	/// if the tree was not built.
+	fn proof_in(
+		&self,
+		leaf_table: TableDefinition<(&str, u32), &[u8]>,
+		tree_table: TableDefinition<(&str, u8, u32), &[u8]>,
+		offset: u32,
+		id: &str,
+		leaves: u32,
+		index: u32,
+	) -> StoreResult<Option<(Hash, Vec<Hash>)>> {
 		let tx = self.db.begin_read().map_err(err)?;
-		let hashes = tx.open_table(HASHES).map_err(err)?;
-		let tree = tx.open_table(TREE).map_err(err)?;
-		let hash_of = |step: u32| -> StoreResult<Hash> {
-			hashes
-				.get((id, step))
-				.map_err(err)?
-				.ok_or_else(|| err(format!("missing hash of step {step} of job {id}")))?
-				.value()
-				.try_into()
-				.map_err(|_| err("corrupt hash"))
+		let hashes = tx.open_table(leaf_table).map_err(err)?;
+		let tree = tx.open_table(tree_table).map_err(err)?;
+		let hash_of = |index: u32| -> StoreResult<Option<Hash>> {
+			let Some(v) = hashes.get((id, index + offset)).map_err(err)? else { return Ok(None) };
+			v.value().try_into().map(Some).map_err(|_| err("corrupt hash"))
+		};
+		let leaf = |index: u32| -> StoreResult<Hash> {
+			hash_of(index)?.ok_or_else(|| err(format!("missing leaf {} of {id}", index + offset)))
 		};
 		if leaves > 1 && tree.get((id, 1u8, 0u32)).map_err(err)?.is_none() {
+			return Ok(None);
+		}
+		if hash_of(index)?.is_none() && offset == 0 {
+			// A dataset tree not kept (its leaves are written with it).
 			return Ok(None);
 		}
 		let mut siblings = Vec::new();
@@ -272,7 +313,7 @@ impl Store {
 			let sibling = at ^ 1;
 			if sibling < len {
 				siblings.push(if level == 0 {
-					blake2_256(&hash_of(sibling + 1)?)
+					blake2_256(&leaf(sibling)?)
 				} else {
 					tree.get((id, level, sibling))
 						.map_err(err)?
@@ -286,12 +327,57 @@ impl Store {
 			len = len.div_ceil(2);
 			level += 1;
 		}
-		Ok(Some((hash_of(step)?, siblings)))
+		Ok(Some((leaf(index)?, siblings)))
+	}
+
+	/// Keep the commitment tree of a dataset cut into minibatches whose hashes are
+	/// `minibatch_hashes` (in order), under `key` ([`dataset_key`]); returns its root. Keeping
+	/// it again rewrites the same values.
+	pub fn keep_dataset_tree(&self, key: &str, minibatch_hashes: &[Hash]) -> StoreResult<Hash> {
+		let leaves = u32::try_from(minibatch_hashes.len()).map_err(err)?;
+		let tx = self.db.begin_write().map_err(err)?;
+		{
+			let mut table = tx.open_table(DATASET_LEAVES).map_err(err)?;
+			for (i, hash) in minibatch_hashes.iter().enumerate() {
+				table.insert((key, i as u32), hash.as_slice()).map_err(err)?;
+			}
+		}
+		let root = Self::build_levels(&tx, DATASET_LEAVES, DATASET_TREE, 0, key, leaves)?;
+		tx.commit().map_err(err)?;
+		Ok(root)
+	}
+
+	/// Whether the commitment tree of dataset `key` with `leaves` minibatches was kept.
+	pub fn has_dataset_tree(&self, key: &str, leaves: u32) -> StoreResult<bool> {
+		let tx = self.db.begin_read().map_err(err)?;
+		let table = tx.open_table(DATASET_LEAVES).map_err(err)?;
+		let last = leaves.checked_sub(1).map(|i| table.get((key, i))).transpose().map_err(err)?;
+		Ok(last.flatten().is_some())
+	}
+
+	/// The hash of minibatch `index` of dataset `key` (with `leaves` minibatches) and its
+	/// inclusion proof against the dataset root, from the kept tree; `Ok(None)` if not kept.
+	pub fn dataset_proof(
+		&self,
+		key: &str,
+		leaves: u32,
+		index: u32,
+	) -> StoreResult<Option<(Hash, Vec<Hash>)>> {
+		if index >= leaves {
+			return Err(err("no such minibatch"));
+		}
+		self.proof_in(DATASET_LEAVES, DATASET_TREE, 0, key, leaves, index)
 	}
 }
 
 /// Tree nodes read and written at a time while building (2 MiB of hashes).
 pub const TREE_CHUNK: u32 = 1 << 16;
+
+/// The store's key of the commitment of the dataset with root `root` cut into minibatches of
+/// `batch_size` samples.
+pub fn dataset_key(root: &Hash, batch_size: u32) -> String {
+	format!("{}/{batch_size}", hex::encode(root))
+}
 
 #[cfg(test)]
 mod tests {
@@ -341,6 +427,31 @@ mod tests {
 					(hashes[step as usize - 1], expected.siblings.to_vec())
 				);
 			}
+		}
+		let _ = std::fs::remove_dir_all(&dir);
+	}
+
+	#[test]
+	fn kept_dataset_tree_gives_the_engines_root_and_proofs() {
+		let dir = std::env::temp_dir().join(format!("aichain-store-dtest-{}", std::process::id()));
+		std::fs::create_dir_all(&dir).unwrap();
+		let store = Store::open(&dir.join("jobs.redb")).unwrap();
+		for leaves in (1..=19u32).chain([TREE_CHUNK + 5]) {
+			let key = dataset_key(&[leaves as u8; 32], 7);
+			let hashes: Vec<Hash> =
+				(0..leaves).map(|i| blake2_256(&[7, leaves, i].map(u32::to_le_bytes).concat())).collect();
+			assert!(!store.has_dataset_tree(&key, leaves).unwrap());
+			assert!(store.dataset_proof(&key, leaves, 0).unwrap().is_none());
+			assert_eq!(store.keep_dataset_tree(&key, &hashes).unwrap(), trace::merkle_root(&hashes));
+			assert!(store.has_dataset_tree(&key, leaves).unwrap());
+			let root = trace::merkle_root(&hashes);
+			for index in [0, leaves / 2, leaves - 1] {
+				let (hash, siblings) = store.dataset_proof(&key, leaves, index).unwrap().unwrap();
+				let expected = trace::merkle_proof(&hashes, index).unwrap();
+				assert_eq!((hash, &siblings), (hashes[index as usize], &expected.siblings.to_vec()));
+				assert!(trace::verify_proof(&root, leaves, index, hash, &expected));
+			}
+			assert!(store.dataset_proof(&key, leaves, leaves).is_err());
 		}
 		let _ = std::fs::remove_dir_all(&dir);
 	}

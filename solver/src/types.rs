@@ -229,6 +229,27 @@ pub struct StateAt {
 	pub state: HexBytes,
 }
 
+/// `GET /jobs/{id}/steps/{step}/minibatch` answer: the minibatch step `step` trains on, and
+/// its inclusion proof against the dataset's commitment (the root the job names, over the
+/// dataset cut at the program's batch size).
+#[derive(Clone, Debug, Serialize, Deserialize)]
+pub struct MinibatchProof {
+	/// The step (1-based).
+	pub step: u32,
+	/// Index of the minibatch in the dataset (the engine's per-epoch order picks it).
+	pub index: u32,
+	/// SCALE-encoded [`aichain_engine::Minibatch`].
+	pub minibatch: HexBytes,
+	/// Its hash: leaf `index` of the commitment.
+	pub hash: HexHash,
+	/// Merkle siblings from the leaf up ([`aichain_engine::trace::verify_proof`]).
+	pub proof: Vec<HexHash>,
+	/// Number of leaves (minibatches).
+	pub leaves: u32,
+	/// The dataset root the proof leads to.
+	pub dataset_root: HexHash,
+}
+
 /// Error answer of every endpoint.
 #[derive(Clone, Debug, Serialize, Deserialize)]
 pub struct ErrorBody {
