@@ -480,8 +480,10 @@ async fn minibatch_at(
 		let root = job.dataset.root;
 		let key = crate::store::dataset_key(&root.0, job.program.batch_size);
 		let store = manager.store();
-		let (hash, siblings) =
-			store.dataset_proof(&key, leaves, index).map_err(ApiError::internal)?.ok_or_else(|| {
+		let (hash, siblings) = store
+			.dataset_proof(&key, leaves, index)
+			.map_err(ApiError::internal)?
+			.ok_or_else(|| {
 				ApiError::busy(
 					StatusCode::SERVICE_UNAVAILABLE,
 					format!("the dataset tree of job {} is being built; retry later", job.id),

@@ -156,7 +156,8 @@ impl Manager {
 			};
 			for job in jobs.iter().filter(|j| j.state == JobState::Completed) {
 				let steps = job.program.steps;
-				let dataset_kept = this.dataset_of(job).and_then(|d| this.keep_dataset_tree(job, &d));
+				let dataset_kept =
+					this.dataset_of(job).and_then(|d| this.keep_dataset_tree(job, &d));
 				if let Err(e) = dataset_kept {
 					tracing::error!("job {}: dataset tree: {e}", job.id);
 				}

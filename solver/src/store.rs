@@ -12,7 +12,7 @@
 
 use crate::types::JobRecord;
 use aichain_engine::{trace::blake2_256, Hash};
-use redb::{Database, ReadableTable, Table, TableDefinition};
+use redb::{Database, ReadableTable, TableDefinition};
 use std::path::Path;
 
 /// Job id → JSON [`JobRecord`].
@@ -225,7 +225,10 @@ impl Store {
 		for entry in hashes.range((id, start + offset)..(id, end + offset)).map_err(err)? {
 			let (k, v) = entry.map_err(err)?;
 			if k.value().1 != start + offset + out.len() as u32 {
-				return Err(err(format!("missing leaf {} of {id}", start + offset + out.len() as u32)));
+				return Err(err(format!(
+					"missing leaf {} of {id}",
+					start + offset + out.len() as u32
+				)));
 			}
 			out.push(blake2_256(v.value()));
 		}
@@ -437,18 +440,25 @@ mod tests {
 		std::fs::create_dir_all(&dir).unwrap();
 		let store = Store::open(&dir.join("jobs.redb")).unwrap();
 		for leaves in (1..=19u32).chain([TREE_CHUNK + 5]) {
-			let key = dataset_key(&[leaves as u8; 32], 7);
-			let hashes: Vec<Hash> =
-				(0..leaves).map(|i| blake2_256(&[7, leaves, i].map(u32::to_le_bytes).concat())).collect();
+			let key = dataset_key(&blake2_256(&leaves.to_le_bytes()), 7);
+			let hashes: Vec<Hash> = (0..leaves)
+				.map(|i| blake2_256(&[7, leaves, i].map(u32::to_le_bytes).concat()))
+				.collect();
 			assert!(!store.has_dataset_tree(&key, leaves).unwrap());
 			assert!(store.dataset_proof(&key, leaves, 0).unwrap().is_none());
-			assert_eq!(store.keep_dataset_tree(&key, &hashes).unwrap(), trace::merkle_root(&hashes));
+			assert_eq!(
+				store.keep_dataset_tree(&key, &hashes).unwrap(),
+				trace::merkle_root(&hashes)
+			);
 			assert!(store.has_dataset_tree(&key, leaves).unwrap());
 			let root = trace::merkle_root(&hashes);
 			for index in [0, leaves / 2, leaves - 1] {
 				let (hash, siblings) = store.dataset_proof(&key, leaves, index).unwrap().unwrap();
 				let expected = trace::merkle_proof(&hashes, index).unwrap();
-				assert_eq!((hash, &siblings), (hashes[index as usize], &expected.siblings.to_vec()));
+				assert_eq!(
+					(hash, &siblings),
+					(hashes[index as usize], &expected.siblings.to_vec())
+				);
 				assert!(trace::verify_proof(&root, leaves, index, hash, &expected));
 			}
 			assert!(store.dataset_proof(&key, leaves, leaves).is_err());

@@ -258,14 +258,24 @@ fn digits_job_runs_and_its_trace_is_reproducible() {
 	let (status, mb) = solver.get("/jobs/digits-1/steps/237/minibatch");
 	assert_eq!(status, 200, "{mb}");
 	let minibatch = Minibatch::decode(&mut decode_bytes(&mb["minibatch"]).as_slice()).unwrap();
-	let (index, expected) = Schedule::new(&program, &train).minibatch_for_step(&train, 237).unwrap();
+	let (index, expected) =
+		Schedule::new(&program, &train).minibatch_for_step(&train, 237).unwrap();
 	assert_eq!((mb["index"].as_u64(), &minibatch), (Some(u64::from(index)), &expected));
 	let commitment = train.commitment(program.batch_size);
-	assert_eq!((mb["leaves"].as_u64(), &mb["dataset_root"]), (Some(u64::from(commitment.batches)), &json!(hex(&commitment.root))));
+	assert_eq!(
+		(mb["leaves"].as_u64(), &mb["dataset_root"]),
+		(Some(u64::from(commitment.batches)), &json!(hex(&commitment.root)))
+	);
 	assert_eq!(mb["hash"], hex(&minibatch.hash()));
 	let siblings: Vec<[u8; 32]> = mb["proof"].as_array().unwrap().iter().map(decode_hash).collect();
 	let merkle = MerkleProof { siblings: siblings.try_into().unwrap() };
-	assert!(trace::verify_proof(&commitment.root, commitment.batches, index, minibatch.hash(), &merkle));
+	assert!(trace::verify_proof(
+		&commitment.root,
+		commitment.batches,
+		index,
+		minibatch.hash(),
+		&merkle
+	));
 	assert_eq!(solver.get("/jobs/digits-1/steps/601/minibatch").0, 400);
 	assert_eq!(solver.get("/jobs/digits-1/steps/0/minibatch").0, 400);
 
