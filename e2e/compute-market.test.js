@@ -119,7 +119,7 @@ test('a training task from quote to payout, every balance to the unit', async ()
   // Dave submits it; the quoted fee goes into escrow.
   const daveTotal0 = await total(api, dave.address);
   const best = (await api.rpc.chain.getHeader()).number.toNumber();
-  const dataset = { root: '0x' + '11'.repeat(32), url: 'http://127.0.0.1:8420/datasets/digits.aids' };
+  const dataset = { root: '0x' + '11'.repeat(32), url: 'http://127.0.0.1:8420/datasets/digits.aids', batches: 44 };
   const sub = await sendAndFinalize(
     api.tx.compute.submitTask(PROGRAM, dataset, 'Cpu', best + 200, fee),
     dave,

@@ -43,6 +43,7 @@ async function startSolver() {
     'dataset', 'root', join(datasets, 'digits-train.aids'), '--batch-size', '32',
   ]).toString();
   const root = rootOut.match(/0x[0-9a-f]{64}/)[0];
+  const batches = Number(rootOut.match(/(\d+) minibatches/)[1]);
   const port = await freePort();
   const controlPort = await freePort();
   // The public listener is what verifiers read (Ferdie's on-chain endpoint); the control
@@ -63,7 +64,7 @@ async function startSolver() {
     await new Promise((r) => setTimeout(r, 100));
   }
   const control = `http://127.0.0.1:${controlPort}`;
-  return { url, control, root, logs: () => logs, stop: () => child.kill('SIGKILL') };
+  return { url, control, root, batches, logs: () => logs, stop: () => child.kill('SIGKILL') };
 }
 
 before(async () => {
@@ -141,7 +142,7 @@ test('a training job goes from submission to payout through the offchain workers
   const daveBefore = await free(api, dave.address);
   const t0 = Date.now();
   const sub = await sendAndFinalize(
-    api.tx.compute.submitTask(PROGRAM, { root: solver.root, url: 'digits-train.aids' }, 'Cpu', best + 300,
+    api.tx.compute.submitTask(PROGRAM, { root: solver.root, url: 'digits-train.aids', batches: solver.batches }, 'Cpu', best + 300,
       quote.fee.toBigInt() * 2n),
     dave,
   );
@@ -205,7 +206,7 @@ test('a training job goes from submission to payout through the offchain workers
   // cost to Ferdie; with no other solver it waits, and its submitter can cancel it.
   const stakeBefore = (await api.call.computeApi.solver(ferdie.address)).unwrap().stake.toBigInt();
   const wrong = await sendAndFinalize(
-    api.tx.compute.submitTask(PROGRAM, { root: '0x' + '44'.repeat(32), url: 'digits-train.aids' }, 'Cpu',
+    api.tx.compute.submitTask(PROGRAM, { root: '0x' + '44'.repeat(32), url: 'digits-train.aids', batches: solver.batches }, 'Cpu',
       (await api.rpc.chain.getHeader()).number.toNumber() + 300, quote.fee.toBigInt() * 2n),
     dave,
   );

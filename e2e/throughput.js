@@ -53,7 +53,7 @@ const NODE_ARGS = [
   '--pool-kbytes', String(Math.max(20_480, COUNT)),
   ...opts['node-arg'],
 ];
-const DATASET = { root: '0x' + '11'.repeat(32), url: 'https://example.org/digits.aids' };
+const DATASET = { root: '0x' + '11'.repeat(32), url: 'https://example.org/digits.aids', batches: 44 };
 
 const log = (...a) => console.log(...a);
 const sleep = (ms) => new Promise((r) => setTimeout(r, ms));

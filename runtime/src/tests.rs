@@ -449,6 +449,7 @@ fn compute_submit_task_weight_and_tasks_per_block() {
 		dataset: DatasetRef {
 			root: Default::default(),
 			url: BoundedVec::truncate_from(b"https://example.org/digits.aids".to_vec()),
+			batches: 56,
 		},
 		hardware: HardwareClass::Gpu,
 		deadline: 1_000,
@@ -570,6 +571,7 @@ fn submit_tiny_task(who: &AccountId) -> sp_runtime::DispatchResult {
 	let dataset = DatasetRef {
 		root: Default::default(),
 		url: BoundedVec::truncate_from(b"http://x/d".to_vec()),
+		batches: 1,
 	};
 	pallet_compute::Pallet::<Runtime>::submit_task(
 		RuntimeOrigin::signed(who.clone()),

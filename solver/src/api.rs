@@ -215,7 +215,9 @@ impl From<DatasetError> for ApiError {
 			},
 			DatasetError::Forbidden(_) => (StatusCode::FORBIDDEN, "dataset_unreachable"),
 			DatasetError::Invalid(_) => (StatusCode::UNPROCESSABLE_ENTITY, "dataset_invalid"),
-			DatasetError::Mismatch { .. } => (StatusCode::UNPROCESSABLE_ENTITY, "root_mismatch"),
+			DatasetError::Mismatch { .. } | DatasetError::CountMismatch { .. } => {
+				(StatusCode::UNPROCESSABLE_ENTITY, "root_mismatch")
+			},
 			DatasetError::Busy => {
 				return Self::busy(StatusCode::SERVICE_UNAVAILABLE, e.to_string(), 5)
 			},

@@ -40,6 +40,13 @@ pub enum DatasetError {
 		/// The root of the data we got.
 		actual: Hash,
 	},
+	/// The dataset has another number of minibatches than the job names (422).
+	CountMismatch {
+		/// The count the job names.
+		expected: u32,
+		/// The dataset's count at the program's batch size.
+		actual: u32,
+	},
 }
 
 impl std::fmt::Display for DatasetError {
@@ -58,6 +65,10 @@ impl std::fmt::Display for DatasetError {
 				"dataset hash mismatch: the job names root 0x{} but the data has root 0x{} for this batch size",
 				hex::encode(expected),
 				hex::encode(actual)
+			),
+			Self::CountMismatch { expected, actual } => write!(
+				f,
+				"dataset minibatch count mismatch: the job names {expected} but the data has {actual} for this batch size"
 			),
 		}
 	}
@@ -182,6 +193,24 @@ impl Datasets {
 	/// Resolve a job's dataset: cached, or read from `path`, or fetched from `url`; then check it
 	/// against the program and the named root, and cache it.
 	pub async fn resolve(
+		self: &Arc<Self>,
+		reference: &DatasetRef,
+		program: &Program,
+	) -> Result<Arc<Dataset>, DatasetError> {
+		let dataset = self.resolve_root(reference, program).await?;
+		match reference.batches {
+			Some(expected) if expected != dataset.batches(program.batch_size) => {
+				Err(DatasetError::CountMismatch {
+					expected,
+					actual: dataset.batches(program.batch_size),
+				})
+			},
+			_ => Ok(dataset),
+		}
+	}
+
+	/// [`Self::resolve`] but for the minibatch count.
+	async fn resolve_root(
 		self: &Arc<Self>,
 		reference: &DatasetRef,
 		program: &Program,

@@ -401,7 +401,7 @@ mod tests {
 			let job = JobRecord {
 				id: id.clone(),
 				program: aichain_engine_tests::digits_program(leaves),
-				dataset: DatasetRef { root: HexHash([0; 32]), path: None, url: None },
+				dataset: DatasetRef { root: HexHash([0; 32]), path: None, url: None, batches: None },
 				work_units: 0,
 				state: JobState::Running,
 				checkpoint_step: leaves,

@@ -61,6 +61,10 @@ pub struct DatasetRef {
 	/// File name inside the solver's `--dataset-dir`.
 	#[serde(default, skip_serializing_if = "Option::is_none")]
 	pub path: Option<String>,
+	/// Number of minibatches at the program's batch size (the commitment's leaves), when the
+	/// job names it (the chain does): a dataset with another count is refused like a wrong root.
+	#[serde(default, skip_serializing_if = "Option::is_none")]
+	pub batches: Option<u32>,
 }
 
 /// `POST /jobs` body.

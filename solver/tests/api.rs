@@ -388,6 +388,13 @@ fn bad_requests_get_clear_client_errors() {
 	big["dataset"]["path"] = json!("big.aids");
 	expect(solver.post("/jobs", &big), 413, "larger than");
 
+	// The right root with another minibatch count (what a task names on-chain): refused alike
+	// (this caches the dataset, so it comes after the checks of its source).
+	let mut count = good.clone();
+	count["dataset"]["batches"] = json!(3);
+	expect(solver.post("/jobs", &count), 422, "minibatch count mismatch");
+	assert_eq!(code(solver.post("/jobs", &count)), (422, json!("root_mismatch")));
+
 	// One job training, one waiting: the next is refused until the queue drains.
 	let long = digits_program(200_000);
 	let (status, _) = solver

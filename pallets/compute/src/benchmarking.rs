@@ -98,7 +98,13 @@ fn program() -> Program {
 
 fn dataset<T: Config>() -> DatasetRefOf<T> {
 	let url = alloc::vec![b'x'; T::MaxUrlLen::get() as usize];
-	DatasetRef { root: H256::repeat_byte(7), url: BoundedVec::truncate_from(url) }
+	DatasetRef {
+		root: H256::repeat_byte(7),
+		url: BoundedVec::truncate_from(url),
+		// As many minibatches as a task may name at the benchmark program's batch size (32).
+		batches: (aichain_engine::dataset::MAX_SAMPLES / 32)
+			.min(aichain_engine::dataset::MAX_TASK_BATCHES),
+	}
 }
 
 fn deadline<T: Config>() -> BlockNumberFor<T> {

@@ -157,6 +157,14 @@ impl<T: Config> Pallet<T> {
 			QuoteError::Overflow => Error::<T>::FeeOverflow,
 		})?;
 		ensure!(quote.fee <= max_fee, Error::<T>::FeeAboveMax);
+		// The referee must be able to find and check the minibatch of any step.
+		let samples = u64::from(dataset.batches).saturating_mul(u64::from(program.batch_size));
+		ensure!(
+			dataset.batches >= 1 &&
+				dataset.batches <= aichain_engine::dataset::MAX_TASK_BATCHES &&
+				samples <= u64::from(aichain_engine::dataset::MAX_SAMPLES),
+			Error::<T>::BadDatasetSize
+		);
 		let params = Params::<T>::get();
 		let now = frame_system::Pallet::<T>::block_number();
 		ensure!(deadline >= now.saturating_add(params.min_deadline), Error::<T>::DeadlineTooSoon);

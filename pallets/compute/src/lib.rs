@@ -156,7 +156,8 @@ pub mod pallet {
 	use frame_system::pallet_prelude::*;
 
 	/// The in-code storage version.
-	/// Version 1: stakes, fees and deposits lie in escrow ([`crate::migrations::v1`]).
+	/// Version 1: stakes, fees and deposits lie in escrow, and a task's dataset names its
+	/// minibatch count ([`crate::migrations::v1`]).
 	const STORAGE_VERSION: StorageVersion = StorageVersion::new(1);
 
 	#[pallet::pallet]
@@ -668,8 +669,8 @@ pub mod pallet {
 		SolverBusy,
 		/// The program breaks a limit of the training engine: 1–4,096 inputs and units per
 		/// layer, at most 8 hidden layers, 2–1,024 classes, batch 1–1,024, 1–10,000,000 steps,
-		/// learning rate in (0, 1], momentum in [0, 1), at most 262,144 parameters and 50,000,000
-		/// work units per step.
+		/// learning rate in (0, 1], momentum in [0, 1), at most 262,144 parameters, 50,000,000
+		/// work units per step and 262,144 input values per minibatch (batch × inputs).
 		InvalidProgram,
 		/// The fee does not fit the balance type.
 		FeeOverflow,
@@ -714,6 +715,10 @@ pub mod pallet {
 		/// An offchain report for a heartbeat period that is not the current one, or for a
 		/// period the solver was already seen in.
 		StaleReport,
+		/// The dataset names no minibatch, more than
+		/// [`aichain_engine::dataset::MAX_TASK_BATCHES`], or more samples than a dataset holds
+		/// ([`aichain_engine::dataset::MAX_SAMPLES`]) at the program's batch size.
+		BadDatasetSize,
 	}
 
 	#[pallet::genesis_config]

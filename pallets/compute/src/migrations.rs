@@ -1,19 +1,21 @@
 //! Storage migrations of the compute market, in the runtime's `Migrations`.
 
 /// Version 0 to 1: stakes, fees and deposits move from their owners' accounts into the market's
-/// escrow account ([`crate::Pallet::escrow_account`]), held there under the same reasons.
+/// escrow account ([`crate::Pallet::escrow_account`]), held there under the same reasons; and a
+/// task's dataset reference gains its minibatch count ([`crate::DatasetRef::batches`]).
 ///
 /// Version 0 held them on the owners' accounts, where FRAME counts them towards a lock: a
 /// vesting account could move locked tokens while a hold covered them, and a payout out of the
-/// hold then left it below its lock. Storage types are unchanged; only where the funds lie
-/// moves.
+/// hold then left it below its lock. Tasks stored by version 0 get a minibatch count of 0,
+/// "unknown": no rule checked one for them, and a dispute cannot derive their minibatches from
+/// the chain alone.
 ///
 /// All or nothing: if the escrow account cannot be given its existential deposit, or any
 /// record's funds are not held on its owner, nothing changes and the storage version stays 0
 /// (the error is logged; the market then refuses new stakes and submissions rather than pay
 /// anyone out of funds that are not in escrow).
 pub mod v1 {
-	use crate::{pallet::*, BalanceOf, HoldReason};
+	use crate::{pallet::*, types::*, BalanceOf, HoldReason, TaskOf};
 	use core::marker::PhantomData;
 	use frame_support::{
 		pallet_prelude::*,
@@ -23,8 +25,98 @@ pub mod v1 {
 			tokens::{Fortitude, Precision, Preservation, Restriction},
 			OnRuntimeUpgrade,
 		},
+		BoundedVec,
 	};
+	use frame_system::pallet_prelude::BlockNumberFor;
 	use sp_runtime::traits::{Saturating, Zero};
+
+	/// A dataset reference as version 0 stored it.
+	#[derive(Encode, Decode, Clone, PartialEq, Debug)]
+	pub struct OldDatasetRef<MaxUrlLen: Get<u32>> {
+		/// Root.
+		pub root: sp_core::H256,
+		/// Location.
+		pub url: BoundedVec<u8, MaxUrlLen>,
+	}
+
+	/// A task as version 0 stored it: as now, with the old dataset reference.
+	#[derive(Encode, Decode)]
+	pub struct OldTask<T: Config> {
+		/// Who pays.
+		pub submitter: T::AccountId,
+		/// What to train.
+		pub program: aichain_engine::Program,
+		/// On what.
+		pub dataset: OldDatasetRef<T::MaxUrlLen>,
+		/// Hardware class.
+		pub hardware: HardwareClass,
+		/// Work units.
+		pub work_units: WorkUnits,
+		/// Fee.
+		pub fee: BalanceOf<T>,
+		/// Deposit.
+		pub deposit: BalanceOf<T>,
+		/// Deadline.
+		pub deadline: BlockNumberFor<T>,
+		/// Submitted at.
+		pub submitted_at: BlockNumberFor<T>,
+		/// Queued at.
+		pub queued_at: BlockNumberFor<T>,
+		/// Excluded solvers.
+		pub excluded: BoundedVec<Exclusion<T::AccountId>, T::MaxExcludedSolvers>,
+		/// Status.
+		pub status: crate::TaskStatusOf<T>,
+	}
+
+	impl<T: Config> OldTask<T> {
+		/// The task as version 1 stores it: its minibatch count unknown (0).
+		pub fn upgrade(self) -> TaskOf<T> {
+			crate::types::Task {
+				submitter: self.submitter,
+				program: self.program,
+				dataset: DatasetRef { root: self.dataset.root, url: self.dataset.url, batches: 0 },
+				hardware: self.hardware,
+				work_units: self.work_units,
+				fee: self.fee,
+				deposit: self.deposit,
+				deadline: self.deadline,
+				submitted_at: self.submitted_at,
+				queued_at: self.queued_at,
+				excluded: self.excluded,
+				status: self.status,
+			}
+		}
+
+		/// A current task as version 0 would have stored it (for tests).
+		pub fn downgrade(task: TaskOf<T>) -> Self {
+			Self {
+				submitter: task.submitter,
+				program: task.program,
+				dataset: OldDatasetRef { root: task.dataset.root, url: task.dataset.url },
+				hardware: task.hardware,
+				work_units: task.work_units,
+				fee: task.fee,
+				deposit: task.deposit,
+				deadline: task.deadline,
+				submitted_at: task.submitted_at,
+				queued_at: task.queued_at,
+				excluded: task.excluded,
+				status: task.status,
+			}
+		}
+	}
+
+	/// The tasks as version 0 stored them; `None` for one that does not decode so.
+	pub fn old_tasks<T: Config>() -> impl Iterator<Item = (TaskId, Option<OldTask<T>>)> {
+		Tasks::<T>::iter_keys().map(|id| {
+			(
+				id,
+				frame_support::storage::unhashed::get::<OldTask<T>>(&Tasks::<T>::hashed_key_for(
+					id,
+				)),
+			)
+		})
+	}
 
 	/// The migration from storage version 0 to 1. `EdSource` pays the escrow account its
 	/// existential deposit where it has none (a funded, liquid account: on aichain, the Testnet
@@ -45,14 +137,17 @@ pub mod v1 {
 		pub issuance: Balance,
 	}
 
-	/// The records' sums, before the move (the escrow holds none of it yet).
+	/// The records' sums: of the tasks as `tasks` gives them (fee, deposit, whether the fee is
+	/// still due), and of the stakes.
 	#[cfg(any(feature = "try-runtime", feature = "std", test))]
-	pub fn committed<T: Config>() -> Committed<BalanceOf<T>> {
+	fn committed<T: Config>(
+		tasks: impl Iterator<Item = (BalanceOf<T>, BalanceOf<T>, bool)>,
+	) -> Committed<BalanceOf<T>> {
 		let mut c = Committed::<BalanceOf<T>>::default();
-		for task in Tasks::<T>::iter_values() {
-			c.deposits = c.deposits.saturating_add(task.deposit);
-			if task.status.holds_fee() {
-				c.fees = c.fees.saturating_add(task.fee);
+		for (fee, deposit, holds_fee) in tasks {
+			c.deposits = c.deposits.saturating_add(deposit);
+			if holds_fee {
+				c.fees = c.fees.saturating_add(fee);
 			}
 		}
 		for solver in Solvers::<T>::iter_values() {
@@ -123,14 +218,24 @@ pub mod v1 {
 			reads.saturating_accrue(4);
 			writes.saturating_accrue(4);
 		};
-		for task in Tasks::<T>::iter_values() {
+		let ids: alloc::vec::Vec<TaskId> = Tasks::<T>::iter_keys().collect();
+		for id in ids {
 			reads.saturating_inc();
+			writes.saturating_inc();
+			let key = Tasks::<T>::hashed_key_for(id);
+			let task = frame_support::storage::unhashed::get::<OldTask<T>>(&key)
+				.ok_or_else(|| {
+					log::error!(target: crate::LOG_TARGET, "migration v1: task {id} does not decode");
+					DispatchError::Other("migration v1: a task does not decode")
+				})?
+				.upgrade();
 			if task.status.holds_fee() {
 				move_hold::<T>(HoldReason::TaskFee, &task.submitter, task.fee)?;
 				count(reads, writes);
 			}
 			move_hold::<T>(HoldReason::TaskDeposit, &task.submitter, task.deposit)?;
 			count(reads, writes);
+			Tasks::<T>::insert(id, task);
 		}
 		for (who, solver) in Solvers::<T>::iter() {
 			reads.saturating_inc();
@@ -195,7 +300,12 @@ pub mod v1 {
 				"migration v1: the escrow already holds funds"
 			);
 		}
-		Ok(committed::<T>())
+		let mut tasks = alloc::vec::Vec::new();
+		for (_, task) in old_tasks::<T>() {
+			let task = task.ok_or("migration v1: a task does not decode as version 0 stored it")?;
+			tasks.push((task.fee, task.deposit, task.status.holds_fee()));
+		}
+		Ok(committed::<T>(tasks.into_iter()))
 	}
 
 	/// After: the escrow holds exactly the records' sums, no owner holds any of it, nothing was
@@ -207,7 +317,14 @@ pub mod v1 {
 		use frame_support::traits::fungible::InspectHold;
 		let escrow = Pallet::<T>::escrow_account();
 		let held = |reason: HoldReason| T::Currency::balance_on_hold(&reason.into(), &escrow);
-		ensure!(committed::<T>() == before, "migration v1: records or issuance changed");
+		let now = committed::<T>(
+			Tasks::<T>::iter_values().map(|t| (t.fee, t.deposit, t.status.holds_fee())),
+		);
+		ensure!(now == before, "migration v1: records or issuance changed, or a task was lost");
+		ensure!(
+			Tasks::<T>::iter_values().all(|t| t.dataset.batches == 0),
+			"migration v1: a task from before the migration names a minibatch count"
+		);
 		ensure!(held(HoldReason::TaskFee) == before.fees, "migration v1: escrowed fees");
 		ensure!(
 			held(HoldReason::TaskDeposit) == before.deposits,
@@ -256,7 +373,8 @@ mod tests {
 		},
 	};
 
-	/// Put a chain back as version 0 left it: every hold on its owner, no escrow account.
+	/// Put a chain back as version 0 left it: every hold on its owner, no escrow account, tasks
+	/// without a minibatch count.
 	fn back_to_v0() {
 		let escrow = Compute::escrow_account();
 		let unescrow = |reason: HoldReason, owner: u64, amount: u64| {
@@ -279,6 +397,13 @@ mod tests {
 		for (who, solver) in Solvers::<Test>::iter() {
 			unescrow(HoldReason::SolverStake, who, solver.stake);
 		}
+		// Tasks in version 0's layout (no minibatch count).
+		for (id, task) in Tasks::<Test>::iter().collect::<Vec<_>>() {
+			frame_support::storage::unhashed::put(
+				&Tasks::<Test>::hashed_key_for(id),
+				&v1::OldTask::<Test>::downgrade(task),
+			);
+		}
 		assert_ok!(<Balances as Mutate<u64>>::transfer(
 			&escrow,
 			&99,
@@ -290,7 +415,7 @@ mod tests {
 	}
 
 	/// A chain with a finished task (its deposit held) and a running one, and a solver.
-	fn v0_chain() -> (TaskId, TaskId) {
+	fn v0_chain() -> (TaskId, TaskId, u64) {
 		register(SOLVER, 1_000, HardwareClass::Cpu);
 		let done = submit(100);
 		let running = submit(100);
@@ -302,8 +427,10 @@ mod tests {
 		run_to_block(14);
 		assert!(task(done).status.is_finished());
 		assert!(task(running).status.holds_fee());
+		let fee = task(running).fee;
 		back_to_v0();
-		(done, running)
+		assert!(v1::old_tasks::<Test>().all(|(_, t)| t.is_some()), "tasks in version 0's layout");
+		(done, running, fee)
 	}
 
 	/// If the escrow account cannot be funded, or a record's funds are not all held on its
@@ -311,9 +438,9 @@ mod tests {
 	#[test]
 	fn a_migration_that_cannot_finish_changes_nothing() {
 		new_test_ext().execute_with(|| {
-			let (_, running) = v0_chain();
+			let (_, _, fee) = v0_chain();
 			let user_held = Balances::total_balance_on_hold(&USER);
-			assert_eq!(user_held, task(running).fee + 2 * DEPOSIT);
+			assert_eq!(user_held, fee + 2 * DEPOSIT);
 			let unchanged = || {
 				assert_eq!(Compute::on_chain_storage_version(), StorageVersion::new(0));
 				assert_eq!(Balances::total_balance_on_hold(&USER), user_held);
@@ -351,10 +478,10 @@ mod tests {
 	fn v0_holds_move_into_escrow_and_the_market_goes_on() {
 		new_test_ext().execute_with(|| {
 			let issuance = Balances::total_issuance();
-			let (done, running) = v0_chain();
+			let (done, running, fee) = v0_chain();
 			assert!(Compute::do_try_state().is_err(), "v0 state breaks the v1 invariants");
 			let user_held = Balances::total_balance_on_hold(&USER);
-			assert_eq!(user_held, task(running).fee + 2 * DEPOSIT);
+			assert_eq!(user_held, fee + 2 * DEPOSIT);
 			let funder = Balances::balance(&Funded::get());
 
 			let before = v1::pre_upgrade_checks::<Test>().expect("pre-upgrade checks");
@@ -363,7 +490,9 @@ mod tests {
 			assert_eq!(Compute::on_chain_storage_version(), StorageVersion::new(1));
 			assert_eq!(Balances::total_balance_on_hold(&USER), 0);
 			assert_eq!(Balances::total_balance_on_hold(&SOLVER), 0);
-			assert_eq!(escrowed(HoldReason::TaskFee), task(running).fee);
+			assert_eq!(escrowed(HoldReason::TaskFee), fee);
+			assert_eq!(task(running).fee, fee);
+			assert_eq!(task(running).dataset.batches, 0, "unknown for a task from version 0");
 			assert_eq!(escrowed(HoldReason::TaskDeposit), 2 * DEPOSIT);
 			assert_eq!(escrowed(HoldReason::SolverStake), STAKE);
 			assert_eq!(Balances::balance(&Funded::get()), funder - ESCROW_ED);

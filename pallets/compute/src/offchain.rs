@@ -29,6 +29,7 @@
 //! node's persistent offchain storage, pruned to the account's current duties.
 
 use crate::{pallet::*, types::*, TaskOf};
+use frame_support::traits::Get;
 use alloc::{collections::btree_map::BTreeMap, format, string::String, vec::Vec};
 use codec::{Decode, Encode};
 use frame_system::{
@@ -328,7 +329,7 @@ fn work_on_task<T: Config>(
 		return;
 	}
 	if !job.posted {
-		match local.post_job(&job_id, &task.program, &task.dataset.root, &task.dataset.url) {
+		match local.post_job(&job_id, &task.program, &task.dataset) {
 			Ok(()) => {
 				log::info!(target: crate::LOG_TARGET, "task {id}: handed to the solver service as {job_id}");
 				job.posted = true;
@@ -498,7 +499,7 @@ pub fn check_segment<T: Config>(
 		Some((hash, state)) => (Some(hash), Some(state)),
 		None => (None, None),
 	};
-	let segment = local.execute(&task.program, &task.dataset.root, &task.dataset.url, from, to, state)?;
+	let segment = local.execute(&task.program, &task.dataset, from, to, state)?;
 	if segment.from_step != from || segment.to_step != to {
 		return Err(HttpError::Malformed("segment bounds differ from the request"));
 	}
@@ -626,14 +627,13 @@ impl Service {
 	}
 
 	/// `POST /jobs`: the service has the job (new, 202, or the same one again, 200).
-	pub fn post_job(
+	pub fn post_job<MaxUrlLen: Get<u32>>(
 		&self,
 		id: &str,
 		program: &Program,
-		root: &H256,
-		url: &[u8],
+		dataset: &DatasetRef<MaxUrlLen>,
 	) -> Result<(), HttpError> {
-		let body = serde_json::to_vec(&SubmitJob { id, program, dataset: DatasetJson::new(root, url) })
+		let body = serde_json::to_vec(&SubmitJob { id, program, dataset: DatasetJson::new(dataset) })
 			.map_err(|_| HttpError::Malformed("job not encodable"))?;
 		match self.request(http::Method::Post, "/jobs", Some(body), POST_JOB_TIMEOUT_MS, MAX_ANSWER)? {
 			(200 | 202, _) => Ok(()),
@@ -684,18 +684,17 @@ impl Service {
 
 	/// `POST /execute`: re-execute steps `from + 1 ..= to` from `state` (the initial state if
 	/// `from` is 0).
-	pub fn execute(
+	pub fn execute<MaxUrlLen: Get<u32>>(
 		&self,
 		program: &Program,
-		root: &H256,
-		url: &[u8],
+		dataset: &DatasetRef<MaxUrlLen>,
 		from: u32,
 		to: u32,
 		state: Option<Vec<u8>>,
 	) -> Result<Segment, HttpError> {
 		let body = serde_json::to_vec(&ExecuteSegment {
 			program,
-			dataset: DatasetJson::new(root, url),
+			dataset: DatasetJson::new(dataset),
 			from_step: from,
 			to_step: to,
 			state: state.map(|s| format!("0x{}", hex::encode(s))),
@@ -746,6 +745,8 @@ impl<'de> Deserialize<'de> for HexBytes {
 
 /// A dataset as the service takes it: an `http(s)://` address is fetched, anything else is a
 /// file name in the service's dataset directory.
+/// The minibatch count goes along, when the task names one: the service refuses a dataset with
+/// another count as it refuses another root.
 #[derive(Serialize)]
 struct DatasetJson<'a> {
 	root: HexHash,
@@ -753,16 +754,19 @@ struct DatasetJson<'a> {
 	url: Option<&'a str>,
 	#[serde(skip_serializing_if = "Option::is_none")]
 	path: Option<&'a str>,
+	#[serde(skip_serializing_if = "Option::is_none")]
+	batches: Option<u32>,
 }
 
 impl<'a> DatasetJson<'a> {
-	fn new(root: &H256, location: &'a [u8]) -> Self {
-		let location = core::str::from_utf8(location).unwrap_or_default();
+	fn new<MaxUrlLen: Get<u32>>(dataset: &'a DatasetRef<MaxUrlLen>) -> Self {
+		let location = core::str::from_utf8(&dataset.url).unwrap_or_default();
 		let remote = location.starts_with("http://") || location.starts_with("https://");
 		Self {
-			root: HexHash(root.0),
+			root: HexHash(dataset.root.0),
 			url: remote.then_some(location),
 			path: (!remote).then_some(location),
+			batches: (dataset.batches > 0).then_some(dataset.batches),
 		}
 	}
 }

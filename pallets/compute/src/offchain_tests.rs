@@ -265,6 +265,7 @@ fn the_solver_worker_hands_over_accepts_and_reports_once() {
 			serde_json::from_slice(&service.body_of(&format!("POST {LOCAL}/jobs")).unwrap()).unwrap();
 		assert_eq!(body["id"], job_id::<Test>(id, &task(id)));
 		assert_eq!(body["dataset"]["url"], "http://127.0.0.1:8000/d.aids");
+		assert_eq!(body["dataset"]["batches"], 50, "the service checks the count with the root");
 		assert_eq!(body["program"]["steps"], 10);
 		reports.into_iter().for_each(apply);
 		assert!(matches!(task(id).status, TaskStatus::Running { .. }));

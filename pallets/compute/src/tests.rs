@@ -50,6 +50,7 @@ pub(crate) fn dataset() -> DatasetRefOf<Test> {
 	DatasetRef {
 		root: H256::repeat_byte(9),
 		url: BoundedVec::truncate_from(b"http://127.0.0.1:8000/d.aids".to_vec()),
+		batches: 50,
 	}
 }
 
@@ -369,6 +370,30 @@ fn submit_holds_the_fee_and_queues() {
 	});
 }
 
+/// Every task names a dataset the referee can work with: at least one minibatch, at most
+/// `MAX_TASK_BATCHES` (one epoch's order, a `u32` each, must fit one runtime allocation), and
+/// no more samples than a dataset can hold.
+#[test]
+fn a_task_names_a_dataset_size_the_referee_can_handle() {
+	use aichain_engine::dataset::{MAX_SAMPLES, MAX_TASK_BATCHES};
+	build_and_execute(|| {
+		let submit = |batch_size: u32, batches: u32| {
+			let mut p = program(10);
+			p.batch_size = batch_size;
+			let mut d = dataset();
+			d.batches = batches;
+			Compute::submit_task(RuntimeOrigin::signed(USER), p, d, HardwareClass::Cpu, 100, u64::MAX)
+		};
+		assert_noop!(submit(2, 0), Error::<Test>::BadDatasetSize);
+		assert_noop!(submit(1, MAX_TASK_BATCHES + 1), Error::<Test>::BadDatasetSize);
+		assert_noop!(submit(32, MAX_SAMPLES / 32 + 1), Error::<Test>::BadDatasetSize);
+		assert_ok!(submit(1, 1));
+		assert_ok!(submit(1, MAX_TASK_BATCHES));
+		assert_ok!(submit(16, MAX_SAMPLES / 16));
+		assert_eq!(task(1).dataset.batches, MAX_TASK_BATCHES);
+	});
+}
+
 #[test]
 fn submit_rejects_bad_input() {
 	build_and_execute(|| {
@@ -386,6 +411,12 @@ fn submit_rejects_bad_input() {
 		bad.optimizer.learning_rate = Fixed(0);
 		assert_noop!(call(bad, 100, u64::MAX), Error::<Test>::InvalidProgram);
 		assert_noop!(call(program(10), 100, WORK - 1), Error::<Test>::FeeAboveMax);
+		// A minibatch the referee could not take in one extrinsic: batch × inputs above 2^18.
+		let mut wide = program(10);
+		wide.model.inputs = 1024;
+		wide.model.hidden = Default::default();
+		wide.batch_size = 257;
+		assert_noop!(call(wide, 100, u64::MAX), Error::<Test>::InvalidProgram);
 		assert_noop!(call(program(10), 5, u64::MAX), Error::<Test>::DeadlineTooSoon);
 		assert_noop!(call(program(10), 1_002, u64::MAX), Error::<Test>::DeadlineTooFar);
 		assert_noop!(

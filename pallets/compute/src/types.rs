@@ -202,6 +202,11 @@ pub struct DatasetRef<MaxUrlLen: Get<u32>> {
 	pub root: H256,
 	/// Where solvers fetch it (`http(s)://…`); the root, not the URL, is what binds.
 	pub url: BoundedVec<u8, MaxUrlLen>,
+	/// Number of minibatches at the program's batch size: the commitment's leaf count, from
+	/// which the referee derives which minibatch a step trained on. Between 1 and
+	/// [`aichain_engine::dataset::MAX_TASK_BATCHES`]; solvers decline a dataset with another
+	/// count. 0 only for tasks submitted before the count was known (storage version 1).
+	pub batches: u32,
 }
 
 /// What a solver commits to when it posts a result.
@@ -563,10 +568,10 @@ pub struct Task<
 	pub hardware: HardwareClass,
 	/// Exact work units of the program.
 	pub work_units: WorkUnits,
-	/// The fee held from the submitter under [`crate::HoldReason::TaskFee`].
+	/// The fee, in escrow under [`crate::HoldReason::TaskFee`].
 	pub fee: Balance,
-	/// Held from the submitter under [`crate::HoldReason::TaskDeposit`] for the task's record
-	/// and wake-ups until it is pruned.
+	/// In escrow under [`crate::HoldReason::TaskDeposit`] for the task's record and wake-ups
+	/// until it is pruned.
 	pub deposit: Balance,
 	/// A result must be posted by this block.
 	pub deadline: BlockNumber,

@@ -20,6 +20,10 @@ pub const MAGIC: &[u8; 4] = b"AIDS";
 pub const FORMAT_VERSION: u8 = 1;
 /// Most samples in a dataset.
 pub const MAX_SAMPLES: u32 = 1 << 24;
+/// Most minibatches the dataset of an on-chain task may have. The referee derives a step's
+/// minibatch from the epoch's order, one `u32` per minibatch: 4 MiB at this bound, within the
+/// runtime's limit for one allocation (2^24 minibatches would take 64 MiB).
+pub const MAX_TASK_BATCHES: u32 = 1 << 20;
 
 /// A labelled dataset in fixed point (Q15.16 features, class-index labels).
 #[derive(Clone, Debug, PartialEq, Eq, Encode, Decode, TypeInfo)]

@@ -22,6 +22,9 @@ pub const MAX_PARAMETERS: u64 = 262_144;
 /// Most work units one step may cost, so that the runtime referee can execute one step of any
 /// valid program inside a block.
 pub const MAX_STEP_WORK: u64 = 50_000_000;
+/// Most input values in one minibatch (`batch_size × inputs`): a minibatch is then at most
+/// 1 MiB encoded (plus a label per sample), small enough to hand to the on-chain referee.
+pub const MAX_BATCH_VALUES: u64 = 1 << 18;
 
 /// Non-linearity applied after a hidden layer.
 #[derive(
@@ -149,6 +152,8 @@ pub enum ProgramError {
 	TooManyParameters,
 	/// One step costs more than [`MAX_STEP_WORK`] work units.
 	StepTooExpensive,
+	/// A minibatch has more than [`MAX_BATCH_VALUES`] input values.
+	BatchTooLarge,
 }
 
 impl fmt::Display for ProgramError {
@@ -163,6 +168,7 @@ impl fmt::Display for ProgramError {
 			Self::BadMomentum => "momentum must be in [0, 1)",
 			Self::TooManyParameters => "the model has more than 262144 parameters",
 			Self::StepTooExpensive => "one step costs more than 50000000 work units",
+			Self::BatchTooLarge => "batch_size × inputs must be at most 262144",
 		};
 		f.write_str(msg)
 	}
@@ -241,6 +247,9 @@ impl Program {
 		}
 		if self.work_units_per_step() > MAX_STEP_WORK {
 			return Err(ProgramError::StepTooExpensive);
+		}
+		if u64::from(self.batch_size).saturating_mul(u64::from(m.inputs)) > MAX_BATCH_VALUES {
+			return Err(ProgramError::BatchTooLarge);
 		}
 		Ok(())
 	}
@@ -343,5 +352,18 @@ mod tests {
 			},
 			ProgramError::StepTooExpensive,
 		);
+		check(
+			&|p| {
+				p.model.inputs = 1024;
+				p.model.hidden[0].units = 16;
+				p.batch_size = 257;
+			},
+			ProgramError::BatchTooLarge,
+		);
+		let mut widest = ok.clone();
+		widest.model.inputs = 1024;
+		widest.model.hidden[0].units = 16;
+		widest.batch_size = 256;
+		assert_eq!(widest.validate(), Ok(()), "exactly MAX_BATCH_VALUES input values");
 	}
 }
