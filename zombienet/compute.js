@@ -68,7 +68,8 @@ async function run(nodeName, networkInfo) {
   const best = (await api.rpc.chain.getHeader()).number.toNumber();
   // (zombienet's bundled @polkadot/api does not decorate the runtime API; the cap is generous.)
   const events = await finalize(api.tx.compute.submitTask(PROGRAM,
-    { root: process.env.DIGITS_ROOT, url: 'digits-train.aids' }, 'Cpu', best + 300, 1_000n * AI), dave);
+    { root: process.env.DIGITS_ROOT, url: 'digits-train.aids', batches: Number(process.env.DIGITS_BATCHES) },
+    'Cpu', best + 300, 1_000n * AI), dave);
   const id = events.find(({ event }) => event.method === 'TaskSubmitted').event.data.task.toNumber();
   const isTask = (e) => e.section === 'compute' && e.data.task && e.data.task.toNumber() === id;
 

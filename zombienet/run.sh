@@ -27,7 +27,9 @@ for port in 8421 8422 8423; do
 	pids+=($!)
 done
 trap 'kill "${pids[@]}" 2>/dev/null || true; rm -rf "$work"' EXIT
-export DIGITS_ROOT=$("$solver" dataset root "$work/datasets/digits-train.aids" --batch-size 32 | grep -o '0x[0-9a-f]*')
+commitment=$("$solver" dataset root "$work/datasets/digits-train.aids" --batch-size 32)
+export DIGITS_ROOT=$(grep -o '0x[0-9a-f]*' <<<"$commitment")
+export DIGITS_BATCHES=$(grep -o '[0-9]* minibatches' <<<"$commitment" | cut -d' ' -f1)
 echo "solver services on 8421-8423, control 9421-9423 (logs in $work), digits root $DIGITS_ROOT"
 if [ "${1:-test}" = "spawn" ]; then
 	npx zombienet -p native spawn local.toml

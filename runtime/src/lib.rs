@@ -77,8 +77,10 @@ pub type UncheckedExtrinsic =
 /// The payload being signed in transactions.
 pub type SignedPayload = generic::SignedPayload<RuntimeCall, TxExtension>;
 /// Storage migrations, applied on runtime upgrade in this order.
-pub type Migrations =
-	(pallet_compute::migrations::v1::MigrateToV1<Runtime, configs::TestnetRewardsAccount>,);
+pub type Migrations = (
+	pallet_compute::migrations::v1::MigrateToV1<Runtime>,
+	pallet_compute::migrations::v2::MigrateToV2<Runtime, configs::TestnetRewardsAccount>,
+);
 /// Executive: handles dispatch to the various pallets.
 pub type Executive = frame_executive::Executive<
 	Runtime,
@@ -121,7 +123,7 @@ pub const VERSION: RuntimeVersion = RuntimeVersion {
 	spec_version: 106,
 	impl_version: 1,
 	apis: apis::RUNTIME_API_VERSIONS,
-	transaction_version: 1,
+	transaction_version: 2,
 	system_version: 1,
 };
 

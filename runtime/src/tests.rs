@@ -707,7 +707,10 @@ fn the_escrow_migration_moves_what_spec_104_held() {
 		tokens::{Fortitude, Precision, Preservation, Restriction},
 		GetStorageVersion, OnRuntimeUpgrade, StorageVersion,
 	};
-	use pallet_compute::{migrations::v1, HoldReason};
+	use pallet_compute::{
+		migrations::{v1, v2},
+		HoldReason,
+	};
 	preset_ext(DEV_RUNTIME_PRESET).execute_with(|| {
 		run_to_block(1);
 		let escrow = Compute::escrow_account();
@@ -737,10 +740,13 @@ fn the_escrow_migration_moves_what_spec_104_held() {
 		StorageVersion::new(0).put::<Compute>();
 		let rewards = Balances::balance(&testnet_rewards_account());
 
-		let before = v1::pre_upgrade_checks::<Runtime>().expect("pre-upgrade checks");
+		// The preset has no tasks: the layout step has nothing to rewrite.
+		let tasks = v1::pre_upgrade_checks::<Runtime>().expect("pre-upgrade checks, layout");
+		let before = v2::pre_upgrade_checks::<Runtime>().expect("pre-upgrade checks, escrow");
 		crate::Migrations::on_runtime_upgrade();
-		v1::post_upgrade_checks::<Runtime>(before).expect("post-upgrade checks");
-		assert_eq!(Compute::on_chain_storage_version(), StorageVersion::new(1));
+		v1::post_upgrade_checks::<Runtime>(tasks).expect("post-upgrade checks, layout");
+		v2::post_upgrade_checks::<Runtime>(before).expect("post-upgrade checks, escrow");
+		assert_eq!(Compute::on_chain_storage_version(), StorageVersion::new(2));
 		assert_eq!(Balances::balance(&testnet_rewards_account()), rewards - EXISTENTIAL_DEPOSIT);
 		for (who, stake) in &solvers {
 			assert_eq!(Balances::balance_on_hold(&stake_reason, who), 0);

@@ -326,13 +326,6 @@ async fn submit(
 			));
 		}
 	}
-	request.program.validate().map_err(|e| {
-		ApiError::unservable(
-			StatusCode::BAD_REQUEST,
-			format!("invalid program: {e}"),
-			"program_unsupported",
-		)
-	})?;
 	let manager = &app.manager;
 	let conflict = |e: SubmitError| match e {
 		SubmitError::Conflict(m) => ApiError::new(StatusCode::CONFLICT, m),
@@ -343,9 +336,18 @@ async fn submit(
 		),
 		SubmitError::Store(m) => ApiError::internal(m),
 	};
+	// A job this service already has is answered as it is, even if its program would no
+	// longer be accepted (the node asks again for a task it is running).
 	let existing = match manager.existing(&request).map_err(conflict)? {
 		Some(job) => Some(job),
 		None => {
+			request.program.validate().map_err(|e| {
+				ApiError::unservable(
+					StatusCode::BAD_REQUEST,
+					format!("invalid program: {e}"),
+					"program_unsupported",
+				)
+			})?;
 			manager.datasets().resolve(&request.dataset, &request.program).await?;
 			None
 		},

@@ -1018,6 +1018,15 @@ impl<T: Config> Pallet<T> {
 			if task.status.is_outstanding() {
 				outstanding.add(task.hardware, task.work_units);
 			}
+			// A count within the referee's bounds, or 0 for a task from before counts.
+			let samples = u64::from(task.dataset.batches)
+				.saturating_mul(u64::from(task.program.batch_size));
+			ensure!(
+				task.dataset.batches == 0 ||
+					(task.dataset.batches <= aichain_engine::dataset::MAX_TASK_BATCHES &&
+						samples <= u64::from(aichain_engine::dataset::MAX_SAMPLES)),
+				"compute: a task's dataset size is out of the referee's bounds"
+			);
 			if matches!(task.status, TaskStatus::Queued { .. }) {
 				queued.push(id);
 			}

@@ -156,9 +156,9 @@ pub mod pallet {
 	use frame_system::pallet_prelude::*;
 
 	/// The in-code storage version.
-	/// Version 1: stakes, fees and deposits lie in escrow, and a task's dataset names its
-	/// minibatch count ([`crate::migrations::v1`]).
-	const STORAGE_VERSION: StorageVersion = StorageVersion::new(1);
+	/// Version 1: a task's dataset names its minibatch count ([`crate::migrations::v1`]).
+	/// Version 2: stakes, fees and deposits lie in escrow ([`crate::migrations::v2`]).
+	const STORAGE_VERSION: StorageVersion = StorageVersion::new(2);
 
 	#[pallet::pallet]
 	#[pallet::storage_version(STORAGE_VERSION)]

@@ -127,9 +127,15 @@ pub fn is_http_url(url: &[u8]) -> bool {
 }
 
 /// The job id a solver service knows a task by: the task id and a digest of what it trains,
-/// so that two chains (or a restarted dev chain) never mix up jobs.
+/// so that two chains (or a restarted dev chain) never mix up jobs. A task from before the
+/// minibatch count (count 0) keeps the id it had: the digest of its dataset's root and URL
+/// alone, as they were encoded then, so its running job is not lost on the upgrade.
 pub fn job_id<T: Config>(id: TaskId, task: &TaskOf<T>) -> String {
-	let digest = sp_io::hashing::blake2_256(&(&task.program, &task.dataset).encode());
+	let digest = if task.dataset.batches == 0 {
+		sp_io::hashing::blake2_256(&(&task.program, &task.dataset.root, &task.dataset.url).encode())
+	} else {
+		sp_io::hashing::blake2_256(&(&task.program, &task.dataset).encode())
+	};
 	format!("aichain-{id}-{}", hex::encode(digest.get(..8).unwrap_or_default()))
 }
 

@@ -205,7 +205,8 @@ pub struct DatasetRef<MaxUrlLen: Get<u32>> {
 	/// Number of minibatches at the program's batch size: the commitment's leaf count, from
 	/// which the referee derives which minibatch a step trained on. Between 1 and
 	/// [`aichain_engine::dataset::MAX_TASK_BATCHES`]; solvers decline a dataset with another
-	/// count. 0 only for tasks submitted before the count was known (storage version 1).
+	/// count. 0 ("unknown") only for tasks stored before the count existed (rewritten by
+	/// [`crate::migrations::v1`]).
 	pub batches: u32,
 }
 
@@ -364,7 +365,8 @@ pub enum QueueReason {
 pub enum DeclineReason {
 	/// The dataset's URL does not answer, answers an error, or serves more than the solver takes.
 	DatasetUnreachable,
-	/// The data does not hash to the task's dataset root.
+	/// The data does not hash to the task's dataset root, or has another number of minibatches
+	/// than the task names.
 	RootMismatch,
 	/// The data is not a dataset this program can train on (feature or class counts).
 	DatasetInvalid,
