@@ -156,9 +156,7 @@ impl Manager {
 			};
 			for job in jobs.iter().filter(|j| j.state == JobState::Completed) {
 				let steps = job.program.steps;
-				let dataset_kept =
-					this.dataset_of(job).and_then(|d| this.keep_dataset_tree(job, &d));
-				if let Err(e) = dataset_kept {
+				if let Err(e) = this.keep_dataset_tree(job, || this.dataset_of(job)) {
 					tracing::error!("job {}: dataset tree: {e}", job.id);
 				}
 				if this.store.has_tree(&job.id, steps).unwrap_or(true) {
@@ -346,13 +344,19 @@ impl Manager {
 		}
 	}
 
-	/// Keep the commitment tree of `job`'s dataset, unless it is kept already.
-	fn keep_dataset_tree(&self, job: &JobRecord, dataset: &Dataset) -> Result<(), String> {
+	/// Keep the commitment tree of `job`'s dataset, unless it is kept already; `dataset` is
+	/// called only if it is not (at startup it loads the dataset from the disk cache).
+	fn keep_dataset_tree(
+		&self,
+		job: &JobRecord,
+		dataset: impl FnOnce() -> Result<Arc<Dataset>, String>,
+	) -> Result<(), String> {
 		let batch_size = job.program.batch_size;
 		let key = dataset_key(&job.dataset.root.0, batch_size);
-		if self.store.has_dataset_tree(&key, dataset.batches(batch_size))? {
+		if self.store.has_dataset_tree(&key)? {
 			return Ok(());
 		}
+		let dataset = dataset()?;
 		let started = Instant::now();
 		let root = self.store.keep_dataset_tree(&key, &dataset.minibatch_hashes(batch_size))?;
 		if root != job.dataset.root.0 {
@@ -474,7 +478,7 @@ impl Manager {
 		let started = Instant::now();
 		let trace_root = self.store.build_tree(&job.id, program.steps)?;
 		tracing::debug!("job {}: trace tree built in {:.1?}", job.id, started.elapsed());
-		self.keep_dataset_tree(job, &dataset)?;
+		self.keep_dataset_tree(job, || Ok(dataset.clone()))?;
 		Ok(JobResult {
 			model_hash: HexHash(state.model_hash()),
 			trace_root: HexHash(trace_root),

@@ -350,12 +350,12 @@ impl Store {
 		Ok(root)
 	}
 
-	/// Whether the commitment tree of dataset `key` with `leaves` minibatches was kept.
-	pub fn has_dataset_tree(&self, key: &str, leaves: u32) -> StoreResult<bool> {
+	/// Whether the commitment tree of dataset `key` was kept (its leaves and inner levels are
+	/// written in one transaction, so its first leaf tells).
+	pub fn has_dataset_tree(&self, key: &str) -> StoreResult<bool> {
 		let tx = self.db.begin_read().map_err(err)?;
 		let table = tx.open_table(DATASET_LEAVES).map_err(err)?;
-		let last = leaves.checked_sub(1).map(|i| table.get((key, i))).transpose().map_err(err)?;
-		Ok(last.flatten().is_some())
+		Ok(table.get((key, 0u32)).map_err(err)?.is_some())
 	}
 
 	/// The hash of minibatch `index` of dataset `key` (with `leaves` minibatches) and its
@@ -401,7 +401,12 @@ mod tests {
 			let job = JobRecord {
 				id: id.clone(),
 				program: aichain_engine_tests::digits_program(leaves),
-				dataset: DatasetRef { root: HexHash([0; 32]), path: None, url: None, batches: None },
+				dataset: DatasetRef {
+					root: HexHash([0; 32]),
+					path: None,
+					url: None,
+					batches: None,
+				},
 				work_units: 0,
 				state: JobState::Running,
 				checkpoint_step: leaves,
@@ -444,13 +449,13 @@ mod tests {
 			let hashes: Vec<Hash> = (0..leaves)
 				.map(|i| blake2_256(&[7, leaves, i].map(u32::to_le_bytes).concat()))
 				.collect();
-			assert!(!store.has_dataset_tree(&key, leaves).unwrap());
+			assert!(!store.has_dataset_tree(&key).unwrap());
 			assert!(store.dataset_proof(&key, leaves, 0).unwrap().is_none());
 			assert_eq!(
 				store.keep_dataset_tree(&key, &hashes).unwrap(),
 				trace::merkle_root(&hashes)
 			);
-			assert!(store.has_dataset_tree(&key, leaves).unwrap());
+			assert!(store.has_dataset_tree(&key).unwrap());
 			let root = trace::merkle_root(&hashes);
 			for index in [0, leaves / 2, leaves - 1] {
 				let (hash, siblings) = store.dataset_proof(&key, leaves, index).unwrap().unwrap();
