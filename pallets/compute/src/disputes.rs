@@ -1,14 +1,16 @@
-//! The interface the disputes pallet uses: look up what a result committed to, freeze it while a
-//! dispute runs, slash the solver, and settle the task with the dispute's outcome.
+//! The interface the disputes pallet uses: look up what a result committed to, convict a solver
+//! proven wrong, and (for games that run over several blocks) freeze a result while a dispute
+//! runs and settle the task with its outcome.
 
 use crate::{pallet::*, types::*, BalanceOf, CreditOf};
 use frame_support::{pallet_prelude::*, traits::Imbalance};
 use sp_core::H256;
+use frame_system::pallet_prelude::BlockNumberFor;
 use sp_runtime::{Perbill, Permill};
 
 /// What a dispute about a task's result needs to referee it.
 #[derive(Clone, PartialEq, Eq, Encode, Decode, TypeInfo, Debug)]
-pub struct DisputeTarget<AccountId> {
+pub struct DisputeTarget<AccountId, BlockNumber> {
 	/// Who paid for the task.
 	pub submitter: AccountId,
 	/// The solver whose result is disputed.
@@ -17,8 +19,15 @@ pub struct DisputeTarget<AccountId> {
 	pub program: Program,
 	/// The dataset's minibatch Merkle root.
 	pub dataset_root: H256,
+	/// The dataset's minibatch count (0 for a task from before the count: no step of it can be
+	/// refereed).
+	pub batches: u32,
 	/// What it committed to.
 	pub result: TaskResult,
+	/// Last block of the challenge window.
+	pub window_end: BlockNumber,
+	/// The verifiers drawn to check it, with their segments and verdicts.
+	pub verifiers: alloc::vec::Vec<Verifier<AccountId>>,
 }
 
 /// The compute market as seen by a dispute game.
@@ -27,31 +36,39 @@ pub trait TaskDisputes<AccountId> {
 	type Balance;
 	/// Slashed funds, for the dispute game to share out.
 	type Credit;
+	/// Block numbers.
+	type BlockNumber;
 
-	/// The result of `task` while it can be (or is being) disputed.
-	fn dispute_target(task: TaskId) -> Option<DisputeTarget<AccountId>>;
+	/// The result of `task` while it can be (or is being) disputed: in its challenge window,
+	/// or frozen by a dispute.
+	fn dispute_target(task: TaskId) -> Option<DisputeTarget<AccountId, Self::BlockNumber>>;
+
+	/// The solver of `task` is proven wrong: take `share` of its stake (returned, for the
+	/// dispute to share out), refund the submitter in full, drop the solver's reputation to
+	/// zero and never pay the result. Only while [`Self::dispute_target`] answers.
+	fn convict(task: TaskId, share: Perbill) -> Result<Self::Credit, DispatchError>;
 
 	/// Freeze a result inside its challenge window: no payout until [`Self::resolve`].
 	fn freeze(task: TaskId) -> DispatchResult;
 
-	/// Take `share` of the solver's stake (the solver of a disputed task).
-	fn slash_solver(task: TaskId, share: Perbill) -> Result<Self::Credit, DispatchError>;
-
-	/// Settle a frozen task: if the solver was right it is paid as after an unchallenged
-	/// window; if not, the submitter is refunded in full and the solver's reputation drops to
-	/// zero.
-	fn resolve(task: TaskId, solver_was_right: bool) -> DispatchResult;
+	/// A frozen result was upheld: the solver is paid as after an unchallenged window.
+	fn acquit(task: TaskId) -> DispatchResult;
 }
 
 impl<T: Config> TaskDisputes<T::AccountId> for Pallet<T> {
 	type Balance = BalanceOf<T>;
 	type Credit = CreditOf<T>;
+	type BlockNumber = BlockNumberFor<T>;
 
-	fn dispute_target(id: TaskId) -> Option<DisputeTarget<T::AccountId>> {
+	fn dispute_target(id: TaskId) -> Option<DisputeTarget<T::AccountId, BlockNumberFor<T>>> {
 		let task = Tasks::<T>::get(id)?;
-		let (solver, result) = match task.status {
-			TaskStatus::Submitted { solver, result, .. } |
-			TaskStatus::Challenged { solver, result, .. } => (solver, result),
+		let (solver, result, window_end, verifiers) = match task.status {
+			TaskStatus::Submitted { solver, result, window_end, verifiers, .. }
+				if Self::now() <= window_end =>
+				(solver, result, window_end, verifiers),
+			// A frozen result stays disputable until its dispute settles it.
+			TaskStatus::Challenged { solver, result, verifiers } =>
+				(solver, result, Self::now(), verifiers),
 			_ => return None,
 		};
 		Some(DisputeTarget {
@@ -59,8 +76,34 @@ impl<T: Config> TaskDisputes<T::AccountId> for Pallet<T> {
 			solver,
 			program: task.program,
 			dataset_root: task.dataset.root,
+			batches: task.dataset.batches,
 			result,
+			window_end,
+			verifiers: verifiers.into_inner(),
 		})
+	}
+
+	fn convict(id: TaskId, share: Perbill) -> Result<CreditOf<T>, DispatchError> {
+		ensure!(Self::dispute_target(id).is_some(), Error::<T>::NotInChallengeWindow);
+		let task = Tasks::<T>::get(id).ok_or(Error::<T>::UnknownTask)?;
+		let solver_id = task.status.bound_solver().cloned().ok_or(Error::<T>::NotInChallengeWindow)?;
+		ensure!(Solvers::<T>::contains_key(&solver_id), Error::<T>::NotRegistered);
+		let credit = Self::slash_stake(&solver_id, share);
+		Self::deposit_event(Event::SolverSlashed {
+			solver: solver_id.clone(),
+			task: id,
+			amount: credit.peek(),
+			cause: SlashCause::DisputeLost,
+		});
+		Self::mutate_solver(&solver_id, |solver| {
+			solver.stats.disputes_lost = solver.stats.disputes_lost.saturating_add(1);
+			solver.reputation = Permill::zero();
+			solver.active_tasks = solver.active_tasks.saturating_sub(1);
+		});
+		// The verifiers that have not answered yet owe nothing any more.
+		Self::release_duties(id, &task.status);
+		Self::refund(id, task, RefundCause::ResultDisproved)?;
+		Ok(credit)
 	}
 
 	fn freeze(id: TaskId) -> DispatchResult {
@@ -86,39 +129,14 @@ impl<T: Config> TaskDisputes<T::AccountId> for Pallet<T> {
 		Ok(())
 	}
 
-	fn slash_solver(id: TaskId, share: Perbill) -> Result<CreditOf<T>, DispatchError> {
-		let task = Tasks::<T>::get(id).ok_or(Error::<T>::UnknownTask)?;
-		let solver_id = task.status.bound_solver().cloned().ok_or(Error::<T>::NotChallenged)?;
-		ensure!(Solvers::<T>::contains_key(&solver_id), Error::<T>::NotRegistered);
-		let credit = Self::slash_stake(&solver_id, share);
-		Self::deposit_event(Event::SolverSlashed {
-			solver: solver_id,
-			task: id,
-			amount: credit.peek(),
-			cause: SlashCause::DisputeLost,
-		});
-		Ok(credit)
-	}
-
-	fn resolve(id: TaskId, solver_was_right: bool) -> DispatchResult {
+	fn acquit(id: TaskId) -> DispatchResult {
 		let task = Tasks::<T>::get(id).ok_or(Error::<T>::UnknownTask)?;
 		let TaskStatus::Challenged { solver: solver_id, .. } = &task.status else {
 			return Err(Error::<T>::NotChallenged.into());
 		};
-		let solver_id = solver_id.clone();
-		Self::mutate_solver(&solver_id, |solver| {
-			if solver_was_right {
-				solver.stats.disputes_won = solver.stats.disputes_won.saturating_add(1);
-			} else {
-				solver.stats.disputes_lost = solver.stats.disputes_lost.saturating_add(1);
-				solver.reputation = Permill::zero();
-				solver.active_tasks = solver.active_tasks.saturating_sub(1);
-			}
+		Self::mutate_solver(&solver_id.clone(), |solver| {
+			solver.stats.disputes_won = solver.stats.disputes_won.saturating_add(1);
 		});
-		if solver_was_right {
-			Self::pay_out(id, task)
-		} else {
-			Self::refund(id, task, RefundCause::ResultDisproved)
-		}
+		Self::pay_out(id, task)
 	}
 }

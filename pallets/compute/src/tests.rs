@@ -993,13 +993,10 @@ fn finalized_work_counts_for_mining() {
 // ---- disputes interface ----
 
 #[test]
-fn a_dispute_freezes_the_result_and_settles_either_way() {
+fn a_dispute_freezes_the_result_and_a_conviction_refunds_and_slashes() {
 	build_and_execute(|| {
 		let id = submitted_task();
-		assert_noop!(
-			<Compute as TaskDisputes<u64>>::resolve(id, true),
-			Error::<Test>::NotChallenged
-		);
+		assert_noop!(<Compute as TaskDisputes<u64>>::acquit(id), Error::<Test>::NotChallenged);
 		let target = <Compute as TaskDisputes<u64>>::dispute_target(id).unwrap();
 		assert_eq!((target.solver, target.submitter, target.result), (SOLVER, USER, result(10)));
 		assert_eq!(target.dataset_root, H256::repeat_byte(9));
@@ -1010,11 +1007,10 @@ fn a_dispute_freezes_the_result_and_settles_either_way() {
 		run_to_block(20);
 		assert!(matches!(task(id).status, TaskStatus::Challenged { .. }));
 		assert_eq!(fee_held(USER), WORK);
-		// The solver was wrong: slashed (the dispute game shares it out), submitter refunded.
-		let credit = <Compute as TaskDisputes<u64>>::slash_solver(id, Perbill::from_percent(50)).unwrap();
+		// The solver was wrong: slashed (the dispute shares it out), submitter refunded.
+		let credit = <Compute as TaskDisputes<u64>>::convict(id, Perbill::from_percent(50)).unwrap();
 		assert_eq!(credit.peek(), 500);
 		let _ = <Balances as frame_support::traits::fungible::Balanced<u64>>::resolve(&TREASURY, credit);
-		assert_ok!(<Compute as TaskDisputes<u64>>::resolve(id, false));
 		assert_eq!(
 			task(id).status,
 			TaskStatus::Refunded { cause: RefundCause::ResultDisproved, at: 20 }
@@ -1024,12 +1020,45 @@ fn a_dispute_freezes_the_result_and_settles_either_way() {
 		assert_eq!((s.stake, s.reputation, s.stats.disputes_lost, s.active_tasks), (500, Permill::zero(), 1, 0));
 		assert_eq!(<Compute as TaskDisputes<u64>>::dispute_target(id), None);
 		assert_noop!(
-			<Compute as TaskDisputes<u64>>::slash_solver(id, Perbill::one()),
-			Error::<Test>::NotChallenged
+			<Compute as TaskDisputes<u64>>::convict(id, Perbill::one()),
+			Error::<Test>::NotInChallengeWindow
 		);
 		assert_noop!(
 			<Compute as TaskDisputes<u64>>::freeze(99),
 			Error::<Test>::UnknownTask
+		);
+	});
+}
+
+#[test]
+fn a_result_is_convicted_straight_from_its_window_and_not_after_it() {
+	build_and_execute(|| {
+		let id = submitted_task();
+		let window_end = match task(id).status {
+			TaskStatus::Submitted { window_end, .. } => window_end,
+			_ => unreachable!(),
+		};
+		assert_eq!(<Compute as TaskDisputes<u64>>::dispute_target(id).unwrap().window_end, window_end);
+		let credit = <Compute as TaskDisputes<u64>>::convict(id, Perbill::from_percent(10)).unwrap();
+		assert_eq!(credit.peek(), 100);
+		let _ = <Balances as frame_support::traits::fungible::Balanced<u64>>::resolve(&TREASURY, credit);
+		assert!(matches!(task(id).status, TaskStatus::Refunded { cause: RefundCause::ResultDisproved, .. }));
+	});
+}
+
+#[test]
+fn a_result_past_its_window_is_not_disputable_even_before_the_hook_pays_it() {
+	build_and_execute(|| {
+		let late = submitted_task();
+		let window_end = match task(late).status {
+			TaskStatus::Submitted { window_end, .. } => window_end,
+			_ => unreachable!(),
+		};
+		System::set_block_number(window_end + 1);
+		assert_eq!(<Compute as TaskDisputes<u64>>::dispute_target(late), None);
+		assert_noop!(
+			<Compute as TaskDisputes<u64>>::convict(late, Perbill::one()),
+			Error::<Test>::NotInChallengeWindow
 		);
 	});
 }
@@ -1040,7 +1069,7 @@ fn a_dispute_the_solver_wins_pays_it() {
 		let id = submitted_task();
 		assert_ok!(<Compute as TaskDisputes<u64>>::freeze(id));
 		let before = Balances::free_balance(SOLVER);
-		assert_ok!(<Compute as TaskDisputes<u64>>::resolve(id, true));
+		assert_ok!(<Compute as TaskDisputes<u64>>::acquit(id));
 		assert_eq!(Balances::free_balance(SOLVER) - before, 2_720);
 		assert_eq!(solver(SOLVER).stats.disputes_won, 1);
 		assert!(matches!(task(id).status, TaskStatus::Finalized { .. }));

@@ -44,6 +44,7 @@ pub mod dataset;
 pub mod fixed;
 pub mod model;
 pub mod program;
+pub mod referee;
 pub mod rng;
 pub mod trace;
 pub mod train;
