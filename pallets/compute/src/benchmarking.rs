@@ -197,6 +197,45 @@ fn submitted_task<T: Config>(v: u32) -> (TaskId, T::AccountId) {
 	(id, solver)
 }
 
+/// For the disputes pallet's benchmarks: a task running `program` over a dataset with `root` and
+/// `batches` minibatches, whose solver posted `result`, with `verifiers` (made the validator set)
+/// drawn for it and attesting. Its challenge window is open.
+pub fn disputable_task<T: Config>(
+	program: Program,
+	root: H256,
+	batches: u32,
+	result: TaskResult,
+	verifiers: Vec<T::AccountId>,
+) -> TaskId {
+	T::BenchmarkHelper::set_validators(verifiers.clone());
+	let mut params = Params::<T>::get();
+	params.verifiers_per_task = verifiers.len() as u32;
+	Params::<T>::put(params);
+	let solver = register::<T>(0);
+	let submitter = funded::<T>("submitter", 0);
+	let id = NextTaskId::<T>::get();
+	let mut dataset = dataset::<T>();
+	dataset.root = root;
+	dataset.batches = batches;
+	Pallet::<T>::do_submit_task(
+		submitter,
+		program,
+		dataset,
+		HardwareClass::Gpu,
+		deadline::<T>(),
+		<BalanceOf<T> as Bounded>::max_value(),
+	)
+	.expect("a funded account can submit");
+	assign_all::<T>();
+	Pallet::<T>::do_accept_task(solver.clone(), id).expect("assigned to the only solver");
+	Pallet::<T>::do_submit_result(solver, id, result).expect("running");
+	draw::<T>(id);
+	for verifier in verifiers {
+		Pallet::<T>::do_verdict(verifier, id, Verdict::Valid).expect("drawn");
+	}
+	id
+}
+
 /// `max_declines` at its storage bound, and a task whose last possible decline is due: every
 /// earlier solver declined it (`MaxExcludedSolvers - 1` compensations to pay with the next).
 fn declined_task<T: Config>() -> (TaskId, T::AccountId) {

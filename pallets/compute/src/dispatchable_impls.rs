@@ -941,7 +941,8 @@ impl<T: Config> Pallet<T> {
 		}
 	}
 
-	/// Draw up to `count` distinct verifiers among the active validators, never the solver, each
+	/// Draw up to `count` distinct verifiers among the active validators, never the solver nor an
+	/// excluded validator ([`Config::ExcludedVerifiers`]), each
 	/// with a segment of a `steps`-step trace, from `seed` (fresh randomness).
 	pub(crate) fn draw_verifiers(
 		seed: &impl Encode,
@@ -950,8 +951,11 @@ impl<T: Config> Pallet<T> {
 		steps: u32,
 	) -> BoundedVec<Verifier<T::AccountId>, T::MaxVerifiers> {
 		use frame_support::traits::ValidatorSet;
-		let mut pool: alloc::vec::Vec<T::AccountId> =
-			T::Validators::validators().into_iter().filter(|v| v != solver).collect();
+		use frame_support::traits::Contains;
+		let mut pool: alloc::vec::Vec<T::AccountId> = T::Validators::validators()
+			.into_iter()
+			.filter(|v| v != solver && !T::ExcludedVerifiers::contains(v))
+			.collect();
 		let mut drawn = BoundedVec::new();
 		let mut round: u32 = 0;
 		while round < count.min(T::MaxVerifiers::get()) && !pool.is_empty() {

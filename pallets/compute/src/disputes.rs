@@ -51,6 +51,9 @@ pub trait TaskDisputes<AccountId> {
 	/// Freeze a result inside its challenge window: no payout until [`Self::resolve`].
 	fn freeze(task: TaskId) -> DispatchResult;
 
+	/// A solver's stake, if it is registered.
+	fn stake_of(solver: &AccountId) -> Option<Self::Balance>;
+
 	/// A frozen result was upheld: the solver is paid as after an unchallenged window.
 	fn acquit(task: TaskId) -> DispatchResult;
 }
@@ -127,6 +130,10 @@ impl<T: Config> TaskDisputes<T::AccountId> for Pallet<T> {
 		})?;
 		Self::deposit_event(Event::TaskChallenged { task: id });
 		Ok(())
+	}
+
+	fn stake_of(solver: &T::AccountId) -> Option<BalanceOf<T>> {
+		Solvers::<T>::get(solver).map(|s| s.stake)
 	}
 
 	fn acquit(id: TaskId) -> DispatchResult {

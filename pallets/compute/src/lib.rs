@@ -192,6 +192,10 @@ pub mod pallet {
 		/// The active validators, from which verifiers are drawn.
 		type Validators: ValidatorSet<Self::AccountId, ValidatorId = Self::AccountId>;
 
+		/// Validators left out of verifier draws for now (the disputes pallet excludes those
+		/// that attested a result proven wrong inside their segment).
+		type ExcludedVerifiers: frame_support::traits::Contains<Self::AccountId>;
+
 		/// Receives the protocol share of every fee (the BuyBack Vault).
 		type ProtocolRevenue: OnUnbalanced<CreditOf<Self>>;
 

@@ -187,6 +187,7 @@ impl crate::Config for Test {
 	type FrozenBalance = Frozen;
 	type Randomness = TestRandomness;
 	type Validators = TestValidators;
+	type ExcludedVerifiers = frame_support::traits::Nothing;
 	type ProtocolRevenue = ResolveTo<Vault>;
 	type UnearnedVerifierReward = ResolveTo<RewardPot>;
 	type Slashed = ResolveTo<Treasury>;

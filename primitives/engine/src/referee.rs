@@ -20,7 +20,7 @@
 use crate::{
 	dataset::{batch_for_step, Minibatch, MAX_TASK_BATCHES},
 	model::State,
-	program::{Program, MAX_BATCH_SIZE, MAX_BATCH_VALUES, MAX_HIDDEN_LAYERS, MAX_PARAMETERS},
+	program::{Program, MAX_BATCH_SIZE, MAX_BATCH_VALUES, MAX_HIDDEN_LAYERS, MAX_PARAMETERS, MAX_STEP_WORK},
 	trace::{blake2_256, verify_proof, Hash, MerkleProof},
 	train::{train_step, StepError},
 };
@@ -42,6 +42,26 @@ pub const MAX_STATE_BYTES: u32 = {
 /// labels and two length prefixes.
 pub const MAX_MINIBATCH_BYTES: u32 =
 	(MAX_BATCH_VALUES * 4 + MAX_BATCH_SIZE as u64 * 2 + 2 * 5) as u32;
+
+/// Cost units charged per sample and per unit of every layer on top of the multiply-adds:
+/// bias, rounding, activation and its derivative, and for the output layer the softmax's
+/// exponential and logarithm. Measured against the multiply-add in the runtime benchmarks.
+pub const UNIT_OVERHEAD: u64 = 48;
+
+/// What refereeing one step of `program` costs, in units of one multiply-add: the program's
+/// work units (multiply-adds and optimizer updates) plus [`UNIT_OVERHEAD`] per sample and unit.
+/// The weight of a step proof is linear in it. Bounded by the program limits (no overflow).
+pub fn referee_cost(program: &Program) -> u64 {
+	let units: u64 =
+		program.model.layers().fold(0u64, |acc, l| acc.saturating_add(u64::from(l.outputs)));
+	let per_unit = u64::from(program.batch_size).saturating_mul(units).saturating_mul(UNIT_OVERHEAD);
+	program.work_units_per_step().saturating_add(per_unit)
+}
+
+/// An upper bound of [`referee_cost`] over valid programs: every unit of every layer takes at
+/// least two multiply-adds per sample (forward and weight gradient, at least one input each),
+/// so `batch × units ≤ work / 2`, and the work is at most [`MAX_STEP_WORK`].
+pub const MAX_REFEREE_COST: u64 = MAX_STEP_WORK * (1 + UNIT_OVERHEAD / 2);
 
 /// What a solver's result committed to, as the chain holds it.
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]
@@ -473,6 +493,47 @@ mod tests {
 				leaf_proof: &lp,
 			};
 			assert_eq!(referee_step(&program, &c, &proof), Ok(Fault::UnusableMinibatch));
+		}
+	}
+
+	/// Time per referee cost unit of the shapes that stress each part of the cost (run with
+	/// `--ignored --nocapture`): the calibration of [`UNIT_OVERHEAD`].
+	#[test]
+	#[ignore]
+	fn cost_calibration() {
+		let shape = |inputs: u32, hidden: Vec<u32>, classes: u32, batch: u32| Program {
+			model: ModelSpec {
+				inputs,
+				hidden: BoundedVec::truncate_from(
+					hidden.into_iter().map(|units| HiddenLayer { units, activation: Activation::Relu }).collect(),
+				),
+				classes,
+			},
+			batch_size: batch,
+			..program(10)
+		};
+		for (name, p) in [
+			("wide (most multiply-adds)", shape(256, vec![960], 10, 95)),
+			("digits", shape(64, vec![32], 10, 32)),
+			("softmax-heavy", shape(1, vec![], 1024, 1024)),
+			("deep narrow", shape(1, vec![1; 8], 2, 1024)),
+			("deep mid", shape(16, vec![16; 8], 16, 1024)),
+		] {
+			assert_eq!(p.validate(), Ok(()), "{name}");
+			let batch = Minibatch {
+				inputs: (0..p.batch_size * p.model.inputs).map(|i| (i as i32 % 13 - 6) * 5000).collect(),
+				labels: (0..p.batch_size).map(|i| (i % p.model.classes) as u16).collect(),
+			};
+			let mut state = State::initial(&p);
+			let start = std::time::Instant::now();
+			let n = 5;
+			for _ in 0..n {
+				state.step = 0;
+				train_step(&p, &mut state, &batch).unwrap();
+			}
+			let ns = start.elapsed().as_nanos() as f64 / n as f64;
+			let cost = referee_cost(&p);
+			println!("{name:28} work {:>10} cost {cost:>10} {:>9.2} ms {:.3} ns/unit", p.work_units_per_step(), ns / 1e6, ns / cost as f64);
 		}
 	}
 

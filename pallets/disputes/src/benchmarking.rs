@@ -1,0 +1,214 @@
+//! Benchmarks of every call in its worst case; the referee at the costliest program shape, in
+//! the runtime's Wasm when run through the node.
+
+// Benchmark set-up is harness code: a failing precondition must abort the benchmark loudly.
+#![allow(clippy::expect_used, clippy::arithmetic_side_effects, clippy::indexing_slicing)]
+
+use super::*;
+use crate::dispatchable_impls::COST_PER_COMPONENT;
+use aichain_engine::{
+	dataset::{batch_for_step, MAX_TASK_BATCHES},
+	model::LayerState,
+	program::{Activation, HiddenLayer, ModelSpec, Sgd},
+	referee::{referee_cost, MAX_STATE_BYTES},
+	trace::{blake2_256, merkle_proof, merkle_root},
+	Fixed, Minibatch, Program, State,
+};
+use alloc::{vec, vec::Vec};
+use codec::{DecodeAll, Encode};
+use frame_benchmarking::v2::*;
+use frame_support::{traits::EnsureOrigin, BoundedVec};
+use frame_system::RawOrigin;
+use pallet_compute::{TaskId, TaskResult};
+use sp_core::H256;
+
+/// What the benchmarks need from the runtime.
+pub trait BenchmarkHelper<AccountId, Key> {
+	/// A task running `program` over a dataset with `root` and `batches` minibatches, whose
+	/// solver posted `result`, with as many verifiers as a result can have drawn and attesting;
+	/// its challenge window open. Returns the task and its verifiers.
+	fn disputable_task(
+		program: Program,
+		root: H256,
+		batches: u32,
+		result: TaskResult,
+	) -> (TaskId, Vec<AccountId>);
+	/// A `compute` session key of validator `who` that can sign (generated and registered if
+	/// need be).
+	fn verifier_key(who: &AccountId) -> Key;
+}
+
+/// The shape with the most referee cost per unit (measured: wide dense layers), scaled by its
+/// batch: 256 inputs, 960 ReLU units, 10 classes, 256,330 parameters.
+fn wide(batch: u32) -> Program {
+	Program {
+		model: ModelSpec {
+			inputs: 256,
+			hidden: BoundedVec::truncate_from(vec![HiddenLayer {
+				units: 960,
+				activation: Activation::Relu,
+			}]),
+			classes: 10,
+		},
+		optimizer: Sgd { learning_rate: Fixed(6554), momentum: Fixed(58982) },
+		batch_size: batch,
+		steps: 2,
+		seed: 42,
+	}
+}
+
+/// The largest batch of [`wide`] a task may name (the step work limit), and its cost in
+/// benchmark components.
+const WIDE_MAX_BATCH: u32 = 95;
+const WIDE_MAX_COMPONENT: u32 = 54_368;
+
+/// The batch of [`wide`] whose referee cost is closest to `c` components from below (at least 1).
+fn wide_batch(c: u32) -> u32 {
+	let target = u64::from(c) * COST_PER_COMPONENT;
+	(1..=WIDE_MAX_BATCH).rev().find(|b| referee_cost(&wide(*b)) <= target).unwrap_or(1)
+}
+
+fn minibatch(program: &Program) -> Minibatch {
+	let n = program.batch_size * program.model.inputs;
+	Minibatch {
+		inputs: (0..n).map(|i| ((i % 13) as i32 - 6) * 5_000).collect(),
+		labels: (0..program.batch_size).map(|i| (i % program.model.classes) as u16).collect(),
+	}
+}
+
+/// A state of `bytes` bytes (about): one layer of weights, no biases.
+fn state_of(bytes: u32) -> State {
+	let weights = (bytes.saturating_sub(16) / 8) as usize;
+	State {
+		step: 1,
+		layers: vec![LayerState {
+			weights: vec![3; weights],
+			biases: vec![],
+			weight_velocity: vec![1; weights],
+			bias_velocity: vec![],
+		}],
+	}
+}
+
+/// A lying solver's step-2 proof for `program`: its leaf 1 is the honest state after step 1
+/// (here the initial state with its counter at 1), its leaf 2 a random hash. The dataset has
+/// two minibatches, the same one twice.
+fn step_two_fraud<T: Config>(program: Program) -> (TaskId, Vec<T::AccountId>, StepFraud) {
+	let mut prior = State::initial(&program);
+	prior.step = 1;
+	let leaves = vec![prior.hash(), [0xee; 32]];
+	let batch = minibatch(&program).encode();
+	let data_leaves = vec![blake2_256(&batch), blake2_256(&batch)];
+	let index = batch_for_step(program.seed, 2, 2).expect("two minibatches");
+	let result = TaskResult {
+		model_hash: H256::repeat_byte(1),
+		trace_root: H256(merkle_root(&leaves)),
+		steps: 2,
+	};
+	let (task, verifiers) =
+		T::BenchmarkHelper::disputable_task(program, H256(merkle_root(&data_leaves)), 2, result);
+	let proof = StepFraud {
+		step: 2,
+		prior_state: BoundedVec::truncate_from(prior.encode()),
+		prior_proof: merkle_proof(&leaves, 0).expect("leaf 0"),
+		minibatch: BoundedVec::truncate_from(batch),
+		minibatch_proof: merkle_proof(&data_leaves, index).expect("a leaf"),
+		leaf: H256(leaves[1]),
+		leaf_proof: merkle_proof(&leaves, 1).expect("leaf 1"),
+	};
+	(task, verifiers, proof)
+}
+
+#[benchmarks]
+mod benchmarks {
+	use super::*;
+
+	/// A successful step proof (the referee's whole path, then the conviction: slash, refund,
+	/// every verifier penalized) for the costliest shape at `c` thousand cost units.
+	#[benchmark]
+	fn prove_fraud(c: Linear<1, WIDE_MAX_COMPONENT>) {
+		let program = wide(wide_batch(c));
+		let max_cost = referee_cost(&program);
+		let (task, verifiers, proof) = step_two_fraud::<T>(program);
+		let prover: T::AccountId = whitelisted_caller();
+		#[extrinsic_call]
+		_(RawOrigin::Signed(prover), task, max_cost, proof);
+		assert!(verifiers.iter().all(|v| Excluded::<T>::contains_key(v)));
+	}
+
+	/// What a step proof's bytes cost beyond the referee's own: hashing them, decoding them as
+	/// a state (when they are a committed leaf), and the epoch order of the most minibatches a
+	/// task may name.
+	#[benchmark]
+	fn read_bytes(b: Linear<0, { MAX_STATE_BYTES + aichain_engine::referee::MAX_MINIBATCH_BYTES }>) {
+		let bytes = state_of(b).encode();
+		#[block]
+		{
+			let hash = blake2_256(&bytes);
+			let state = State::decode_all(&mut &bytes[..]).expect("a state");
+			let order = batch_for_step(u64::from(hash[0]), MAX_TASK_BATCHES, MAX_TASK_BATCHES);
+			assert!(order.is_some() && state.step == 1);
+		}
+	}
+
+	/// A successful model proof over a last state of `b` bytes (hashed, decoded, its model
+	/// hashed), then the conviction.
+	#[benchmark]
+	fn prove_model(b: Linear<64, MAX_STATE_BYTES>) {
+		let last = state_of(b);
+		let leaves = vec![[0xaa; 32], last.hash()];
+		let result = TaskResult {
+			model_hash: H256::repeat_byte(1),
+			trace_root: H256(merkle_root(&leaves)),
+			steps: 2,
+		};
+		let (task, _) = T::BenchmarkHelper::disputable_task(wide(1), H256::repeat_byte(3), 2, result);
+		let proof = ModelFraud {
+			last_state: BoundedVec::truncate_from(last.encode()),
+			proof: merkle_proof(&leaves, 1).expect("leaf 1"),
+		};
+		let prover: T::AccountId = whitelisted_caller();
+		#[extrinsic_call]
+		_(RawOrigin::Signed(prover), task, proof);
+		assert!(Reported::<T>::iter_prefix(task).next().is_none());
+	}
+
+	/// The pool's check of a verifier's report: signature, task, drawn verifiers and the
+	/// report record.
+	#[benchmark]
+	fn authorize_report() -> Result<(), BenchmarkError> {
+		use frame_support::pallet_prelude::{Authorize, TransactionSource};
+		use sp_runtime::RuntimeAppPublic;
+		let (task, verifiers, _) = step_two_fraud::<T>(wide(1));
+		let verifier = verifiers.last().cloned().ok_or("a verifier")?;
+		let key = T::BenchmarkHelper::verifier_key(&verifier);
+		let claim = Claim::Model(ModelFraud {
+			last_state: BoundedVec::truncate_from(vec![]),
+			proof: aichain_engine::MerkleProof { siblings: BoundedVec::truncate_from(vec![]) },
+		});
+		let report = FraudReport { key: key.clone(), task, claim };
+		let signature = key.sign(&Pallet::<T>::report_payload(&report)).ok_or("the key signs")?;
+		let call = Call::<T>::report_fraud { report, signature };
+		#[block]
+		{
+			call.authorize(TransactionSource::External)
+				.ok_or("an authorized call")?
+				.map_err(|_| "a valid report")?;
+		}
+		Ok(())
+	}
+
+	#[benchmark]
+	fn set_params() -> Result<(), BenchmarkError> {
+		let origin = T::GovernanceOrigin::try_successful_origin()
+			.map_err(|_| BenchmarkError::Weightless)?;
+		let mut params = Params::<T>::get();
+		params.prover_share = sp_runtime::Perbill::from_percent(40);
+		#[extrinsic_call]
+		_(origin as T::RuntimeOrigin, params);
+		assert_eq!(Params::<T>::get(), params);
+		Ok(())
+	}
+
+	impl_benchmark_test_suite!(Pallet, crate::mock::new_test_ext(), crate::mock::Test);
+}

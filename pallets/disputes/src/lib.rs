@@ -1,0 +1,359 @@
+//! # Disputes pallet: the on-chain referee
+//!
+//! A solver's result commits to a trace root over the state hash after every training step and
+//! to the final model's hash ([`pallet_compute::TaskResult`]); the task names the dataset's
+//! minibatch root and count. Anyone who can show that one step of that trace is wrong proves it
+//! here, and the runtime itself re-executes the step with the engine the solver ran
+//! (`aichain_engine::referee`), so a lying solver loses money whoever notices:
+//!
+//! - [`Pallet::prove_fraud`] (step `k`): the state after step `k − 1` with its proof against the
+//!   trace root (none for `k = 1`: the program's initial state), minibatch `k` with its proof
+//!   against the dataset root at the index the epoch order gives step `k`, and the solver's leaf
+//!   `k` with its proof. The runtime runs the step and compares. A committed state that hashes
+//!   correctly but is not a valid state, or a committed minibatch the step cannot train on, is
+//!   the solver's fault too (an honest solver never commits through a step it cannot execute).
+//! - [`Pallet::prove_model`]: the last state hashes to the solver's last leaf, but its model
+//!   hash is not the posted one.
+//! - [`Pallet::report_fraud`]: the same proofs from a verifier drawn for the result, fee-free,
+//!   signed with its validator's `compute` session key, at most once per verifier and task.
+//!
+//! Signed proofs pay for the referee's full weight whether they succeed or not: a failing proof
+//! is never free block space. A step proof names the referee cost it pays for
+//! ([`Claim::Step::max_cost`], [`Pallet::referee_cost`] of the task's program, which the runtime
+//! API [`runtime_api::DisputesApi`] gives); it is refused if the program costs more.
+//!
+//! **Outcome of a proven fraud**: [`DisputeParams::fraud_slash`] of the solver's stake is
+//! slashed; [`DisputeParams::prover_share`] of it goes to the prover and the rest to the
+//! Community Treasury ([`Config::Treasury`]); the submitter is refunded in full; the solver's
+//! reputation drops to zero and the result is never paid (all through
+//! [`pallet_compute::TaskDisputes::convict`]). Every verifier that attested a segment containing
+//! the proven step forfeits its share (the task is refunded, so no share is paid), is left out of
+//! verifier draws for [`DisputeParams::attester_exclusion`] blocks and is reported through
+//! [`Config::BlindAttesters`] (the solo runtime hands it to pallet-offences).
+//!
+//! A proof is accepted only while the result is disputable: inside its challenge window, and
+//! before anything settled it (a second proof on the same task finds it settled).
+//!
+//! Layout: this file declares; calls hand over to `do_*` functions in [`dispatchable_impls`].
+//!
+//! ## Invariants (checked by [`Pallet::do_try_state`])
+//! - The parameters validate.
+//! - Every verifier report on record for a disputable task is from a verifier drawn for it.
+//!
+//! The pallet holds no funds: a slash is shared out in the call that proves the fraud, and the
+//! market's own invariants (escrow holds equal the records) and issuance + burned = cap are
+//! checked by the tests after every block.
+
+#![cfg_attr(not(feature = "std"), no_std)]
+#![deny(missing_docs)]
+#![cfg_attr(
+	not(test),
+	deny(
+		clippy::arithmetic_side_effects,
+		clippy::indexing_slicing,
+		clippy::unwrap_used,
+		clippy::expect_used,
+		clippy::panic
+	)
+)]
+
+extern crate alloc;
+
+pub use pallet::*;
+pub use types::*;
+
+#[cfg(feature = "runtime-benchmarks")]
+pub mod benchmarking;
+pub mod dispatchable_impls;
+#[cfg(test)]
+mod mock;
+pub mod runtime_api;
+#[cfg(test)]
+mod tests;
+pub mod types;
+pub mod weights;
+
+pub use weights::WeightInfo;
+
+use frame_support::traits::{fungible, tokens::fungible::Credit};
+
+/// The balance type of the configured currency.
+pub type BalanceOf<T> =
+	<<T as Config>::Currency as fungible::Inspect<<T as frame_system::Config>::AccountId>>::Balance;
+/// Funds taken from an account and not yet placed anywhere.
+pub type CreditOf<T> = Credit<<T as frame_system::Config>::AccountId, <T as Config>::Currency>;
+/// The parameters of a runtime.
+pub type ParamsOf<T> = DisputeParams<frame_system::pallet_prelude::BlockNumberFor<T>>;
+
+const LOG_TARGET: &str = "runtime::disputes";
+
+/// Who learns of a verifier that attested a segment containing a proven bad step (the solo
+/// runtime reports it to pallet-offences, which staking slashes).
+pub trait BlindAttesters<AccountId> {
+	/// `verifier` attested the result of `task`, proven wrong at a step of its segment.
+	fn report(verifier: &AccountId, task: pallet_compute::TaskId);
+}
+
+impl<AccountId> BlindAttesters<AccountId> for () {
+	fn report(_: &AccountId, _: pallet_compute::TaskId) {}
+}
+
+#[frame_support::pallet]
+pub mod pallet {
+	use super::*;
+	use frame_support::{
+		pallet_prelude::*,
+		traits::{Contains, OnUnbalanced},
+	};
+	use frame_system::pallet_prelude::*;
+	use pallet_compute::{OffchainKeys, TaskDisputes, TaskId};
+
+	/// The in-code storage version.
+	const STORAGE_VERSION: StorageVersion = StorageVersion::new(0);
+
+	#[pallet::pallet]
+	#[pallet::storage_version(STORAGE_VERSION)]
+	pub struct Pallet<T>(_);
+
+	#[pallet::config]
+	pub trait Config:
+		frame_system::Config
+		+ frame_system::offchain::CreateAuthorizedTransaction<Call<Self>>
+	{
+		/// The native currency (slashes are paid out in it).
+		type Currency: fungible::Balanced<Self::AccountId> + fungible::Mutate<Self::AccountId>;
+
+		/// The compute market whose results are disputed.
+		type Market: TaskDisputes<
+			Self::AccountId,
+			Balance = BalanceOf<Self>,
+			Credit = CreditOf<Self>,
+			BlockNumber = BlockNumberFor<Self>,
+		>;
+
+		/// Receives the share of a slash the prover does not get (the Community Treasury).
+		type Treasury: OnUnbalanced<CreditOf<Self>>;
+
+		/// Told about verifiers that attested a result proven wrong inside their segment.
+		type BlindAttesters: BlindAttesters<Self::AccountId>;
+
+		/// Sets [`Params`].
+		type GovernanceOrigin: EnsureOrigin<Self::RuntimeOrigin>;
+
+		/// Parameters until governance sets them.
+		#[pallet::constant]
+		type DefaultParams: Get<ParamsOf<Self>>;
+
+		/// The key a verifier signs its reports with (the market's offchain key).
+		type OffchainKey: Member
+			+ Parameter
+			+ MaxEncodedLen
+			+ sp_runtime::RuntimeAppPublic
+			+ Ord;
+
+		/// Who holds which offchain key (the market's lookup).
+		type OffchainKeys: OffchainKeys<Self::AccountId, Self::OffchainKey>;
+
+		/// Weights of the calls.
+		type WeightInfo: WeightInfo;
+
+		/// Creates a disputable task for the benchmarks.
+		#[cfg(feature = "runtime-benchmarks")]
+		type BenchmarkHelper: crate::benchmarking::BenchmarkHelper<Self::AccountId, Self::OffchainKey>;
+	}
+
+	/// The referee's parameters.
+	#[pallet::storage]
+	pub type Params<T: Config> = StorageValue<_, ParamsOf<T>, ValueQuery, T::DefaultParams>;
+
+	/// Fraud reports drawn verifiers have sent, by task: one each, whatever its outcome.
+	/// Cleared when the task's result is disproved.
+	#[pallet::storage]
+	pub type Reported<T: Config> =
+		StorageDoubleMap<_, Twox64Concat, TaskId, Twox64Concat, T::AccountId, (), OptionQuery>;
+
+	/// Verifiers left out of verifier draws until the block given (they attested a segment
+	/// containing a proven bad step).
+	#[pallet::storage]
+	pub type Excluded<T: Config> =
+		StorageMap<_, Twox64Concat, T::AccountId, BlockNumberFor<T>, OptionQuery>;
+
+	#[pallet::event]
+	#[pallet::generate_deposit(pub(super) fn deposit_event)]
+	pub enum Event<T: Config> {
+		/// A fraud proof succeeded: the solver was slashed `slashed`, of which the prover got
+		/// `reward` and the treasury the rest; the submitter was refunded (see the market's
+		/// events).
+		FraudProven {
+			/// The task.
+			task: TaskId,
+			/// The solver proven wrong.
+			solver: T::AccountId,
+			/// Who proved it.
+			prover: T::AccountId,
+			/// The step proven wrong (0 for the model).
+			step: u32,
+			/// How the solver was wrong.
+			fault: Fault,
+			/// Slashed from the solver's stake.
+			slashed: BalanceOf<T>,
+			/// Paid to the prover.
+			reward: BalanceOf<T>,
+			/// Paid to the treasury.
+			to_treasury: BalanceOf<T>,
+		},
+		/// A drawn verifier's fraud report proved nothing; it may not report on this task again.
+		ReportRefused {
+			/// The task.
+			task: TaskId,
+			/// The verifier.
+			verifier: T::AccountId,
+			/// Why, as the error a signed proof would have failed with.
+			error: DispatchError,
+		},
+		/// A verifier attested a segment containing the proven bad step: no share, and no
+		/// verifier draws until `until`.
+		AttesterPenalized {
+			/// The task.
+			task: TaskId,
+			/// The verifier.
+			verifier: T::AccountId,
+			/// Excluded from verifier draws up to this block.
+			until: BlockNumberFor<T>,
+		},
+		/// Governance set the parameters.
+		ParamsSet {
+			/// The new parameters.
+			params: ParamsOf<T>,
+		},
+	}
+
+	#[pallet::error]
+	pub enum Error<T> {
+		/// The task does not exist, has no result, its challenge window has closed or it is
+		/// settled.
+		NotDisputable,
+		/// The step proof pays for less referee cost than the task's program needs.
+		CostNotCovered,
+		/// The step is 0 or beyond the trace.
+		StepOutOfRange,
+		/// The task predates the dataset's minibatch count: its steps cannot be refereed (its
+		/// model still can).
+		UnknownBatchCount,
+		/// Step 1 starts from the program's initial state; no prior state may be given.
+		UnexpectedPriorState,
+		/// The prior state is not the solver's leaf `step − 1`.
+		PriorStateNotCommitted,
+		/// The minibatch is not the dataset's minibatch for this step.
+		MinibatchNotCommitted,
+		/// The leaf is not the solver's leaf for this step.
+		LeafNotCommitted,
+		/// The state is not the solver's last leaf.
+		LastStateNotCommitted,
+		/// The task's program is invalid (cannot happen for a task the market accepted).
+		InvalidProgram,
+		/// The solver is right: the recomputed state (or the model) matches its commitment.
+		NoFraud,
+		/// The key is not the `compute` key of a verifier drawn for this task.
+		NotAVerifier,
+		/// This verifier already sent a fraud report on this task.
+		AlreadyReported,
+		/// The parameters do not validate.
+		BadParams,
+	}
+
+	#[pallet::hooks]
+	impl<T: Config> Hooks<BlockNumberFor<T>> for Pallet<T> {
+		fn integrity_test() {
+			assert!(
+				T::DefaultParams::get().validate().is_ok(),
+				"the default dispute parameters must validate"
+			);
+		}
+
+		#[cfg(feature = "try-runtime")]
+		fn try_state(_n: BlockNumberFor<T>) -> Result<(), sp_runtime::TryRuntimeError> {
+			Self::do_try_state()
+		}
+	}
+
+	#[pallet::call]
+	impl<T: Config> Pallet<T> {
+		/// Prove that the solver of `task` computed step `proof.step` wrongly. `max_cost` is the
+		/// referee cost the transaction pays for ([`Pallet::referee_cost`] of the task's program,
+		/// from the runtime API); the full weight is charged whether or not the proof succeeds.
+		///
+		/// Origin: signed. Emits [`Event::FraudProven`] (and the market's slash and refund).
+		/// Errors: [`Error::NotDisputable`], [`Error::CostNotCovered`] and the referee's
+		/// refusals ([`Error::NoFraud`] when the solver is right).
+		#[pallet::call_index(0)]
+		#[pallet::weight(Pallet::<T>::step_weight(*max_cost, proof))]
+		pub fn prove_fraud(
+			origin: OriginFor<T>,
+			task: TaskId,
+			max_cost: u64,
+			proof: StepFraud,
+		) -> DispatchResult {
+			let who = ensure_signed(origin)?;
+			Self::do_prove(who, task, Claim::Step { max_cost, proof }).map(|_| ())
+		}
+
+		/// Prove that the model hash the solver of `task` posted is not the model of its trace's
+		/// last state (or that its last leaf is no state at all). Full weight charged either way.
+		///
+		/// Origin: signed. Emits [`Event::FraudProven`]. Errors: [`Error::NotDisputable`],
+		/// [`Error::LastStateNotCommitted`], [`Error::NoFraud`].
+		#[pallet::call_index(1)]
+		#[pallet::weight(T::WeightInfo::prove_model(proof.last_state.len() as u32))]
+		pub fn prove_model(origin: OriginFor<T>, task: TaskId, proof: ModelFraud) -> DispatchResult {
+			let who = ensure_signed(origin)?;
+			Self::do_prove(who, task, Claim::Model(proof)).map(|_| ())
+		}
+
+		/// A drawn verifier's fraud proof: fee-free, admitted to the pool only when signed by
+		/// the `compute` key of a verifier drawn for the task that has not reported on it yet.
+		/// A report that proves nothing is recorded ([`Event::ReportRefused`]) and uses up the
+		/// verifier's one report on the task.
+		///
+		/// Origin: authorized (see [`Pallet::authorize_report`]).
+		#[pallet::call_index(2)]
+		#[pallet::authorize(|_source, report, signature| Pallet::<T>::authorize_report(report, signature))]
+		#[pallet::weight_of_authorize(T::WeightInfo::authorize_report())]
+		#[pallet::weight(Pallet::<T>::claim_weight(&report.claim))]
+		pub fn report_fraud(
+			origin: OriginFor<T>,
+			report: FraudReport<T::OffchainKey>,
+			signature: <T::OffchainKey as sp_runtime::RuntimeAppPublic>::Signature,
+		) -> DispatchResultWithPostInfo {
+			frame_system::ensure_authorized(origin)?;
+			// The signature was checked by `authorize_report` before the call was admitted.
+			let _ = signature;
+			Self::do_report(report)?;
+			Ok(Pays::No.into())
+		}
+
+		/// Set the referee's parameters.
+		///
+		/// Origin: [`Config::GovernanceOrigin`]. Emits [`Event::ParamsSet`]. Errors:
+		/// [`Error::BadParams`].
+		#[pallet::call_index(3)]
+		#[pallet::weight(T::WeightInfo::set_params())]
+		pub fn set_params(origin: OriginFor<T>, params: ParamsOf<T>) -> DispatchResult {
+			T::GovernanceOrigin::ensure_origin(origin)?;
+			params.validate().map_err(|e| {
+				log::debug!(target: LOG_TARGET, "parameters refused: {e}");
+				Error::<T>::BadParams
+			})?;
+			Params::<T>::put(params);
+			Self::deposit_event(Event::ParamsSet { params });
+			Ok(())
+		}
+	}
+
+	impl<T: Config> Contains<T::AccountId> for Pallet<T> {
+		/// Whether `who` is excluded from verifier draws now.
+		fn contains(who: &T::AccountId) -> bool {
+			Excluded::<T>::get(who).is_some_and(|until| frame_system::Pallet::<T>::block_number() <= until)
+		}
+	}
+}

@@ -1,0 +1,20 @@
+//! The runtime API a challenger (person or offchain worker) uses to prove fraud: what a task's
+//! result committed to, what a step proof must pay for, and what is at stake.
+
+use crate::types::DisputeInfo;
+use codec::Codec;
+use pallet_compute::TaskId;
+
+sp_api::decl_runtime_apis! {
+	/// The referee's read-only API.
+	pub trait DisputesApi<AccountId, Balance, BlockNumber>
+	where
+		AccountId: Codec,
+		Balance: Codec,
+		BlockNumber: Codec,
+	{
+		/// What proving fraud against `task`'s result takes now; `None` when it is not
+		/// disputable (no result yet, window closed, or settled).
+		fn dispute_info(task: TaskId) -> Option<DisputeInfo<AccountId, Balance, BlockNumber>>;
+	}
+}

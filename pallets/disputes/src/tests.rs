@@ -1,0 +1,1 @@
+//! Unit tests of the referee against the mock runtime, with the real engine.

@@ -1,0 +1,142 @@
+//! What fraud proofs carry, the pallet's parameters and what a dispute looks like from outside.
+
+use aichain_engine::{
+	referee::{MAX_MINIBATCH_BYTES, MAX_STATE_BYTES},
+	MerkleProof,
+};
+use codec::{Decode, DecodeWithMemTracking, Encode, MaxEncodedLen};
+use frame_support::{traits::ConstU32, BoundedVec};
+use pallet_compute::TaskId;
+use scale_info::TypeInfo;
+use sp_core::H256;
+use sp_runtime::Perbill;
+
+pub use aichain_engine::referee::Fault;
+
+/// SCALE encoding of a training state (`aichain_engine::State`), at most the largest valid
+/// program's.
+pub type StateBytes = BoundedVec<u8, ConstU32<MAX_STATE_BYTES>>;
+
+/// SCALE encoding of a minibatch (`aichain_engine::Minibatch`), at most the largest valid
+/// program's.
+pub type MinibatchBytes = BoundedVec<u8, ConstU32<MAX_MINIBATCH_BYTES>>;
+
+/// A claim that the solver's step `step` is wrong, with what the referee needs to recompute it
+/// (see `aichain_engine::referee::StepProof`).
+#[derive(
+	Clone, PartialEq, Eq, Encode, Decode, DecodeWithMemTracking, MaxEncodedLen, TypeInfo, Debug,
+)]
+pub struct StepFraud {
+	/// The disputed step, `1..=steps`.
+	pub step: u32,
+	/// The state after step `step − 1` (SCALE), hashing to the solver's leaf `step − 1`; empty
+	/// for step 1, which starts from the program's initial state.
+	pub prior_state: StateBytes,
+	/// Proof of the solver's leaf `step − 1` against its trace root (empty for step 1).
+	pub prior_proof: MerkleProof,
+	/// The minibatch of step `step` (SCALE), as the solver service's public side serves it.
+	pub minibatch: MinibatchBytes,
+	/// Its proof against the task's dataset root, at the index the epoch order gives the step.
+	pub minibatch_proof: MerkleProof,
+	/// The solver's leaf `step`: the state hash it committed to after the step.
+	pub leaf: H256,
+	/// Proof of `leaf` against the solver's trace root.
+	pub leaf_proof: MerkleProof,
+}
+
+/// A claim that the posted model hash is not the model of the trace's last state.
+#[derive(
+	Clone, PartialEq, Eq, Encode, Decode, DecodeWithMemTracking, MaxEncodedLen, TypeInfo, Debug,
+)]
+pub struct ModelFraud {
+	/// The state after the last step (SCALE), hashing to the solver's last leaf.
+	pub last_state: StateBytes,
+	/// Proof of the last leaf against the solver's trace root.
+	pub proof: MerkleProof,
+}
+
+/// Either kind of fraud proof.
+#[derive(
+	Clone, PartialEq, Eq, Encode, Decode, DecodeWithMemTracking, MaxEncodedLen, TypeInfo, Debug,
+)]
+pub enum Claim {
+	/// One step was computed wrongly. `max_cost` is the referee cost the caller's weight covers
+	/// (see [`crate::Pallet::referee_cost`]); the proof is refused if the task's program costs
+	/// more.
+	Step {
+		/// What the weight covers, in referee cost units.
+		max_cost: u64,
+		/// The proof.
+		proof: StepFraud,
+	},
+	/// The model hash is not the last state's.
+	Model(ModelFraud),
+}
+
+/// A drawn verifier's fraud proof, sent fee-free by its offchain worker and signed with its
+/// validator's `compute` session key.
+#[derive(
+	Clone, PartialEq, Eq, Encode, Decode, DecodeWithMemTracking, MaxEncodedLen, TypeInfo, Debug,
+)]
+pub struct FraudReport<Key> {
+	/// The signing key (a validator's `compute` key).
+	pub key: Key,
+	/// The task whose result it proves wrong.
+	pub task: TaskId,
+	/// The proof.
+	pub claim: Claim,
+}
+
+/// Governance parameters of the referee.
+#[derive(
+	Clone,
+	Copy,
+	PartialEq,
+	Eq,
+	Encode,
+	Decode,
+	DecodeWithMemTracking,
+	MaxEncodedLen,
+	TypeInfo,
+	Debug,
+)]
+pub struct DisputeParams<BlockNumber> {
+	/// Share of a solver's stake slashed when a fraud proof against it succeeds.
+	pub fraud_slash: Perbill,
+	/// Share of that slash paid to the prover; the rest goes to the Community Treasury.
+	pub prover_share: Perbill,
+	/// How long a verifier that attested a segment containing a proven bad step is left out of
+	/// verifier draws.
+	pub attester_exclusion: BlockNumber,
+}
+
+impl<BlockNumber: Copy + PartialOrd + Default> DisputeParams<BlockNumber> {
+	/// Check the parameters: a proven fraud must cost the solver something and pay the prover
+	/// something.
+	pub fn validate(&self) -> Result<(), &'static str> {
+		if self.fraud_slash.is_zero() {
+			return Err("a proven fraud must slash the solver");
+		}
+		if self.prover_share.is_zero() {
+			return Err("a successful prover must be paid");
+		}
+		Ok(())
+	}
+}
+
+/// What a client needs to prove fraud against a task's result.
+#[derive(Clone, PartialEq, Eq, Encode, Decode, TypeInfo, Debug)]
+pub struct DisputeInfo<AccountId, Balance, BlockNumber> {
+	/// The solver whose result it is.
+	pub solver: AccountId,
+	/// Steps of its trace.
+	pub steps: u32,
+	/// Minibatches of the dataset (0: no step of this task can be refereed, only its model).
+	pub batches: u32,
+	/// Last block a proof is accepted in (while no dispute holds the result).
+	pub window_end: BlockNumber,
+	/// The referee cost of one step of the task's program: the `max_cost` a step proof names.
+	pub step_cost: u64,
+	/// What a proven fraud would slash from the solver now.
+	pub slash: Balance,
+}
