@@ -4,8 +4,8 @@
 
 use crate::{pallet::*, types::*, BalanceOf, CreditOf};
 use frame_support::{pallet_prelude::*, traits::Imbalance};
-use sp_core::H256;
 use frame_system::pallet_prelude::BlockNumberFor;
+use sp_core::H256;
 use sp_runtime::{Perbill, Permill};
 
 /// What a dispute about a task's result needs to referee it.
@@ -68,10 +68,13 @@ impl<T: Config> TaskDisputes<T::AccountId> for Pallet<T> {
 		let (solver, result, window_end, verifiers) = match task.status {
 			TaskStatus::Submitted { solver, result, window_end, verifiers, .. }
 				if Self::now() <= window_end =>
-				(solver, result, window_end, verifiers),
+			{
+				(solver, result, window_end, verifiers)
+			},
 			// A frozen result stays disputable until its dispute settles it.
-			TaskStatus::Challenged { solver, result, verifiers } =>
-				(solver, result, Self::now(), verifiers),
+			TaskStatus::Challenged { solver, result, verifiers } => {
+				(solver, result, Self::now(), verifiers)
+			},
 			_ => return None,
 		};
 		Some(DisputeTarget {
@@ -89,7 +92,8 @@ impl<T: Config> TaskDisputes<T::AccountId> for Pallet<T> {
 	fn convict(id: TaskId, share: Perbill) -> Result<CreditOf<T>, DispatchError> {
 		ensure!(Self::dispute_target(id).is_some(), Error::<T>::NotInChallengeWindow);
 		let task = Tasks::<T>::get(id).ok_or(Error::<T>::UnknownTask)?;
-		let solver_id = task.status.bound_solver().cloned().ok_or(Error::<T>::NotInChallengeWindow)?;
+		let solver_id =
+			task.status.bound_solver().cloned().ok_or(Error::<T>::NotInChallengeWindow)?;
 		ensure!(Solvers::<T>::contains_key(&solver_id), Error::<T>::NotRegistered);
 		let credit = Self::slash_stake(&solver_id, share);
 		Self::deposit_event(Event::SolverSlashed {

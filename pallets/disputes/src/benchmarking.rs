@@ -65,7 +65,10 @@ const WIDE_MAX_COMPONENT: u32 = 54_368;
 /// The batch of [`wide`] whose referee cost is closest to `c` components from below (at least 1).
 fn wide_batch(c: u32) -> u32 {
 	let target = u64::from(c) * COST_PER_COMPONENT;
-	(1..=WIDE_MAX_BATCH).rev().find(|b| referee_cost(&wide(*b)) <= target).unwrap_or(1)
+	(1..=WIDE_MAX_BATCH)
+		.rev()
+		.find(|b| referee_cost(&wide(*b)) <= target)
+		.unwrap_or(1)
 }
 
 fn minibatch(program: &Program) -> Minibatch {
@@ -140,7 +143,9 @@ mod benchmarks {
 	/// a state (when they are a committed leaf), and the epoch order of the most minibatches a
 	/// task may name.
 	#[benchmark]
-	fn read_bytes(b: Linear<0, { MAX_STATE_BYTES + aichain_engine::referee::MAX_MINIBATCH_BYTES }>) {
+	fn read_bytes(
+		b: Linear<0, { MAX_STATE_BYTES + aichain_engine::referee::MAX_MINIBATCH_BYTES }>,
+	) {
 		let bytes = state_of(b).encode();
 		#[block]
 		{
@@ -162,7 +167,8 @@ mod benchmarks {
 			trace_root: H256(merkle_root(&leaves)),
 			steps: 2,
 		};
-		let (task, _) = T::BenchmarkHelper::disputable_task(wide(1), H256::repeat_byte(3), 2, result);
+		let (task, _) =
+			T::BenchmarkHelper::disputable_task(wide(1), H256::repeat_byte(3), 2, result);
 		let proof = ModelFraud {
 			last_state: BoundedVec::truncate_from(last.encode()),
 			proof: merkle_proof(&leaves, 1).expect("leaf 1"),
@@ -200,8 +206,8 @@ mod benchmarks {
 
 	#[benchmark]
 	fn set_params() -> Result<(), BenchmarkError> {
-		let origin = T::GovernanceOrigin::try_successful_origin()
-			.map_err(|_| BenchmarkError::Weightless)?;
+		let origin =
+			T::GovernanceOrigin::try_successful_origin().map_err(|_| BenchmarkError::Weightless)?;
 		let mut params = Params::<T>::get();
 		params.prover_share = sp_runtime::Perbill::from_percent(40);
 		#[extrinsic_call]

@@ -1,9 +1,9 @@
 //! What the calls do, the referee's weights and the pallet's invariants.
 
+use crate::WeightInfo;
 use crate::{pallet::*, types::*, BalanceOf, BlindAttesters, CreditOf, LOG_TARGET};
 use aichain_engine::referee::{self, Commitments, RefereeError, StepProof};
 use codec::Encode;
-use crate::WeightInfo;
 use frame_support::{
 	pallet_prelude::*,
 	traits::{fungible::Balanced, Imbalance, OnUnbalanced},
@@ -13,9 +13,7 @@ use frame_system::pallet_prelude::BlockNumberFor;
 use pallet_compute::{DisputeTarget, OffchainKeys, TaskDisputes, TaskId};
 use sp_runtime::{
 	traits::{Saturating, Zero},
-	transaction_validity::{
-		InvalidTransaction, TransactionValidityWithRefund, ValidTransaction,
-	},
+	transaction_validity::{InvalidTransaction, TransactionValidityWithRefund, ValidTransaction},
 };
 
 /// Priority of verifiers' fraud reports in the pool: above ordinary transactions, like the
@@ -56,10 +54,7 @@ impl<T: Config> Pallet<T> {
 	/// Weight of a step proof that pays for `max_cost` referee cost units and carries `proof`'s
 	/// bytes: the referee at that cost, plus reading (hashing and decoding) the bytes given.
 	pub fn step_weight(max_cost: u64, proof: &StepFraud) -> Weight {
-		let units = max_cost
-			.min(referee::MAX_REFEREE_COST)
-			.div_ceil(COST_PER_COMPONENT)
-			.max(1);
+		let units = max_cost.min(referee::MAX_REFEREE_COST).div_ceil(COST_PER_COMPONENT).max(1);
 		let bytes = proof.prior_state.len().saturating_add(proof.minibatch.len());
 		T::WeightInfo::prove_fraud(units.try_into().unwrap_or(u32::MAX))
 			.saturating_add(T::WeightInfo::read_bytes(bytes.try_into().unwrap_or(u32::MAX)))
@@ -163,8 +158,11 @@ impl<T: Config> Pallet<T> {
 			to_treasury: to_treasury_amount,
 		});
 		if step > 0 {
-			let until = frame_system::Pallet::<T>::block_number().saturating_add(params.attester_exclusion);
-			for verifier in target.verifiers.iter().filter(|v| v.attested() && v.segment.covers(step)) {
+			let until =
+				frame_system::Pallet::<T>::block_number().saturating_add(params.attester_exclusion);
+			for verifier in
+				target.verifiers.iter().filter(|v| v.attested() && v.segment.covers(step))
+			{
 				Excluded::<T>::insert(&verifier.account, until);
 				T::BlindAttesters::report(&verifier.account, task);
 				Self::deposit_event(Event::AttesterPenalized {
@@ -193,7 +191,9 @@ impl<T: Config> Pallet<T> {
 	/// The verifier a report is from, if it may report on its task now: the key is the
 	/// `compute` key of a verifier drawn for the task, which is disputable, and the verifier
 	/// has not reported on it before. Shared by the pool check and the dispatch.
-	pub(crate) fn reporter(report: &FraudReport<T::OffchainKey>) -> Result<T::AccountId, DispatchError> {
+	pub(crate) fn reporter(
+		report: &FraudReport<T::OffchainKey>,
+	) -> Result<T::AccountId, DispatchError> {
 		let who = T::OffchainKeys::validator(&report.key).ok_or(Error::<T>::NotAVerifier)?;
 		let target = T::Market::dispute_target(report.task).ok_or(Error::<T>::NotDisputable)?;
 		ensure!(target.verifiers.iter().any(|v| v.account == who), Error::<T>::NotAVerifier);

@@ -98,6 +98,8 @@ impl<AccountId> BlindAttesters<AccountId> for () {
 	fn report(_: &AccountId, _: pallet_compute::TaskId) {}
 }
 
+// The pallet macros expand to `expect` on values they construct themselves.
+#[allow(clippy::expect_used)]
 #[frame_support::pallet]
 pub mod pallet {
 	use super::*;
@@ -117,8 +119,7 @@ pub mod pallet {
 
 	#[pallet::config]
 	pub trait Config:
-		frame_system::Config
-		+ frame_system::offchain::CreateAuthorizedTransaction<Call<Self>>
+		frame_system::Config + frame_system::offchain::CreateAuthorizedTransaction<Call<Self>>
 	{
 		/// The native currency (slashes are paid out in it).
 		type Currency: fungible::Balanced<Self::AccountId> + fungible::Mutate<Self::AccountId>;
@@ -145,11 +146,7 @@ pub mod pallet {
 		type DefaultParams: Get<ParamsOf<Self>>;
 
 		/// The key a verifier signs its reports with (the market's offchain key).
-		type OffchainKey: Member
-			+ Parameter
-			+ MaxEncodedLen
-			+ sp_runtime::RuntimeAppPublic
-			+ Ord;
+		type OffchainKey: Member + Parameter + MaxEncodedLen + sp_runtime::RuntimeAppPublic + Ord;
 
 		/// Who holds which offchain key (the market's lookup).
 		type OffchainKeys: OffchainKeys<Self::AccountId, Self::OffchainKey>;
@@ -159,7 +156,10 @@ pub mod pallet {
 
 		/// Creates a disputable task for the benchmarks.
 		#[cfg(feature = "runtime-benchmarks")]
-		type BenchmarkHelper: crate::benchmarking::BenchmarkHelper<Self::AccountId, Self::OffchainKey>;
+		type BenchmarkHelper: crate::benchmarking::BenchmarkHelper<
+			Self::AccountId,
+			Self::OffchainKey,
+		>;
 	}
 
 	/// The referee's parameters.
@@ -305,7 +305,11 @@ pub mod pallet {
 		/// [`Error::LastStateNotCommitted`], [`Error::NoFraud`].
 		#[pallet::call_index(1)]
 		#[pallet::weight(T::WeightInfo::prove_model(proof.last_state.len() as u32))]
-		pub fn prove_model(origin: OriginFor<T>, task: TaskId, proof: ModelFraud) -> DispatchResult {
+		pub fn prove_model(
+			origin: OriginFor<T>,
+			task: TaskId,
+			proof: ModelFraud,
+		) -> DispatchResult {
 			let who = ensure_signed(origin)?;
 			Self::do_prove(who, task, Claim::Model(proof)).map(|_| ())
 		}
@@ -353,7 +357,8 @@ pub mod pallet {
 	impl<T: Config> Contains<T::AccountId> for Pallet<T> {
 		/// Whether `who` is excluded from verifier draws now.
 		fn contains(who: &T::AccountId) -> bool {
-			Excluded::<T>::get(who).is_some_and(|until| frame_system::Pallet::<T>::block_number() <= until)
+			Excluded::<T>::get(who)
+				.is_some_and(|until| frame_system::Pallet::<T>::block_number() <= until)
 		}
 	}
 }

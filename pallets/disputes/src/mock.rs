@@ -4,7 +4,9 @@
 use crate::{self as pallet_disputes, DisputeParams, ParamsOf};
 use frame_support::{
 	derive_impl, parameter_types,
-	traits::{fungible::Balanced, ConstU32, ConstU64, Hooks, OnUnbalanced, Randomness, ValidatorSet},
+	traits::{
+		fungible::Balanced, ConstU32, ConstU64, Hooks, OnUnbalanced, Randomness, ValidatorSet,
+	},
 	PalletId,
 };
 use pallet_compute::{ClassMultipliers, CreditOf, MarketParams, PricingParams};

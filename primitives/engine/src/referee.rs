@@ -20,7 +20,9 @@
 use crate::{
 	dataset::{batch_for_step, Minibatch, MAX_TASK_BATCHES},
 	model::State,
-	program::{Program, MAX_BATCH_SIZE, MAX_BATCH_VALUES, MAX_HIDDEN_LAYERS, MAX_PARAMETERS, MAX_STEP_WORK},
+	program::{
+		Program, MAX_BATCH_SIZE, MAX_BATCH_VALUES, MAX_HIDDEN_LAYERS, MAX_PARAMETERS, MAX_STEP_WORK,
+	},
 	trace::{blake2_256, verify_proof, Hash, MerkleProof},
 	train::{train_step, StepError},
 };
@@ -52,9 +54,13 @@ pub const UNIT_OVERHEAD: u64 = 48;
 /// work units (multiply-adds and optimizer updates) plus [`UNIT_OVERHEAD`] per sample and unit.
 /// The weight of a step proof is linear in it. Bounded by the program limits (no overflow).
 pub fn referee_cost(program: &Program) -> u64 {
-	let units: u64 =
-		program.model.layers().fold(0u64, |acc, l| acc.saturating_add(u64::from(l.outputs)));
-	let per_unit = u64::from(program.batch_size).saturating_mul(units).saturating_mul(UNIT_OVERHEAD);
+	let units: u64 = program
+		.model
+		.layers()
+		.fold(0u64, |acc, l| acc.saturating_add(u64::from(l.outputs)));
+	let per_unit = u64::from(program.batch_size)
+		.saturating_mul(units)
+		.saturating_mul(UNIT_OVERHEAD);
 	program.work_units_per_step().saturating_add(per_unit)
 }
 
@@ -101,7 +107,16 @@ pub struct StepProof<'a> {
 
 /// How the solver is proven wrong.
 #[derive(
-	Clone, Copy, Debug, PartialEq, Eq, Encode, Decode, DecodeWithMemTracking, MaxEncodedLen, TypeInfo,
+	Clone,
+	Copy,
+	Debug,
+	PartialEq,
+	Eq,
+	Encode,
+	Decode,
+	DecodeWithMemTracking,
+	MaxEncodedLen,
+	TypeInfo,
 )]
 pub enum Fault {
 	/// Recomputing the step gives another state than the one the solver committed to.
@@ -164,7 +179,13 @@ pub fn referee_step(
 	}
 	// The minibatch of step k, at the index the program's epoch order gives it.
 	let index = batch_for_step(program.seed, c.batches, k).ok_or(RefereeError::StepOutOfRange)?;
-	if !verify_proof(&c.dataset_root, c.batches, index, blake2_256(proof.minibatch), proof.minibatch_proof) {
+	if !verify_proof(
+		&c.dataset_root,
+		c.batches,
+		index,
+		blake2_256(proof.minibatch),
+		proof.minibatch_proof,
+	) {
 		return Err(RefereeError::MinibatchNotCommitted);
 	}
 	// The state the step starts from.
@@ -182,7 +203,8 @@ pub fn referee_step(
 		let Ok(state) = State::decode_all(&mut bytes) else {
 			return Ok(Fault::UndecodableState);
 		};
-		if state.step != k.saturating_sub(1) || !state.matches(program) || !state.values_in_range() {
+		if state.step != k.saturating_sub(1) || !state.matches(program) || !state.values_in_range()
+		{
 			return Ok(Fault::InvalidState);
 		}
 		state
@@ -193,12 +215,14 @@ pub fn referee_step(
 	};
 	match train_step(program, &mut state, &minibatch) {
 		Ok(_) => {},
-		Err(StepError::BatchShape | StepError::LabelOutOfRange | StepError::ValueOutOfRange) =>
-			return Ok(Fault::UnusableMinibatch),
+		Err(StepError::BatchShape | StepError::LabelOutOfRange | StepError::ValueOutOfRange) => {
+			return Ok(Fault::UnusableMinibatch)
+		},
 		// The state was checked above and the program is valid: unreachable, and never the
 		// solver's fault if it were reached.
-		Err(StepError::Program(_) | StepError::StateMismatch | StepError::NoMoreSteps) =>
-			return Err(RefereeError::InvalidProgram),
+		Err(StepError::Program(_) | StepError::StateMismatch | StepError::NoMoreSteps) => {
+			return Err(RefereeError::InvalidProgram)
+		},
 	}
 	if state.hash() == proof.leaf {
 		Err(RefereeError::NoFraud)
@@ -322,14 +346,19 @@ mod tests {
 		assert_eq!(MAX_MINIBATCH_BYTES, 1_048_576 + 2_048 + 10);
 		// The most parameters in one layer: 1,023 inputs into 256 classes.
 		let widest = Program {
-			model: ModelSpec { inputs: 1023, hidden: BoundedVec::truncate_from(vec![]), classes: 256 },
+			model: ModelSpec {
+				inputs: 1023,
+				hidden: BoundedVec::truncate_from(vec![]),
+				classes: 256,
+			},
 			batch_size: 1,
 			..program(1)
 		};
 		assert_eq!(widest.model.parameters(), MAX_PARAMETERS);
 		assert_eq!(widest.validate(), Ok(()));
 		assert!(State::initial(&widest).encode().len() <= MAX_STATE_BYTES as usize);
-		let widest_batch = Minibatch { inputs: vec![0; MAX_BATCH_VALUES as usize], labels: vec![0; 1024] };
+		let widest_batch =
+			Minibatch { inputs: vec![0; MAX_BATCH_VALUES as usize], labels: vec![0; 1024] };
 		assert!(widest_batch.encode().len() <= MAX_MINIBATCH_BYTES as usize);
 	}
 
@@ -341,7 +370,10 @@ mod tests {
 			let (states, c) = honest(&program, &dataset);
 			let leaves: Vec<Hash> = states[1..].iter().map(State::hash).collect();
 			for k in 1..=steps {
-				assert_eq!(check(&program, &dataset, &states, &leaves, &c, k), Err(RefereeError::NoFraud));
+				assert_eq!(
+					check(&program, &dataset, &states, &leaves, &c, k),
+					Err(RefereeError::NoFraud)
+				);
 			}
 			let last = states.last().unwrap().encode();
 			let proof = merkle_proof(&leaves, steps - 1).unwrap();
@@ -403,12 +435,18 @@ mod tests {
 		let mut wrong_step = states[1].clone();
 		wrong_step.step = 5;
 		leaves[0] = wrong_step.hash();
-		assert_eq!(p(&wrong_step.encode(), &leaves, &minibatch, &minibatch_proof), Ok(Fault::InvalidState));
+		assert_eq!(
+			p(&wrong_step.encode(), &leaves, &minibatch, &minibatch_proof),
+			Ok(Fault::InvalidState)
+		);
 		// A value beyond the engine's bounds.
 		let mut wild = states[1].clone();
 		wild.layers[0].weights[0] = crate::fixed::LIMIT + 1;
 		leaves[0] = wild.hash();
-		assert_eq!(p(&wild.encode(), &leaves, &minibatch, &minibatch_proof), Ok(Fault::InvalidState));
+		assert_eq!(
+			p(&wild.encode(), &leaves, &minibatch, &minibatch_proof),
+			Ok(Fault::InvalidState)
+		);
 		// The honest state, but not the one committed.
 		assert_eq!(
 			p(&states[1].encode(), &leaves, &minibatch, &minibatch_proof),
@@ -428,7 +466,10 @@ mod tests {
 			p(&states[1].encode(), &leaves, &minibatch, &short),
 			Err(RefereeError::MinibatchNotCommitted)
 		);
-		assert_eq!(p(&states[1].encode(), &leaves, &minibatch, &minibatch_proof), Err(RefereeError::NoFraud));
+		assert_eq!(
+			p(&states[1].encode(), &leaves, &minibatch, &minibatch_proof),
+			Err(RefereeError::NoFraud)
+		);
 		let _ = c2;
 		// Step 1 takes no prior state; steps out of range and tasks without a count refuse.
 		let empty = MerkleProof { siblings: BoundedVec::truncate_from(vec![]) };
@@ -505,7 +546,10 @@ mod tests {
 			model: ModelSpec {
 				inputs,
 				hidden: BoundedVec::truncate_from(
-					hidden.into_iter().map(|units| HiddenLayer { units, activation: Activation::Relu }).collect(),
+					hidden
+						.into_iter()
+						.map(|units| HiddenLayer { units, activation: Activation::Relu })
+						.collect(),
 				),
 				classes,
 			},
@@ -521,7 +565,9 @@ mod tests {
 		] {
 			assert_eq!(p.validate(), Ok(()), "{name}");
 			let batch = Minibatch {
-				inputs: (0..p.batch_size * p.model.inputs).map(|i| (i as i32 % 13 - 6) * 5000).collect(),
+				inputs: (0..p.batch_size * p.model.inputs)
+					.map(|i| (i as i32 % 13 - 6) * 5000)
+					.collect(),
 				labels: (0..p.batch_size).map(|i| (i % p.model.classes) as u16).collect(),
 			};
 			let mut state = State::initial(&p);
@@ -533,7 +579,12 @@ mod tests {
 			}
 			let ns = start.elapsed().as_nanos() as f64 / n as f64;
 			let cost = referee_cost(&p);
-			println!("{name:28} work {:>10} cost {cost:>10} {:>9.2} ms {:.3} ns/unit", p.work_units_per_step(), ns / 1e6, ns / cost as f64);
+			println!(
+				"{name:28} work {:>10} cost {cost:>10} {:>9.2} ms {:.3} ns/unit",
+				p.work_units_per_step(),
+				ns / 1e6,
+				ns / cost as f64
+			);
 		}
 	}
 
@@ -550,7 +601,10 @@ mod tests {
 		// Not the last leaf.
 		let earlier = states[1].encode();
 		let proof0 = merkle_proof(&leaves, 0).unwrap();
-		assert_eq!(referee_model(&lying, &earlier, &proof0), Err(RefereeError::LastStateNotCommitted));
+		assert_eq!(
+			referee_model(&lying, &earlier, &proof0),
+			Err(RefereeError::LastStateNotCommitted)
+		);
 		// A last leaf that is no state at all.
 		let mut garbage_leaves = leaves.clone();
 		garbage_leaves[1] = blake2_256(b"junk");
