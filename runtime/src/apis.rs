@@ -16,7 +16,7 @@ use sp_runtime::{
 use sp_version::RuntimeVersion;
 
 use crate::{
-	genesis_config_presets, AccountId, AssetConversion, Babe, Balance, Block, Buyback, Compute, Executive, Grandpa, Historical,
+	genesis_config_presets, AccountId, AssetConversion, Babe, Balance, Block, Buyback, BlockNumber, Compute, Disputes, Executive, Grandpa, Historical,
 	InherentDataExt, Nonce, Runtime, RuntimeCall, RuntimeGenesisConfig, SessionKeys, Staking,
 	System, TransactionPayment, BABE_GENESIS_EPOCH_CONFIG, VERSION,
 };
@@ -294,6 +294,14 @@ impl_runtime_apis! {
 
 		fn price_per_unit() -> Balance {
 			pallet_compute::PricePerUnit::<Runtime>::get()
+		}
+	}
+
+	impl pallet_disputes::runtime_api::DisputesApi<Block, AccountId, Balance, BlockNumber> for Runtime {
+		fn dispute_info(
+			task: pallet_compute::TaskId,
+		) -> Option<pallet_disputes::DisputeInfo<AccountId, Balance, BlockNumber>> {
+			Disputes::dispute_info(task)
 		}
 	}
 

@@ -25,6 +25,7 @@ frame_benchmarking::define_benchmarks!(
 	[pallet_sudo, Sudo]
 	[pallet_bags_list, VoterList]
 	[pallet_compute, Compute]
+	[pallet_disputes, Disputes]
 	[pallet_buyback, Buyback]
 );
 

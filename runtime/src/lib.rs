@@ -120,7 +120,7 @@ pub const VERSION: RuntimeVersion = RuntimeVersion {
 	spec_name: alloc::borrow::Cow::Borrowed("aichain"),
 	impl_name: alloc::borrow::Cow::Borrowed("aichain"),
 	authoring_version: 1,
-	spec_version: 106,
+	spec_version: 107,
 	impl_version: 1,
 	apis: apis::RUNTIME_API_VERSIONS,
 	transaction_version: 2,
@@ -202,6 +202,8 @@ mod runtime {
 	// The compute market.
 	#[runtime::pallet_index(40)]
 	pub type Compute = pallet_compute;
+	#[runtime::pallet_index(41)]
+	pub type Disputes = pallet_disputes;
 
 	// Account tools.
 	#[runtime::pallet_index(30)]

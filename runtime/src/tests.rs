@@ -460,6 +460,73 @@ fn compute_submit_task_weight_and_tasks_per_block() {
 	assert!(by_time >= 1_000, "fewer than 1,000 task submissions fit in a block");
 }
 
+/// A step fraud proof for a `steps`-step trace over `batches` minibatches, with a prior state of
+/// `state` bytes and a minibatch of `minibatch` bytes, its proofs as long as such trees make them.
+fn fraud_proof_call(max_cost: u64, steps: u32, batches: u32, state: usize, minibatch: usize) -> RuntimeCall {
+	use pallet_disputes::StepFraud;
+	use sp_runtime::BoundedVec;
+	let depth = |leaves: u32| 32 - leaves.saturating_sub(1).leading_zeros();
+	let proof = |leaves: u32| aichain_engine::MerkleProof {
+		siblings: BoundedVec::truncate_from(vec![[7u8; 32]; depth(leaves) as usize]),
+	};
+	RuntimeCall::Disputes(pallet_disputes::Call::prove_fraud {
+		task: u64::MAX,
+		max_cost,
+		proof: StepFraud {
+			step: steps,
+			prior_state: BoundedVec::truncate_from(vec![1u8; state]),
+			prior_proof: proof(steps),
+			minibatch: BoundedVec::truncate_from(vec![2u8; minibatch]),
+			minibatch_proof: proof(batches),
+			leaf: Default::default(),
+			leaf_proof: proof(steps),
+		},
+	})
+}
+
+/// The largest fraud proof (the costliest referee step, the largest state and minibatch, the
+/// longest Merkle proofs) fits one block by time (within the largest normal extrinsic) and by
+/// length, and a parachain block's 10 MiB proof of validity. Prints its weight, size and fee,
+/// and the digits job's (README and the note quote them).
+#[test]
+fn the_largest_fraud_proof_fits_a_block_and_a_parachain_pov() {
+	use aichain_engine::{program::MAX_STEPS, referee};
+	use frame_support::dispatch::DispatchClass;
+	preset_ext(DEV_RUNTIME_PRESET).execute_with(|| {
+		let weights = <Runtime as frame_system::Config>::BlockWeights::get();
+		let normal = weights.get(DispatchClass::Normal);
+		let max_extrinsic = normal.max_extrinsic.expect("normal extrinsics are bounded");
+		for (name, call) in [
+			(
+				"disputes.prove_fraud, largest",
+				fraud_proof_call(
+					referee::MAX_REFEREE_COST,
+					MAX_STEPS,
+					aichain_engine::dataset::MAX_TASK_BATCHES,
+					referee::MAX_STATE_BYTES as usize,
+					referee::MAX_MINIBATCH_BYTES as usize,
+				),
+			),
+			// Digits 64-32-10, batch 32, 30,000 steps over 56 minibatches.
+			("disputes.prove_fraud, digits", fraud_proof_call(231_124, 30_000, 56, 19_320, 8_262)),
+		] {
+			let (by_time, _, by_length) = per_block(name, call.clone());
+			let xt = signed_extrinsic(call);
+			let info = xt.get_dispatch_info();
+			let len = xt.encoded_size() as u64;
+			let total = info.total_weight().saturating_add(normal.base_extrinsic);
+			let fee = TransactionPayment::compute_fee(len as u32, &info, 0);
+			eprintln!("{name}: {len} bytes on-chain, fee {:.4} AI", fee as f64 / AI as f64);
+			assert!(by_time >= 1 && by_length >= 1, "{name} does not fit a block");
+			assert!(total.all_lte(max_extrinsic), "{name} weighs more than the largest normal extrinsic");
+			assert!(
+				total.proof_size().saturating_add(len) <= crate::configs::PARACHAIN_MAX_POV_SIZE,
+				"{name} does not fit a parachain block's proof of validity"
+			);
+		}
+	});
+}
+
 /// The weight of `balances.transfer_keep_alive` as a signed transaction and how many fit in a
 /// block by the runtime's weights: the figure the throughput benchmark is measured against.
 #[test]

@@ -164,7 +164,7 @@ impl<T: Config> Pallet<T> {
 				target.verifiers.iter().filter(|v| v.attested() && v.segment.covers(step))
 			{
 				Excluded::<T>::insert(&verifier.account, until);
-				T::BlindAttesters::report(&verifier.account, task);
+				T::BlindAttesters::report(&verifier.account, task, params.attester_slash);
 				Self::deposit_event(Event::AttesterPenalized {
 					task,
 					verifier: verifier.account.clone(),

@@ -29,7 +29,8 @@
 //! [`pallet_compute::TaskDisputes::convict`]). Every verifier that attested a segment containing
 //! the proven step forfeits its share (the task is refunded, so no share is paid), is left out of
 //! verifier draws for [`DisputeParams::attester_exclusion`] blocks and is reported through
-//! [`Config::BlindAttesters`] (the solo runtime hands it to pallet-offences).
+//! [`Config::BlindAttesters`] with [`DisputeParams::attester_slash`] (the solo runtime hands it
+//! to pallet-offences, and staking slashes it).
 //!
 //! A proof is accepted only while the result is disputable: inside its challenge window, and
 //! before anything settled it (a second proof on the same task finds it settled).
@@ -90,12 +91,13 @@ const LOG_TARGET: &str = "runtime::disputes";
 /// Who learns of a verifier that attested a segment containing a proven bad step (the solo
 /// runtime reports it to pallet-offences, which staking slashes).
 pub trait BlindAttesters<AccountId> {
-	/// `verifier` attested the result of `task`, proven wrong at a step of its segment.
-	fn report(verifier: &AccountId, task: pallet_compute::TaskId);
+	/// `verifier` attested the result of `task`, proven wrong at a step of its segment; `slash`
+	/// is the share of its stake the chain's parameters ask for.
+	fn report(verifier: &AccountId, task: pallet_compute::TaskId, slash: sp_runtime::Perbill);
 }
 
 impl<AccountId> BlindAttesters<AccountId> for () {
-	fn report(_: &AccountId, _: pallet_compute::TaskId) {}
+	fn report(_: &AccountId, _: pallet_compute::TaskId, _: sp_runtime::Perbill) {}
 }
 
 // The pallet macros expand to `expect` on values they construct themselves.

@@ -95,7 +95,7 @@ impl<A: frame_support::traits::Get<u64>> OnUnbalanced<CreditOf<Test>> for Resolv
 /// Records the blind attesters reported (as pallet-offences would be told).
 pub struct RecordBlind;
 impl crate::BlindAttesters<u64> for RecordBlind {
-	fn report(verifier: &u64, task: u64) {
+	fn report(verifier: &u64, task: u64, _slash: Perbill) {
 		BLIND.with(|b| b.borrow_mut().push((*verifier, task)));
 	}
 }
@@ -116,6 +116,7 @@ parameter_types! {
 		fraud_slash: Perbill::from_percent(50),
 		prover_share: Perbill::from_percent(50),
 		attester_exclusion: 100,
+		attester_slash: Perbill::from_percent(1),
 	};
 }
 

@@ -108,6 +108,9 @@ pub struct DisputeParams<BlockNumber> {
 	/// How long a verifier that attested a segment containing a proven bad step is left out of
 	/// verifier draws.
 	pub attester_exclusion: BlockNumber,
+	/// Share of such a verifier's validator stake that the offence report asks staking to
+	/// slash (where the runtime reports offences; see [`crate::BlindAttesters`]).
+	pub attester_slash: Perbill,
 }
 
 impl<BlockNumber: Copy + PartialOrd + Default> DisputeParams<BlockNumber> {

@@ -25,6 +25,15 @@ pub const MAX_STEP_WORK: u64 = 50_000_000;
 /// Most input values in one minibatch (`batch_size × inputs`): a minibatch is then at most
 /// 1 MiB encoded (plus a label per sample), small enough to hand to the on-chain referee.
 pub const MAX_BATCH_VALUES: u64 = 1 << 18;
+/// Cost units charged per sample and per unit of every layer on top of the multiply-adds in
+/// [`Program::referee_cost`]: bias, rounding, activation and its derivative, and for the output
+/// layer the softmax's exponential and logarithm. Calibrated so that no program shape costs
+/// more time per unit than wide dense layers (`referee::tests::cost_calibration`).
+pub const UNIT_OVERHEAD: u64 = 48;
+/// The most [`Program::referee_cost`] a program may have: the on-chain referee must run one step
+/// of any valid program within a block. Twice [`MAX_STEP_WORK`], so that it binds only shapes
+/// whose per-unit work dwarfs their multiply-adds (hundreds of one-input units, say).
+pub const MAX_REFEREE_COST: u64 = 2 * MAX_STEP_WORK;
 
 /// Non-linearity applied after a hidden layer.
 #[derive(
@@ -150,7 +159,8 @@ pub enum ProgramError {
 	BadMomentum,
 	/// More than [`MAX_PARAMETERS`] parameters.
 	TooManyParameters,
-	/// One step costs more than [`MAX_STEP_WORK`] work units.
+	/// One step costs more than [`MAX_STEP_WORK`] work units, or refereeing it more than
+	/// [`MAX_REFEREE_COST`].
 	StepTooExpensive,
 	/// A minibatch has more than [`MAX_BATCH_VALUES`] input values.
 	BatchTooLarge,
@@ -167,7 +177,8 @@ impl fmt::Display for ProgramError {
 			Self::BadLearningRate => "learning_rate must be in (0, 1]",
 			Self::BadMomentum => "momentum must be in [0, 1)",
 			Self::TooManyParameters => "the model has more than 262144 parameters",
-			Self::StepTooExpensive => "one step costs more than 50000000 work units",
+			Self::StepTooExpensive =>
+				"one step costs more than 50000000 work units, or its referee more than 100000000 cost units",
 			Self::BatchTooLarge => "batch_size × inputs must be at most 262144",
 		};
 		f.write_str(msg)
@@ -245,7 +256,7 @@ impl Program {
 		if m.parameters() > MAX_PARAMETERS {
 			return Err(ProgramError::TooManyParameters);
 		}
-		if self.work_units_per_step() > MAX_STEP_WORK {
+		if self.work_units_per_step() > MAX_STEP_WORK || self.referee_cost() > MAX_REFEREE_COST {
 			return Err(ProgramError::StepTooExpensive);
 		}
 		if u64::from(self.batch_size).saturating_mul(u64::from(m.inputs)) > MAX_BATCH_VALUES {
@@ -275,6 +286,19 @@ impl Program {
 		batch
 			.saturating_mul(per_sample)
 			.saturating_add(self.model.parameters().saturating_mul(2))
+	}
+
+	/// What refereeing one step costs, in units of one multiply-add: the step's work units plus
+	/// [`UNIT_OVERHEAD`] per sample and unit of every layer. The weight of a fraud proof is linear
+	/// in it. Bounded by the program limits, so it cannot overflow.
+	pub fn referee_cost(&self) -> u64 {
+		let units: u64 = self
+			.model
+			.layers()
+			.fold(0u64, |acc, l| acc.saturating_add(u64::from(l.outputs)));
+		let per_unit =
+			u64::from(self.batch_size).saturating_mul(units).saturating_mul(UNIT_OVERHEAD);
+		self.work_units_per_step().saturating_add(per_unit)
 	}
 
 	/// Work units of the whole program: what the chain charges for. `None` only on overflow,

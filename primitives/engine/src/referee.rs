@@ -20,9 +20,7 @@
 use crate::{
 	dataset::{batch_for_step, Minibatch, MAX_TASK_BATCHES},
 	model::State,
-	program::{
-		Program, MAX_BATCH_SIZE, MAX_BATCH_VALUES, MAX_HIDDEN_LAYERS, MAX_PARAMETERS, MAX_STEP_WORK,
-	},
+	program::{Program, MAX_BATCH_SIZE, MAX_BATCH_VALUES, MAX_HIDDEN_LAYERS, MAX_PARAMETERS},
 	trace::{blake2_256, verify_proof, Hash, MerkleProof},
 	train::{train_step, StepError},
 };
@@ -45,29 +43,12 @@ pub const MAX_STATE_BYTES: u32 = {
 pub const MAX_MINIBATCH_BYTES: u32 =
 	(MAX_BATCH_VALUES * 4 + MAX_BATCH_SIZE as u64 * 2 + 2 * 5) as u32;
 
-/// Cost units charged per sample and per unit of every layer on top of the multiply-adds:
-/// bias, rounding, activation and its derivative, and for the output layer the softmax's
-/// exponential and logarithm. Measured against the multiply-add in the runtime benchmarks.
-pub const UNIT_OVERHEAD: u64 = 48;
+pub use crate::program::{MAX_REFEREE_COST, UNIT_OVERHEAD};
 
-/// What refereeing one step of `program` costs, in units of one multiply-add: the program's
-/// work units (multiply-adds and optimizer updates) plus [`UNIT_OVERHEAD`] per sample and unit.
-/// The weight of a step proof is linear in it. Bounded by the program limits (no overflow).
+/// What refereeing one step of `program` costs ([`Program::referee_cost`]).
 pub fn referee_cost(program: &Program) -> u64 {
-	let units: u64 = program
-		.model
-		.layers()
-		.fold(0u64, |acc, l| acc.saturating_add(u64::from(l.outputs)));
-	let per_unit = u64::from(program.batch_size)
-		.saturating_mul(units)
-		.saturating_mul(UNIT_OVERHEAD);
-	program.work_units_per_step().saturating_add(per_unit)
+	program.referee_cost()
 }
-
-/// An upper bound of [`referee_cost`] over valid programs: every unit of every layer takes at
-/// least two multiply-adds per sample (forward and weight gradient, at least one input each),
-/// so `batch × units ≤ work / 2`, and the work is at most [`MAX_STEP_WORK`].
-pub const MAX_REFEREE_COST: u64 = MAX_STEP_WORK * (1 + UNIT_OVERHEAD / 2);
 
 /// What a solver's result committed to, as the chain holds it.
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]

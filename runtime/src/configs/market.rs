@@ -95,6 +95,7 @@ impl pallet_compute::Config for Runtime {
 	// (see `pallet_compute::Config::Randomness`). The parachain fills this from the relay chain.
 	type Randomness = pallet_babe::ParentBlockRandomness<Runtime>;
 	type Validators = Session;
+	type ExcludedVerifiers = crate::Disputes;
 	type ProtocolRevenue = ResolveOrBurn<Runtime, super::BuybackVaultAccount>;
 	type UnearnedVerifierReward = ToRewardPot<Runtime>;
 	type Slashed = ResolveOrBurn<Runtime, super::TreasuryAccount>;
@@ -143,5 +144,119 @@ impl pallet_compute::benchmarking::BenchmarkHelper<AccountId> for SessionValidat
 	}
 	fn prepare_randomness() {
 		pallet_babe::AuthorVrfRandomness::<Runtime>::put(Some([7u8; 32]));
+	}
+}
+
+parameter_types! {
+	/// A proven fraud slashes half the solver's stake: half of that to the prover, half to the
+	/// Community Treasury. A verifier that attested a segment containing the proven step sits out
+	/// verifier draws for a week and is reported as an offence that staking slashes 1% for.
+	pub DisputeDefaults: pallet_disputes::ParamsOf<Runtime> = pallet_disputes::DisputeParams {
+		fraud_slash: Perbill::from_percent(50),
+		prover_share: Perbill::from_percent(50),
+		attester_exclusion: 7 * DAYS,
+		attester_slash: Perbill::from_percent(1),
+	};
+}
+
+impl pallet_disputes::Config for Runtime {
+	type Currency = Balances;
+	type Market = crate::Compute;
+	type Treasury = ResolveOrBurn<Runtime, super::TreasuryAccount>;
+	type BlindAttesters = BlindAttestationOffences;
+	type GovernanceOrigin = frame_system::EnsureRoot<AccountId>;
+	type DefaultParams = DisputeDefaults;
+	type OffchainKey = pallet_compute::offchain::crypto::Public;
+	type OffchainKeys = ComputeKeys;
+	type WeightInfo = pallet_disputes::weights::SubstrateWeight<Runtime>;
+	#[cfg(feature = "runtime-benchmarks")]
+	type BenchmarkHelper = SessionValidators;
+}
+
+/// A validator attested (`Valid`) a segment of a result that a fraud proof showed wrong inside
+/// that segment: it vouched for work it did not check.
+#[derive(Clone, PartialEq, Eq, Debug)]
+pub struct BlindAttestation {
+	/// The session the offence is reported in.
+	pub session_index: sp_staking::SessionIndex,
+	/// Validators in that session.
+	pub validator_set_count: u32,
+	/// The validator.
+	pub offender: pallet_session::historical::IdentificationTuple<Runtime>,
+	/// The task whose result it attested.
+	pub task: pallet_compute::TaskId,
+	/// The share of its stake to slash.
+	pub slash: Perbill,
+}
+
+impl sp_staking::offence::Offence<pallet_session::historical::IdentificationTuple<Runtime>>
+	for BlindAttestation
+{
+	const ID: sp_staking::offence::Kind = *b"aichain:blindatt";
+	/// One offence per task: the same attestation is never reported twice.
+	type Slot = pallet_compute::TaskId;
+
+	fn offenders(&self) -> alloc::vec::Vec<pallet_session::historical::IdentificationTuple<Runtime>> {
+		alloc::vec![self.offender.clone()]
+	}
+	fn session_index(&self) -> sp_staking::SessionIndex {
+		self.session_index
+	}
+	fn validator_set_count(&self) -> u32 {
+		self.validator_set_count
+	}
+	fn slot(&self) -> Self::Slot {
+		self.task
+	}
+	fn slash_fraction(&self, _offenders_count: u32) -> Perbill {
+		self.slash
+	}
+}
+
+/// Hands blind attesters to pallet-offences, which staking slashes (deferred like any slash, so
+/// governance can cancel a wrong one).
+pub struct BlindAttestationOffences;
+impl pallet_disputes::BlindAttesters<AccountId> for BlindAttestationOffences {
+	fn report(verifier: &AccountId, task: pallet_compute::TaskId, slash: Perbill) {
+		use sp_staking::offence::ReportOffence;
+		let offence = BlindAttestation {
+			session_index: Session::current_index(),
+			validator_set_count: pallet_session::Validators::<Runtime>::decode_len().unwrap_or(0) as u32,
+			offender: (verifier.clone(), ()),
+			task,
+			slash,
+		};
+		if let Err(e) = crate::Offences::report_offence(alloc::vec![], offence) {
+			log::warn!(target: "runtime::disputes", "blind attestation of {verifier:?} on task {task} not reported: {e:?}");
+		}
+	}
+}
+
+#[cfg(feature = "runtime-benchmarks")]
+impl pallet_disputes::benchmarking::BenchmarkHelper<AccountId, pallet_compute::offchain::crypto::Public>
+	for SessionValidators
+{
+	fn disputable_task(
+		program: pallet_compute::Program,
+		root: sp_core::H256,
+		batches: u32,
+		result: pallet_compute::TaskResult,
+	) -> (pallet_compute::TaskId, alloc::vec::Vec<AccountId>) {
+		use frame_support::traits::Get;
+		let verifiers: alloc::vec::Vec<AccountId> = (0..<Runtime as pallet_compute::Config>::MaxVerifiers::get())
+			.map(|i| frame_benchmarking::account("verifier", i, 0))
+			.collect();
+		let task =
+			pallet_compute::benchmarking::disputable_task::<Runtime>(program, root, batches, result, verifiers.clone());
+		(task, verifiers)
+	}
+	fn verifier_key(who: &AccountId) -> pallet_compute::offchain::crypto::Public {
+		use sp_runtime::RuntimeAppPublic;
+		let key = pallet_compute::offchain::crypto::Public::generate_pair(None);
+		pallet_session::KeyOwner::<Runtime>::insert(
+			(pallet_compute::offchain::KEY_TYPE, AsRef::<[u8]>::as_ref(&key).to_vec()),
+			who.clone(),
+		);
+		key
 	}
 }
