@@ -15,8 +15,8 @@ echo "test.sh: build took $(( $(date +%s) - start )) s"
 
 cargo test --release --workspace --locked
 # Our pallets' benchmarks, each run once against its mock runtime.
-cargo test --release --locked -p pallet-compute -p pallet-buyback \
-	--features pallet-compute/runtime-benchmarks,pallet-buyback/runtime-benchmarks benchmarking
+cargo test --release --locked -p pallet-compute -p pallet-buyback -p pallet-disputes \
+	--features pallet-compute/runtime-benchmarks,pallet-buyback/runtime-benchmarks,pallet-disputes/runtime-benchmarks benchmarking
 
 echo "test.sh: end-to-end test against a real node"
 (cd e2e && npm ci --no-audit --no-fund --silent)

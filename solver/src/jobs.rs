@@ -25,6 +25,17 @@ pub struct Config {
 	pub max_queued_jobs: usize,
 	/// Steps between durable checkpoints.
 	pub checkpoint_interval: u32,
+	/// Tests and demos of a lying solver only: the step of every job this service trains whose
+	/// state it alters before committing it (`--corrupt-step`).
+	pub corrupt_step: Option<u32>,
+}
+
+/// The lie `--corrupt-step` tells: the lowest bit of the output layer's first bias flips (the
+/// value stays within the engine's bounds, so the lineage trains on).
+pub fn corrupt(state: &mut State) {
+	if let Some(bias) = state.layers.last_mut().and_then(|l| l.biases.first_mut()) {
+		*bias ^= 1;
+	}
 }
 
 /// Why a submission is refused.
@@ -433,6 +444,10 @@ impl Manager {
 				.ok_or_else(|| format!("no minibatch for step {next}"))?;
 			let outcome =
 				self.backend.step(&program, &mut state, &batch).map_err(|e| e.to_string())?;
+			if self.config.corrupt_step == Some(state.step) {
+				tracing::warn!("job {}: step {} corrupted (--corrupt-step)", job.id, state.step);
+				corrupt(&mut state);
+			}
 			pending.push((state.step, state.hash()));
 			self.metrics.steps.inc();
 			self.metrics.samples.inc_by(u64::from(program.batch_size));
@@ -488,13 +503,27 @@ impl Manager {
 	}
 
 	/// Advance `state` to step `to` on the backend, calling `on_step` after each step; the steps
-	/// count in the metrics. Used to recompute states and to re-execute segments.
+	/// count in the metrics. Used to re-execute segments (always honestly) and, through
+	/// [`Self::state_at`], to recompute this service's own states.
 	pub fn advance(
 		&self,
 		program: &aichain_engine::Program,
 		dataset: &Dataset,
 		state: &mut State,
 		to: u32,
+		on_step: impl FnMut(&State),
+	) -> Result<(), ReplayError> {
+		self.advance_with(program, dataset, state, to, None, on_step)
+	}
+
+	/// [`Self::advance`], corrupting step `lie` as training did (`--corrupt-step`).
+	fn advance_with(
+		&self,
+		program: &aichain_engine::Program,
+		dataset: &Dataset,
+		state: &mut State,
+		to: u32,
+		lie: Option<u32>,
 		mut on_step: impl FnMut(&State),
 	) -> Result<(), ReplayError> {
 		let mut schedule = Schedule::new(program, dataset);
@@ -506,6 +535,9 @@ impl Manager {
 			self.backend
 				.step(program, state, &batch)
 				.map_err(|e| ReplayError::Step(e.to_string()))?;
+			if lie == Some(state.step) {
+				corrupt(state);
+			}
 			self.metrics.steps.inc();
 			self.metrics.samples.inc_by(u64::from(program.batch_size));
 			on_step(state);
@@ -520,7 +552,8 @@ impl Manager {
 			return Ok(state);
 		}
 		let dataset = self.dataset_of(job)?;
-		self.advance(&job.program, &dataset, &mut state, step, |_| {})
+		// This service's own lineage: the lie it trained with, if any, is told again.
+		self.advance_with(&job.program, &dataset, &mut state, step, self.config.corrupt_step, |_| {})
 			.map_err(|e| e.to_string())?;
 		Ok(state)
 	}

@@ -119,6 +119,13 @@ struct ServeArgs {
 	/// of up to ~4 MiB as hex).
 	#[arg(long, default_value_t = 16 << 20)]
 	max_request_bytes: usize,
+	/// FOR TESTS AND DEMOS OF A LYING SOLVER ONLY: corrupt step K of every job this service
+	/// trains. The state after step K is altered before it is committed and training goes on
+	/// from it, so every result this service posts is wrong from step K on; it serves that
+	/// lineage consistently (states, proofs), and a verifier's fraud proof slashes the solver's
+	/// stake. Off by default; never use it with a stake you want to keep.
+	#[arg(long, value_name = "K", value_parser = clap::value_parser!(u32).range(1..))]
+	corrupt_step: Option<u32>,
 }
 
 #[derive(Subcommand, Debug)]
@@ -325,9 +332,16 @@ fn serve(args: ServeArgs) -> Result<(), String> {
 			max_concurrent_jobs: args.max_concurrent_jobs,
 			max_queued_jobs: args.max_queued_jobs,
 			checkpoint_interval: args.checkpoint_interval,
+			corrupt_step: args.corrupt_step,
 		},
 		metrics,
 	)?;
+	if let Some(k) = args.corrupt_step {
+		tracing::warn!(
+			"--corrupt-step {k}: every job this service trains is corrupted at step {k}; its results \
+			 are wrong and a fraud proof will slash the solver's stake (tests and demos only)"
+		);
+	}
 	tracing::info!(
 		"backend {}; data in {}; datasets from {}; {} worker(s), queue {} jobs, checkpoint every {} steps",
 		manager.backend_name(),

@@ -902,3 +902,80 @@ fn largest_jobs_memory() {
 		);
 	}
 }
+
+/// Proof siblings as the engine takes them.
+fn served_proof(v: &Value) -> MerkleProof {
+	let siblings: Vec<[u8; 32]> = v["proof"].as_array().unwrap().iter().map(decode_hash).collect();
+	MerkleProof { siblings: siblings.try_into().unwrap() }
+}
+
+/// `--corrupt-step`, the lying solver of the disputes tests and demos: its trace is honest up to
+/// the step, then its own lineage; it serves that lineage consistently (states recomputed from
+/// checkpoints on either side of the lie hash to its leaves), re-executes honestly for verifiers,
+/// and the engine's referee convicts it with exactly what its public side serves.
+#[test]
+fn a_solver_told_to_corrupt_a_step_serves_a_consistent_lie_that_the_referee_convicts() {
+	use aichain_engine::referee::{referee_step, Commitments, Fault, StepProof};
+	let (datasets, train) = digits_dir("corrupt");
+	let solver = Solver::start(
+		&scratch("corrupt-data"),
+		&datasets,
+		&["--corrupt-step", "5", "--checkpoint-interval", "3"],
+	);
+	let program = digits_program(12);
+	let body = job_body("lie", &program, &train, json!({ "path": "digits-train.aids" }));
+	assert_eq!(solver.post("/jobs", &body).0, 202);
+	solver.wait_for("lie", |j| j["state"] == "completed");
+	let (honest_root, _, _, honest) = native(&program, &train);
+	let (_, result) = solver.get("/jobs/lie/result");
+	assert_ne!(result["trace_root"], honest_root, "the posted result is a lie");
+	for step in 1..=12u32 {
+		let (status, leaf) = solver.get(&format!("/jobs/lie/steps/{step}"));
+		assert_eq!(status, 200, "{leaf}");
+		assert_eq!(leaf["hash"] == hex(&honest.hashes[step as usize - 1]), step < 5, "step {step}");
+		let (status, state) = solver.get(&format!("/jobs/lie/steps/{step}/state"));
+		assert_eq!(status, 200);
+		let bytes = decode_bytes(&state["state"]);
+		assert_eq!(hex(&trace::blake2_256(&bytes)), leaf["hash"].as_str().unwrap(), "step {step}");
+	}
+	// Verifiers get honest re-execution from the same service.
+	let (_, at4) = solver.get("/jobs/lie/steps/4/state");
+	let (status, segment) = solver.post(
+		"/execute",
+		&json!({ "program": program, "dataset": body["dataset"], "from_step": 4, "to_step": 5, "state": at4["state"] }),
+	);
+	assert_eq!((status, &segment["hash"]), (200, &json!(hex(&honest.hashes[4]))));
+	// What a verifier's worker gathers from the public side convicts it at step 5.
+	let commitment = train.commitment(program.batch_size);
+	let (_, leaf4) = solver.get("/jobs/lie/steps/4");
+	let (_, leaf5) = solver.get("/jobs/lie/steps/5");
+	let (_, mb) = solver.get("/jobs/lie/steps/5/minibatch");
+	let commitments = Commitments {
+		trace_root: decode_hash(&result["trace_root"]),
+		steps: 12,
+		model_hash: decode_hash(&result["model_hash"]),
+		dataset_root: commitment.root,
+		batches: commitment.batches,
+	};
+	let prior = decode_bytes(&at4["state"]);
+	let minibatch = decode_bytes(&mb["minibatch"]);
+	let (prior_proof, minibatch_proof, leaf_proof) =
+		(served_proof(&leaf4), served_proof(&mb), served_proof(&leaf5));
+	let proof = |step, prior: &[u8], leaf| StepProof {
+		step,
+		prior_state: prior,
+		prior_proof: &prior_proof,
+		minibatch: &minibatch,
+		minibatch_proof: &minibatch_proof,
+		leaf,
+		leaf_proof: &leaf_proof,
+	};
+	assert_eq!(
+		referee_step(&program, &commitments, &proof(5, &prior, decode_hash(&leaf5["hash"]))),
+		Ok(Fault::WrongState)
+	);
+	// `--help` names it for what it is.
+	let help = Command::new(env!("CARGO_BIN_EXE_aichain-solver")).args(["serve", "--help"]).output().unwrap();
+	let help = String::from_utf8_lossy(&help.stdout);
+	assert!(help.contains("--corrupt-step") && help.contains("LYING SOLVER ONLY"), "{help}");
+}

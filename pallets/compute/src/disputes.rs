@@ -151,3 +151,37 @@ impl<T: Config> TaskDisputes<T::AccountId> for Pallet<T> {
 		Self::pay_out(id, task)
 	}
 }
+
+/// What a verifier's offchain worker found when a result failed its check: everything a fraud
+/// proof of step `step` needs, already checked against the task's commitments by the engine's
+/// referee (see `aichain_engine::referee::StepProof`).
+#[derive(Clone, PartialEq, Eq, Debug)]
+pub struct StepEvidence {
+	/// The first step whose state differs from the verifier's.
+	pub step: u32,
+	/// The solver's state after `step − 1` (SCALE); empty for step 1.
+	pub prior_state: alloc::vec::Vec<u8>,
+	/// Its proof against the trace root.
+	pub prior_proof: aichain_engine::MerkleProof,
+	/// Minibatch `step` (SCALE).
+	pub minibatch: alloc::vec::Vec<u8>,
+	/// Its proof against the dataset root.
+	pub minibatch_proof: aichain_engine::MerkleProof,
+	/// The solver's leaf `step`.
+	pub leaf: H256,
+	/// Its proof against the trace root.
+	pub leaf_proof: aichain_engine::MerkleProof,
+}
+
+/// Where a verifier's offchain worker sends its fraud proofs (the disputes pallet, which signs
+/// them with the verifier's key and puts them in the pool).
+pub trait FraudProofs<Key> {
+	/// Send the fraud proof of `task` signed with `key`; whether the pool took it.
+	fn send(key: &Key, task: TaskId, evidence: StepEvidence) -> bool;
+}
+
+impl<Key> FraudProofs<Key> for () {
+	fn send(_: &Key, _: TaskId, _: StepEvidence) -> bool {
+		false
+	}
+}

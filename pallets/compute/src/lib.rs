@@ -98,7 +98,7 @@ mod tick_impls;
 pub mod types;
 pub mod weights;
 
-pub use disputes::{DisputeTarget, TaskDisputes};
+pub use disputes::{DisputeTarget, FraudProofs, StepEvidence, TaskDisputes};
 pub use offchain::OffchainKeys;
 pub use weights::WeightInfo;
 
@@ -274,6 +274,10 @@ pub mod pallet {
 
 		/// Whom an offchain key acts for.
 		type OffchainKeys: OffchainKeys<Self::AccountId, Self::OffchainKey>;
+
+		/// Where verifiers' offchain workers send the fraud proofs of results they found wrong
+		/// (the disputes pallet signs them and puts them in the pool).
+		type FraudProofs: FraudProofs<Self::OffchainKey>;
 
 		/// Weights of this pallet's calls and hooks.
 		type WeightInfo: WeightInfo;

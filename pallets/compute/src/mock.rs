@@ -207,6 +207,7 @@ impl crate::Config for Test {
 	type MaxExcludedSolvers = ConstU32<4>;
 	type OffchainKey = UintAuthorityId;
 	type OffchainKeys = TestKeys;
+	type FraudProofs = ();
 	type WeightInfo = ();
 	#[cfg(feature = "runtime-benchmarks")]
 	type BenchmarkHelper = TestValidators;

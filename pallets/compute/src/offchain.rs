@@ -462,9 +462,22 @@ fn verifier_duties<T: Config>(
 		}
 		let remote = Service::new(&endpoint);
 		match check_segment::<T>(local, &remote, &job_id::<T>(id, &task), &task, result, from, to) {
-			Ok(verdict) => {
+			Ok(mut verdict) => {
 				log::info!(target: crate::LOG_TARGET, "task {id}: steps {from}..{to} re-executed: {verdict:?}");
 				job.failures = 0;
+				if matches!(verdict, Verdict::Invalid { .. }) {
+					// Prove it: the fraud proof settles the task; the verdict names the step.
+					match gather_evidence::<T>(local, &remote, &job_id::<T>(id, &task), &task, result, from, to) {
+						Ok((evidence, mine)) => {
+							verdict = Verdict::Invalid { step: evidence.step, hash: H256(mine) };
+							T::FraudProofs::send(key, id, evidence);
+						},
+						Err(e) => log::warn!(
+							target: crate::LOG_TARGET,
+							"task {id}: the result is wrong but no fraud proof could be built: {e:?}"
+						),
+					}
+				}
 				if send::<T>(key, OffchainAction::Verdict { task: id, verdict }) {
 					job.sent = Some(now);
 				}
@@ -517,6 +530,108 @@ pub fn check_segment<T: Config>(
 	} else {
 		Verdict::Invalid { step: to, hash: H256(segment.hash.0) }
 	})
+}
+
+/// A segment failed its check: find the first step whose state differs (bisecting the
+/// segment: the local service re-executes from the segment's start, the solver's public side
+/// proves its leaves), fetch what a fraud proof of it needs from the solver's public side, and
+/// check it with the engine's referee before anything is sent. Returns the evidence and the
+/// verifier's own state hash after that step. `Err` when the solver does not serve what the
+/// proof needs (a bisection game is the answer to that) or an answer fails its proof.
+pub fn gather_evidence<T: Config>(
+	local: &Service,
+	remote: &Service,
+	job: &str,
+	task: &TaskOf<T>,
+	result: &TaskResult,
+	from: u32,
+	to: u32,
+) -> Result<(crate::StepEvidence, [u8; 32]), HttpError> {
+	let steps = task.program.steps;
+	let root = &result.trace_root;
+	let start_state = if from == 0 {
+		None
+	} else {
+		let state = remote.state_at(job, from)?;
+		if state.step != from ||
+			aichain_engine::trace::blake2_256(&state.state.0) !=
+				remote.proven_step(job, from, steps, root)?
+		{
+			return Err(HttpError::Malformed("the served state is not the proven step"));
+		}
+		Some(state.state.0)
+	};
+	let segment = local.execute(&task.program, &task.dataset, from, to, start_state)?;
+	let expected = to.saturating_sub(from) as usize;
+	if segment.from_step != from || segment.to_step != to || segment.step_hashes.len() != expected {
+		return Err(HttpError::Malformed("segment bounds differ from the request"));
+	}
+	let mine = |at: u32| -> [u8; 32] {
+		let i = at.saturating_sub(from).saturating_sub(1) as usize;
+		segment.step_hashes.get(i).map_or([0; 32], |h| h.0)
+	};
+	// `lo` agrees (the segment's start), `hi` differs: bisect on the solver's proven leaves.
+	let (mut lo, mut hi) = (from, to);
+	if mine(to) == remote.proven_step(job, to, steps, root)? {
+		return Err(HttpError::Malformed("the segment's end agrees: nothing to prove"));
+	}
+	while hi.saturating_sub(lo) > 1 {
+		let mid = lo.saturating_add(hi.saturating_sub(lo) / 2);
+		if mine(mid) == remote.proven_step(job, mid, steps, root)? {
+			lo = mid;
+		} else {
+			hi = mid;
+		}
+	}
+	let hi_hash = mine(hi);
+	let step = hi;
+	let (prior_state, prior_proof) = if step == 1 {
+		(Vec::new(), aichain_engine::MerkleProof { siblings: Default::default() })
+	} else {
+		let state = remote.state_at(job, step.saturating_sub(1))?;
+		let (_, proof) = remote.proven_leaf(job, step.saturating_sub(1), steps, root)?;
+		(state.state.0, proof)
+	};
+	let (minibatch, minibatch_proof) = remote.proven_minibatch(job, step, &task.program, &task.dataset)?;
+	let (leaf, leaf_proof) = remote.proven_leaf(job, step, steps, root)?;
+	let commitments = aichain_engine::referee::Commitments {
+		trace_root: root.0,
+		steps,
+		model_hash: result.model_hash.0,
+		dataset_root: task.dataset.root.0,
+		batches: task.dataset.batches,
+	};
+	let verdict = aichain_engine::referee::referee_step(
+		&task.program,
+		&commitments,
+		&aichain_engine::referee::StepProof {
+			step,
+			prior_state: &prior_state,
+			prior_proof: &prior_proof,
+			minibatch: &minibatch,
+			minibatch_proof: &minibatch_proof,
+			leaf,
+			leaf_proof: &leaf_proof,
+		},
+	);
+	match verdict {
+		Ok(_) => Ok((
+			crate::StepEvidence {
+				step,
+				prior_state,
+				prior_proof,
+				minibatch,
+				minibatch_proof,
+				leaf: H256(leaf),
+				leaf_proof,
+			},
+			hi_hash,
+		)),
+		Err(e) => {
+			log::warn!(target: crate::LOG_TARGET, "step {step}: the referee would refuse the proof: {e:?}");
+			Err(HttpError::Malformed("the evidence proves nothing"))
+		},
+	}
 }
 
 /// Sign `action` with `key` and put it in the transaction pool.
@@ -668,19 +783,51 @@ impl Service {
 		steps: u32,
 		root: &H256,
 	) -> Result<[u8; 32], HttpError> {
+		self.proven_leaf(id, step, steps, root).map(|(hash, _)| hash)
+	}
+
+	/// [`Self::proven_step`] with its proof.
+	pub fn proven_leaf(
+		&self,
+		id: &str,
+		step: u32,
+		steps: u32,
+		root: &H256,
+	) -> Result<([u8; 32], aichain_engine::MerkleProof), HttpError> {
 		let proof: StepProof = self.get(&format!("/jobs/{id}/steps/{step}"), MAX_ANSWER)?;
 		if proof.step != step || proof.leaves != steps || proof.trace_root.0 != root.0 {
 			return Err(HttpError::Malformed("proof for another step or trace"));
 		}
-		let siblings = frame_support::BoundedVec::try_from(
-			proof.proof.iter().map(|h| h.0).collect::<Vec<_>>(),
-		)
-		.map_err(|_| HttpError::Malformed("proof too long"))?;
-		let merkle = aichain_engine::trace::MerkleProof { siblings };
+		let merkle = merkle_proof(&proof.proof)?;
 		if !aichain_engine::trace::verify_step(&root.0, steps, step, proof.hash.0, &merkle) {
 			return Err(HttpError::Malformed("proof does not lead to the trace root"));
 		}
-		Ok(proof.hash.0)
+		Ok((proof.hash.0, merkle))
+	}
+
+	/// `GET /jobs/{id}/steps/{step}/minibatch`: the SCALE bytes of the minibatch `step` trains
+	/// on and their proof, checked against the task's dataset root and count at the index the
+	/// epoch order gives the step.
+	pub fn proven_minibatch<MaxUrlLen: Get<u32>>(
+		&self,
+		id: &str,
+		step: u32,
+		program: &Program,
+		dataset: &DatasetRef<MaxUrlLen>,
+	) -> Result<(Vec<u8>, aichain_engine::MerkleProof), HttpError> {
+		let answer: MinibatchProof =
+			self.get(&format!("/jobs/{id}/steps/{step}/minibatch"), MAX_STATE_ANSWER)?;
+		let index = aichain_engine::dataset::batch_for_step(program.seed, dataset.batches, step)
+			.ok_or(HttpError::Malformed("no minibatch for the step"))?;
+		let merkle = merkle_proof(&answer.proof)?;
+		let leaf = aichain_engine::trace::blake2_256(&answer.minibatch.0);
+		if answer.step != step ||
+			answer.index != index ||
+			!aichain_engine::trace::verify_proof(&dataset.root.0, dataset.batches, index, leaf, &merkle)
+		{
+			return Err(HttpError::Malformed("minibatch not the dataset's for the step"));
+		}
+		Ok((answer.minibatch.0, merkle))
 	}
 
 	/// `GET /jobs/{id}/steps/{step}/state`.
@@ -711,6 +858,13 @@ impl Service {
 			(code, _) => Err(HttpError::Status(code)),
 		}
 	}
+}
+
+/// Served Merkle siblings as the engine's proof (at most 32).
+fn merkle_proof(siblings: &[HexHash]) -> Result<aichain_engine::MerkleProof, HttpError> {
+	let siblings = frame_support::BoundedVec::try_from(siblings.iter().map(|h| h.0).collect::<Vec<_>>())
+		.map_err(|_| HttpError::Malformed("proof too long"))?;
+	Ok(aichain_engine::MerkleProof { siblings })
 }
 
 fn parse<R: DeserializeOwned>(body: &[u8]) -> Result<R, HttpError> {
@@ -858,6 +1012,19 @@ pub struct StepProof {
 	pub trace_root: HexHash,
 }
 
+/// `GET /jobs/{id}/steps/{i}/minibatch`.
+#[derive(Clone, Debug, PartialEq, Eq, Deserialize)]
+pub struct MinibatchProof {
+	/// The step.
+	pub step: u32,
+	/// The minibatch's index in the dataset.
+	pub index: u32,
+	/// SCALE-encoded minibatch.
+	pub minibatch: HexBytes,
+	/// Merkle siblings, leaf level first.
+	pub proof: Vec<HexHash>,
+}
+
 /// `GET /jobs/{id}/steps/{i}/state`.
 #[derive(Clone, Debug, PartialEq, Eq, Deserialize)]
 pub struct StateAt {
@@ -880,4 +1047,7 @@ pub struct Segment {
 	pub start_hash: HexHash,
 	/// Hash after `to_step`.
 	pub hash: HexHash,
+	/// Hash after every step `from_step + 1 ..= to_step`.
+	#[serde(default)]
+	pub step_hashes: Vec<HexHash>,
 }

@@ -266,3 +266,47 @@ impl<T: Config> Pallet<T> {
 		Ok(())
 	}
 }
+
+/// A verifier's offchain worker hands its evidence over here: it becomes a fee-free fraud
+/// report signed with the verifier's key, paying for the task's referee cost.
+impl<T: Config> pallet_compute::FraudProofs<T::OffchainKey> for Pallet<T> {
+	fn send(key: &T::OffchainKey, task: TaskId, evidence: pallet_compute::StepEvidence) -> bool {
+		use frame_system::offchain::{CreateAuthorizedTransaction, SubmitTransaction};
+		use sp_runtime::RuntimeAppPublic;
+		let Some(target) = T::Market::dispute_target(task) else { return false };
+		let (Ok(prior_state), Ok(minibatch)) =
+			(evidence.prior_state.try_into(), evidence.minibatch.try_into())
+		else {
+			log::warn!(target: LOG_TARGET, "task {task}: evidence beyond the proof bounds");
+			return false;
+		};
+		let claim = Claim::Step {
+			max_cost: referee::referee_cost(&target.program),
+			proof: StepFraud {
+				step: evidence.step,
+				prior_state,
+				prior_proof: evidence.prior_proof,
+				minibatch,
+				minibatch_proof: evidence.minibatch_proof,
+				leaf: evidence.leaf,
+				leaf_proof: evidence.leaf_proof,
+			},
+		};
+		let report = FraudReport { key: key.clone(), task, claim };
+		let Some(signature) = key.sign(&Self::report_payload(&report)) else {
+			log::error!(target: LOG_TARGET, "the keystore cannot sign with {key:?}");
+			return false;
+		};
+		let xt = T::create_authorized_transaction(Call::<T>::report_fraud { report, signature }.into());
+		match SubmitTransaction::<T, Call<T>>::submit_transaction(xt) {
+			Ok(()) => {
+				log::info!(target: LOG_TARGET, "task {task}: fraud proof of step {} sent", evidence.step);
+				true
+			},
+			Err(()) => {
+				log::warn!(target: LOG_TARGET, "task {task}: the pool refused the fraud proof");
+				false
+			},
+		}
+	}
+}

@@ -195,6 +195,7 @@ impl pallet_compute::Config for Test {
 	type MaxExcludedSolvers = ConstU32<4>;
 	type OffchainKey = UintAuthorityId;
 	type OffchainKeys = TestKeys;
+	type FraudProofs = Disputes;
 	type WeightInfo = ();
 	#[cfg(feature = "runtime-benchmarks")]
 	type BenchmarkHelper = TestValidators;

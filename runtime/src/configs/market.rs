@@ -115,6 +115,7 @@ impl pallet_compute::Config for Runtime {
 	type MaxExcludedSolvers = ConstU32<16>;
 	type OffchainKey = pallet_compute::offchain::crypto::Public;
 	type OffchainKeys = ComputeKeys;
+	type FraudProofs = crate::Disputes;
 	type WeightInfo = pallet_compute::weights::SubstrateWeight<Runtime>;
 	#[cfg(feature = "runtime-benchmarks")]
 	type BenchmarkHelper = SessionValidators;
