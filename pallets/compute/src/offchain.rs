@@ -28,7 +28,7 @@
 //! serialized by a lock per account and role; what a worker has done for each task lives in the
 //! node's persistent offchain storage, pruned to the account's current duties.
 
-use crate::{pallet::*, types::*, TaskOf};
+use crate::{pallet::*, types::*, FraudProofs, TaskOf};
 use frame_support::traits::Get;
 use alloc::{collections::btree_map::BTreeMap, format, string::String, vec::Vec};
 use codec::{Decode, Encode};

@@ -271,7 +271,7 @@ impl<T: Config> Pallet<T> {
 /// report signed with the verifier's key, paying for the task's referee cost.
 impl<T: Config> pallet_compute::FraudProofs<T::OffchainKey> for Pallet<T> {
 	fn send(key: &T::OffchainKey, task: TaskId, evidence: pallet_compute::StepEvidence) -> bool {
-		use frame_system::offchain::{CreateAuthorizedTransaction, SubmitTransaction};
+		use frame_system::offchain::SubmitTransaction;
 		use sp_runtime::RuntimeAppPublic;
 		let Some(target) = T::Market::dispute_target(task) else { return false };
 		let (Ok(prior_state), Ok(minibatch)) =
