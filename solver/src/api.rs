@@ -31,7 +31,7 @@ use crate::{
 	jobs::{Manager, ReplayError, SubmitError},
 	types::*,
 };
-use aichain_engine::State;
+use aichain_engine::{Schedule, State};
 use axum::{
 	extract::{rejection::JsonRejection, ConnectInfo, DefaultBodyLimit, Path, State as AxumState},
 	http::{header, StatusCode},
@@ -597,17 +597,38 @@ async fn execute(
 	let dataset = app.manager.datasets().resolve(&request.dataset, program).await?;
 	let manager = app.manager.clone();
 	let program = request.program.clone();
+	let evidence = request.evidence;
 	tokio::task::spawn_blocking(move || {
 		let _slot = slot;
 		let mut state = state;
 		let start_hash = HexHash(state.hash());
 		let mut step_hashes = Vec::with_capacity((to - from) as usize);
+		let replay_error = |e: ReplayError| match e {
+			ReplayError::NoMinibatch(_) => ApiError::internal(e.to_string()),
+			ReplayError::Step(m) => ApiError::new(StatusCode::UNPROCESSABLE_ENTITY, m),
+		};
+		manager
+			.advance(&program, &dataset, &mut state, to - 1, |s| step_hashes.push(HexHash(s.hash())))
+			.map_err(replay_error)?;
+		let evidence = if evidence {
+			let (index, minibatch) = Schedule::new(&program, &dataset)
+				.minibatch_for_step(&dataset, to)
+				.ok_or_else(|| ApiError::internal(format!("no minibatch for step {to}")))?;
+			let leaves = dataset.minibatch_hashes(program.batch_size);
+			let proof = aichain_engine::trace::merkle_proof(&leaves, index)
+				.ok_or_else(|| ApiError::internal("no dataset proof"))?;
+			Some(StepEvidence {
+				prior_state: HexBytes(state.encode()),
+				minibatch: HexBytes(minibatch.encode()),
+				index,
+				proof: proof.siblings.iter().copied().map(HexHash).collect(),
+			})
+		} else {
+			None
+		};
 		manager
 			.advance(&program, &dataset, &mut state, to, |s| step_hashes.push(HexHash(s.hash())))
-			.map_err(|e| match e {
-				ReplayError::NoMinibatch(_) => ApiError::internal(e.to_string()),
-				ReplayError::Step(m) => ApiError::new(StatusCode::UNPROCESSABLE_ENTITY, m),
-			})?;
+			.map_err(replay_error)?;
 		manager.metrics.segments.inc();
 		Ok(Json(SegmentResult {
 			from_step: from,
@@ -615,6 +636,7 @@ async fn execute(
 			start_hash,
 			hash: step_hashes.last().copied().unwrap_or(start_hash),
 			step_hashes,
+			evidence,
 		}))
 	})
 	.await

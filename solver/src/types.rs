@@ -190,6 +190,23 @@ pub struct ExecuteSegment {
 	/// SCALE-encoded state after `from_step`; omit for `from_step = 0` (the initial state).
 	#[serde(default)]
 	pub state: Option<HexBytes>,
+	/// Also answer what a fraud proof of the last step needs: the state before it and its
+	/// minibatch with the dataset proof (a verifier that found `to_step` wrong).
+	#[serde(default)]
+	pub evidence: bool,
+}
+
+/// What a fraud proof of a segment's last step needs from the verifier's own service.
+#[derive(Clone, Debug, Serialize, Deserialize)]
+pub struct StepEvidence {
+	/// SCALE-encoded state after `to_step − 1`.
+	pub prior_state: HexBytes,
+	/// SCALE-encoded minibatch of `to_step`.
+	pub minibatch: HexBytes,
+	/// Its index in the dataset.
+	pub index: u32,
+	/// Merkle siblings of the minibatch against the dataset root, leaf level first.
+	pub proof: Vec<HexHash>,
 }
 
 /// `POST /execute` answer.
@@ -205,6 +222,9 @@ pub struct SegmentResult {
 	pub hash: HexHash,
 	/// Hashes after each step `from_step + 1 ..= to_step`.
 	pub step_hashes: Vec<HexHash>,
+	/// With `evidence`: the state before `to_step`, its minibatch and proof.
+	#[serde(default, skip_serializing_if = "Option::is_none")]
+	pub evidence: Option<StepEvidence>,
 }
 
 /// `GET /jobs/{id}/steps/{step}` answer.

@@ -945,6 +945,7 @@ fn a_solver_told_to_corrupt_a_step_serves_a_consistent_lie_that_the_referee_conv
 		&json!({ "program": program, "dataset": body["dataset"], "from_step": 4, "to_step": 5, "state": at4["state"] }),
 	);
 	assert_eq!((status, &segment["hash"]), (200, &json!(hex(&honest.hashes[4]))));
+	assert!(segment.get("evidence").is_none());
 	// What a verifier's worker gathers from the public side convicts it at step 5.
 	let commitment = train.commitment(program.batch_size);
 	let (_, leaf4) = solver.get("/jobs/lie/steps/4");
@@ -961,19 +962,27 @@ fn a_solver_told_to_corrupt_a_step_serves_a_consistent_lie_that_the_referee_conv
 	let minibatch = decode_bytes(&mb["minibatch"]);
 	let (prior_proof, minibatch_proof, leaf_proof) =
 		(served_proof(&leaf4), served_proof(&mb), served_proof(&leaf5));
-	let proof = |step, prior: &[u8], leaf| StepProof {
-		step,
-		prior_state: prior,
+	let proof = StepProof {
+		step: 5,
+		prior_state: &prior,
 		prior_proof: &prior_proof,
 		minibatch: &minibatch,
 		minibatch_proof: &minibatch_proof,
-		leaf,
+		leaf: decode_hash(&leaf5["hash"]),
 		leaf_proof: &leaf_proof,
 	};
-	assert_eq!(
-		referee_step(&program, &commitments, &proof(5, &prior, decode_hash(&leaf5["hash"]))),
-		Ok(Fault::WrongState)
+	assert_eq!(referee_step(&program, &commitments, &proof), Ok(Fault::WrongState));
+	// A verifier's own service gives the same evidence (the solver may withhold its own).
+	let (status, mine) = solver.post(
+		"/execute",
+		&json!({ "program": program, "dataset": body["dataset"], "from_step": 3, "to_step": 5,
+			"state": solver.get("/jobs/lie/steps/3/state").1["state"], "evidence": true }),
 	);
+	assert_eq!(status, 200, "{mine}");
+	let evidence = &mine["evidence"];
+	assert_eq!((&evidence["prior_state"], &evidence["minibatch"]), (&at4["state"], &mb["minibatch"]));
+	assert_eq!((&evidence["index"], &evidence["proof"]), (&mb["index"], &mb["proof"]));
+	assert_eq!(mine["step_hashes"].as_array().unwrap().len(), 2);
 	// `--help` names it for what it is.
 	let help = Command::new(env!("CARGO_BIN_EXE_aichain-solver")).args(["serve", "--help"]).output().unwrap();
 	let help = String::from_utf8_lossy(&help.stdout);

@@ -97,6 +97,9 @@ pub fn endpoint_allowed(url: &[u8]) -> bool {
 pub const MAX_STATE_ANSWER: usize = 6 << 20;
 /// Most bytes of any other answer.
 pub const MAX_ANSWER: usize = 64 << 10;
+/// Most bytes of a `POST /execute` answer with fraud evidence: a state and a minibatch of the
+/// largest program as hex (4 MiB and 2 MiB), with room to spare.
+pub const MAX_EVIDENCE_ANSWER: usize = 8 << 20;
 /// Deadline of one HTTP request, connection to last byte.
 pub const REQUEST_TIMEOUT_MS: u64 = 10_000;
 /// Deadline of `POST /execute`: the service trains the segment before it answers.
@@ -461,22 +464,24 @@ fn verifier_duties<T: Config>(
 			continue;
 		}
 		let remote = Service::new(&endpoint);
-		match check_segment::<T>(local, &remote, &job_id::<T>(id, &task), &task, result, from, to) {
-			Ok(mut verdict) => {
+		let check = check_segment::<T>(
+			local,
+			&remote,
+			&job_id::<T>(id, &task),
+			&task,
+			result,
+			(from, to),
+			budget,
+		);
+		match check {
+			Ok((verdict, evidence)) => {
 				log::info!(target: crate::LOG_TARGET, "task {id}: steps {from}..{to} re-executed: {verdict:?}");
 				job.failures = 0;
-				if matches!(verdict, Verdict::Invalid { .. }) {
-					// Prove it: the fraud proof settles the task; the verdict names the step.
-					match gather_evidence::<T>(local, &remote, &job_id::<T>(id, &task), &task, result, from, to) {
-						Ok((evidence, mine)) => {
-							verdict = Verdict::Invalid { step: evidence.step, hash: H256(mine) };
-							T::FraudProofs::send(key, id, evidence);
-						},
-						Err(e) => log::warn!(
-							target: crate::LOG_TARGET,
-							"task {id}: the result is wrong but no fraud proof could be built: {e:?}"
-						),
-					}
+				// A wrong step is proven on-chain (which settles the task); the verdict names it.
+				if let Some(evidence) = evidence {
+					T::FraudProofs::send(key, id, evidence);
+				} else if matches!(verdict, Verdict::Invalid { .. }) {
+					log::warn!(target: crate::LOG_TARGET, "task {id}: the result is wrong but no fraud proof could be built");
 				}
 				if send::<T>(key, OffchainAction::Verdict { task: id, verdict }) {
 					job.sent = Some(now);
@@ -491,112 +496,102 @@ fn verifier_duties<T: Config>(
 }
 
 /// Re-execute steps `from + 1 ..= to` of a result on the local service, from the state the
-/// solver serves, and compare with the state hash its trace commits to. `Err` when the check
-/// cannot be made (service down, answers that fail their proofs): no verdict then.
+/// solver serves, and compare **every** state hash of the segment with the leaf the solver's
+/// trace commits to (each checked against the trace root). `Valid` then vouches for each step of
+/// the segment, so a fraud proven inside it shows the attestation was wrong. On the first
+/// leaf that differs, the verdict names that step and, when the local service gives what a fraud
+/// proof needs (the state before the step and its minibatch, from its own re-execution and its
+/// own copy of the dataset: nothing more from the solver than the leaves' proofs), the evidence,
+/// checked with the engine's referee. `Err` when the check cannot be made (service down,
+/// answers that fail their proofs, out of time): no verdict then.
 pub fn check_segment<T: Config>(
 	local: &Service,
 	remote: &Service,
 	job: &str,
 	task: &TaskOf<T>,
 	result: &TaskResult,
-	from: u32,
-	to: u32,
-) -> Result<Verdict, HttpError> {
+	(from, to): (u32, u32),
+	budget: Timestamp,
+) -> Result<(Verdict, Option<crate::StepEvidence>), HttpError> {
 	let steps = task.program.steps;
-	let end = remote.proven_step(job, to, steps, &result.trace_root)?;
-	let start = if from == 0 {
-		None
+	let root = &result.trace_root;
+	let (start_state, start_proof) = if from == 0 {
+		(None, None)
 	} else {
-		let hash = remote.proven_step(job, from, steps, &result.trace_root)?;
+		let (hash, proof) = remote.proven_leaf(job, from, steps, root)?;
 		let state = remote.state_at(job, from)?;
 		if state.step != from || state.hash.0 != hash {
 			return Err(HttpError::Malformed("state does not match the proven step"));
 		}
-		Some((hash, state.state.0))
+		(Some(state.state.0), Some(proof))
 	};
-	let (start_hash, state) = match start {
-		Some((hash, state)) => (Some(hash), Some(state)),
-		None => (None, None),
-	};
-	let segment = local.execute(&task.program, &task.dataset, from, to, state)?;
-	if segment.from_step != from || segment.to_step != to {
+	let segment = local.execute(&task.program, &task.dataset, from, to, start_state.clone(), false)?;
+	if segment.from_step != from ||
+		segment.to_step != to ||
+		segment.step_hashes.len() != to.saturating_sub(from) as usize
+	{
 		return Err(HttpError::Malformed("segment bounds differ from the request"));
 	}
-	if start_hash.is_some_and(|h| segment.start_hash.0 != h) {
+	if start_proof.is_some() &&
+		start_state.as_deref().map(aichain_engine::trace::blake2_256) != Some(segment.start_hash.0)
+	{
 		return Err(HttpError::Malformed("the served state does not hash to the proven step"));
 	}
-	Ok(if segment.hash.0 == end {
-		Verdict::Valid
-	} else {
-		Verdict::Invalid { step: to, hash: H256(segment.hash.0) }
-	})
+	let mut prior_proof = start_proof;
+	for (step, mine) in (from.saturating_add(1)..=to).zip(segment.step_hashes.iter()) {
+		if out_of_time(budget) {
+			return Err(HttpError::Timeout);
+		}
+		let (leaf, proof) = remote.proven_leaf(job, step, steps, root)?;
+		if leaf != mine.0 {
+			let evidence = evidence_for::<T>(
+				local,
+				task,
+				result,
+				(from, step),
+				start_state,
+				prior_proof,
+				(leaf, proof),
+			);
+			return Ok((Verdict::Invalid { step, hash: H256(mine.0) }, evidence));
+		}
+		prior_proof = Some(proof);
+	}
+	Ok((Verdict::Valid, None))
 }
 
-/// A segment failed its check: find the first step whose state differs (bisecting the
-/// segment: the local service re-executes from the segment's start, the solver's public side
-/// proves its leaves), fetch what a fraud proof of it needs from the solver's public side, and
-/// check it with the engine's referee before anything is sent. Returns the evidence and the
-/// verifier's own state hash after that step. `Err` when the solver does not serve what the
-/// proof needs (a bisection game is the answer to that) or an answer fails its proof.
-pub fn gather_evidence<T: Config>(
+/// The fraud proof of step `step`, the first of the segment starting at `from` whose leaf
+/// differs from the local re-execution: the state before it and its minibatch from the local
+/// service, the leaves' proofs already fetched. Checked with the engine's referee; `None` (and
+/// logged) if the local service cannot give it or the referee would refuse it.
+fn evidence_for<T: Config>(
 	local: &Service,
-	remote: &Service,
-	job: &str,
 	task: &TaskOf<T>,
 	result: &TaskResult,
-	from: u32,
-	to: u32,
-) -> Result<(crate::StepEvidence, [u8; 32]), HttpError> {
-	let steps = task.program.steps;
-	let root = &result.trace_root;
-	let start_state = if from == 0 {
-		None
-	} else {
-		let state = remote.state_at(job, from)?;
-		if state.step != from ||
-			aichain_engine::trace::blake2_256(&state.state.0) !=
-				remote.proven_step(job, from, steps, root)?
-		{
-			return Err(HttpError::Malformed("the served state is not the proven step"));
-		}
-		Some(state.state.0)
+	(from, step): (u32, u32),
+	start_state: Option<Vec<u8>>,
+	prior_proof: Option<aichain_engine::MerkleProof>,
+	(leaf, leaf_proof): ([u8; 32], aichain_engine::MerkleProof),
+) -> Option<crate::StepEvidence> {
+	let gathered = local
+		.execute(&task.program, &task.dataset, from, step, start_state, true)
+		.and_then(|segment| segment.evidence.ok_or(HttpError::Malformed("no evidence in the answer")));
+	let evidence = match gathered {
+		Ok(evidence) => evidence,
+		Err(e) => {
+			log::warn!(target: crate::LOG_TARGET, "step {step}: no fraud proof: the local service: {e:?}");
+			return None;
+		},
 	};
-	let segment = local.execute(&task.program, &task.dataset, from, to, start_state)?;
-	let expected = to.saturating_sub(from) as usize;
-	if segment.from_step != from || segment.to_step != to || segment.step_hashes.len() != expected {
-		return Err(HttpError::Malformed("segment bounds differ from the request"));
-	}
-	let mine = |at: u32| -> [u8; 32] {
-		let i = at.saturating_sub(from).saturating_sub(1) as usize;
-		segment.step_hashes.get(i).map_or([0; 32], |h| h.0)
-	};
-	// `lo` agrees (the segment's start), `hi` differs: bisect on the solver's proven leaves.
-	let (mut lo, mut hi) = (from, to);
-	if mine(to) == remote.proven_step(job, to, steps, root)? {
-		return Err(HttpError::Malformed("the segment's end agrees: nothing to prove"));
-	}
-	while hi.saturating_sub(lo) > 1 {
-		let mid = lo.saturating_add(hi.saturating_sub(lo) / 2);
-		if mine(mid) == remote.proven_step(job, mid, steps, root)? {
-			lo = mid;
-		} else {
-			hi = mid;
-		}
-	}
-	let hi_hash = mine(hi);
-	let step = hi;
 	let (prior_state, prior_proof) = if step == 1 {
 		(Vec::new(), aichain_engine::MerkleProof { siblings: Default::default() })
 	} else {
-		let state = remote.state_at(job, step.saturating_sub(1))?;
-		let (_, proof) = remote.proven_leaf(job, step.saturating_sub(1), steps, root)?;
-		(state.state.0, proof)
+		(evidence.prior_state.0, prior_proof?)
 	};
-	let (minibatch, minibatch_proof) = remote.proven_minibatch(job, step, &task.program, &task.dataset)?;
-	let (leaf, leaf_proof) = remote.proven_leaf(job, step, steps, root)?;
+	let minibatch_proof = merkle_proof(&evidence.proof).ok()?;
 	let commitments = aichain_engine::referee::Commitments {
-		trace_root: root.0,
-		steps,
+		trace_root: result.trace_root.0,
+		steps: task.program.steps,
 		model_hash: result.model_hash.0,
 		dataset_root: task.dataset.root.0,
 		batches: task.dataset.batches,
@@ -608,30 +603,25 @@ pub fn gather_evidence<T: Config>(
 			step,
 			prior_state: &prior_state,
 			prior_proof: &prior_proof,
-			minibatch: &minibatch,
+			minibatch: &evidence.minibatch.0,
 			minibatch_proof: &minibatch_proof,
 			leaf,
 			leaf_proof: &leaf_proof,
 		},
 	);
-	match verdict {
-		Ok(_) => Ok((
-			crate::StepEvidence {
-				step,
-				prior_state,
-				prior_proof,
-				minibatch,
-				minibatch_proof,
-				leaf: H256(leaf),
-				leaf_proof,
-			},
-			hi_hash,
-		)),
-		Err(e) => {
-			log::warn!(target: crate::LOG_TARGET, "step {step}: the referee would refuse the proof: {e:?}");
-			Err(HttpError::Malformed("the evidence proves nothing"))
-		},
+	if let Err(e) = verdict {
+		log::warn!(target: crate::LOG_TARGET, "step {step}: the referee would refuse the proof: {e:?}");
+		return None;
 	}
+	Some(crate::StepEvidence {
+		step,
+		prior_state,
+		prior_proof,
+		minibatch: evidence.minibatch.0,
+		minibatch_proof,
+		leaf: H256(leaf),
+		leaf_proof,
+	})
 }
 
 /// Sign `action` with `key` and put it in the transaction pool.
@@ -805,31 +795,6 @@ impl Service {
 		Ok((proof.hash.0, merkle))
 	}
 
-	/// `GET /jobs/{id}/steps/{step}/minibatch`: the SCALE bytes of the minibatch `step` trains
-	/// on and their proof, checked against the task's dataset root and count at the index the
-	/// epoch order gives the step.
-	pub fn proven_minibatch<MaxUrlLen: Get<u32>>(
-		&self,
-		id: &str,
-		step: u32,
-		program: &Program,
-		dataset: &DatasetRef<MaxUrlLen>,
-	) -> Result<(Vec<u8>, aichain_engine::MerkleProof), HttpError> {
-		let answer: MinibatchProof =
-			self.get(&format!("/jobs/{id}/steps/{step}/minibatch"), MAX_STATE_ANSWER)?;
-		let index = aichain_engine::dataset::batch_for_step(program.seed, dataset.batches, step)
-			.ok_or(HttpError::Malformed("no minibatch for the step"))?;
-		let merkle = merkle_proof(&answer.proof)?;
-		let leaf = aichain_engine::trace::blake2_256(&answer.minibatch.0);
-		if answer.step != step ||
-			answer.index != index ||
-			!aichain_engine::trace::verify_proof(&dataset.root.0, dataset.batches, index, leaf, &merkle)
-		{
-			return Err(HttpError::Malformed("minibatch not the dataset's for the step"));
-		}
-		Ok((answer.minibatch.0, merkle))
-	}
-
 	/// `GET /jobs/{id}/steps/{step}/state`.
 	pub fn state_at(&self, id: &str, step: u32) -> Result<StateAt, HttpError> {
 		self.get(&format!("/jobs/{id}/steps/{step}/state"), MAX_STATE_ANSWER)
@@ -844,6 +809,7 @@ impl Service {
 		from: u32,
 		to: u32,
 		state: Option<Vec<u8>>,
+		evidence: bool,
 	) -> Result<Segment, HttpError> {
 		let body = serde_json::to_vec(&ExecuteSegment {
 			program,
@@ -851,9 +817,11 @@ impl Service {
 			from_step: from,
 			to_step: to,
 			state: state.map(|s| format!("0x{}", hex::encode(s))),
+			evidence,
 		})
 		.map_err(|_| HttpError::Malformed("segment not encodable"))?;
-		match self.request(http::Method::Post, "/execute", Some(body), EXECUTE_TIMEOUT_MS, MAX_ANSWER)? {
+		let limit = if evidence { MAX_EVIDENCE_ANSWER } else { MAX_ANSWER };
+		match self.request(http::Method::Post, "/execute", Some(body), EXECUTE_TIMEOUT_MS, limit)? {
 			(200, body) => parse(&body),
 			(code, _) => Err(HttpError::Status(code)),
 		}
@@ -946,6 +914,8 @@ struct ExecuteSegment<'a> {
 	to_step: u32,
 	#[serde(skip_serializing_if = "Option::is_none")]
 	state: Option<String>,
+	#[serde(skip_serializing_if = "core::ops::Not::not")]
+	evidence: bool,
 }
 
 /// The machine-readable part of an error answer: why a job cannot be served, if that is why.
@@ -1012,19 +982,6 @@ pub struct StepProof {
 	pub trace_root: HexHash,
 }
 
-/// `GET /jobs/{id}/steps/{i}/minibatch`.
-#[derive(Clone, Debug, PartialEq, Eq, Deserialize)]
-pub struct MinibatchProof {
-	/// The step.
-	pub step: u32,
-	/// The minibatch's index in the dataset.
-	pub index: u32,
-	/// SCALE-encoded minibatch.
-	pub minibatch: HexBytes,
-	/// Merkle siblings, leaf level first.
-	pub proof: Vec<HexHash>,
-}
-
 /// `GET /jobs/{id}/steps/{i}/state`.
 #[derive(Clone, Debug, PartialEq, Eq, Deserialize)]
 pub struct StateAt {
@@ -1050,4 +1007,18 @@ pub struct Segment {
 	/// Hash after every step `from_step + 1 ..= to_step`.
 	#[serde(default)]
 	pub step_hashes: Vec<HexHash>,
+	/// What a fraud proof of `to_step` needs, when asked for.
+	#[serde(default)]
+	pub evidence: Option<SegmentEvidence>,
+}
+
+/// `POST /execute` with `evidence`: the state before the last step and its minibatch.
+#[derive(Clone, Debug, PartialEq, Eq, Deserialize)]
+pub struct SegmentEvidence {
+	/// SCALE-encoded state after `to_step − 1`.
+	pub prior_state: HexBytes,
+	/// SCALE-encoded minibatch of `to_step`.
+	pub minibatch: HexBytes,
+	/// Merkle siblings of the minibatch against the dataset root.
+	pub proof: Vec<HexHash>,
 }

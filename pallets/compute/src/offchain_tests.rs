@@ -442,13 +442,23 @@ fn proof_json(leaves: &[[u8; 32]], step: u32) -> serde_json::Value {
 	})
 }
 
-fn segment_json(from: u32, to: u32, start: [u8; 32], end: [u8; 32]) -> serde_json::Value {
+/// A `POST /execute` answer whose state hashes after steps `from + 1 ..= to` are `hashes`.
+fn segment_json(from: u32, to: u32, start: [u8; 32], hashes: &[[u8; 32]]) -> serde_json::Value {
+	assert_eq!(hashes.len(), (to - from) as usize);
+	let hex_of = |h: &[u8; 32]| format!("0x{}", hex::encode(h));
 	serde_json::json!({
 		"from_step": from, "to_step": to,
-		"start_hash": format!("0x{}", hex::encode(start)),
-		"hash": format!("0x{}", hex::encode(end)),
-		"step_hashes": [],
+		"start_hash": hex_of(&start),
+		"hash": hex_of(hashes.last().unwrap()),
+		"step_hashes": hashes.iter().map(hex_of).collect::<Vec<_>>(),
 	})
+}
+
+/// Script the solver's proof of every leaf `from + 1 ..= to` of `trace`.
+fn script_leaves(service: &ScriptedService, job: &str, trace: &[[u8; 32]], from: u32, to: u32) {
+	for step in from + 1..=to {
+		service.on("GET", &format!("{REMOTE}/jobs/{job}/steps/{step}"), json(200, proof_json(trace, step)));
+	}
 }
 
 #[test]
@@ -461,15 +471,18 @@ fn verifiers_attest_a_matching_segment_and_reject_a_different_one() {
 		let (id, verifiers) = submitted_task(10, &trace);
 		assert_eq!(verifiers.len(), 2);
 		let job = job_id::<Test>(id, &task(id));
-		// 10 steps: the segment is the whole trace, from the initial state.
-		for (verifier, local_end) in [(verifiers[0], trace[9]), (verifiers[1], [7u8; 32])] {
+		// 10 steps: the segment is the whole trace, from the initial state. The second verifier's
+		// service computes another state after step 10: every leaf is compared, step 10 differs.
+		let mut differs = trace.clone();
+		differs[9] = [7u8; 32];
+		for (verifier, local) in [(verifiers[0], &trace), (verifiers[1], &differs)] {
 			UintAuthorityId::set_all_keys(vec![UintAuthorityId(verifier)]);
-			service.on("GET", &format!("{REMOTE}/jobs/{job}/steps/10"), json(200, proof_json(&trace, 10)));
-			service.on("POST", &format!("{LOCAL}/execute"), json(200, segment_json(0, 10, [0; 32], local_end)));
-			if local_end != trace[9] {
-				// The worker goes after a fraud proof: it re-executes the segment for every step's
-				// hash, which this service does not give, so no proof; the verdict still goes.
-				service.on("POST", &format!("{LOCAL}/execute"), json(200, segment_json(0, 10, [0; 32], local_end)));
+			service.on("POST", &format!("{LOCAL}/execute"), json(200, segment_json(0, 10, [0; 32], local)));
+			script_leaves(&service, &job, &trace, 0, 10);
+			if local != &trace {
+				// The worker asks its service for the fraud proof's evidence, which this one does
+				// not give: no proof; the verdict still goes.
+				service.on("POST", &format!("{LOCAL}/execute"), json(200, segment_json(0, 10, [0; 32], local)));
 			}
 			offchain::run::<Test>(3);
 			let body: serde_json::Value =
@@ -493,7 +506,9 @@ fn verifiers_attest_a_matching_segment_and_reject_a_different_one() {
 
 #[test]
 fn a_segment_inside_the_trace_starts_from_the_served_state() {
-	let trace = leaves(40);
+	let mut trace = leaves(40);
+	// The solver's leaf 5 is the hash of the state it serves for step 5.
+	trace[4] = sp_io::hashing::blake2_256(&[0xc0, 0xff, 0xee]);
 	let mut w = world(&[]);
 	let service = w.service.clone();
 	let pool = w.pool.clone();
@@ -513,14 +528,14 @@ fn a_segment_inside_the_trace_starts_from_the_served_state() {
 		let state = serde_json::json!({
 			"step": from, "hash": format!("0x{}", hex::encode(trace[from as usize - 1])), "state": "0xc0ffee",
 		});
-		service.on("GET", &format!("{REMOTE}/jobs/{job}/steps/{to}"), json(200, proof_json(&trace, to)));
 		service.on("GET", &format!("{REMOTE}/jobs/{job}/steps/{from}"), json(200, proof_json(&trace, from)));
 		service.on("GET", &format!("{REMOTE}/jobs/{job}/steps/{from}/state"), json(200, state));
 		service.on(
 			"POST",
 			&format!("{LOCAL}/execute"),
-			json(200, segment_json(from, to, trace[from as usize - 1], trace[to as usize - 1])),
+			json(200, segment_json(from, to, trace[from as usize - 1], &trace[from as usize..to as usize])),
 		);
+		script_leaves(&service, &job, &trace, from, to);
 		offchain::run::<Test>(3);
 		let body: serde_json::Value =
 			serde_json::from_slice(&service.body_of(&format!("POST {LOCAL}/execute")).unwrap()).unwrap();
@@ -545,12 +560,13 @@ fn unprovable_answers_give_no_verdict() {
 		let (id, verifiers) = submitted_task(10, &trace);
 		UintAuthorityId::set_all_keys(vec![UintAuthorityId(verifiers[0])]);
 		let job = job_id::<Test>(id, &task(id));
-		let proof_uri = format!("{REMOTE}/jobs/{job}/steps/10");
-		let mut wrong_sibling = proof_json(&trace, 10);
+		// Every leaf is checked; the first one's proof is bad in every way.
+		let proof_uri = format!("{REMOTE}/jobs/{job}/steps/1");
+		let mut wrong_sibling = proof_json(&trace, 1);
 		wrong_sibling["proof"][0] = serde_json::json!(format!("0x{}", hex::encode([3u8; 32])));
-		let mut other_trace = proof_json(&trace, 10);
+		let mut other_trace = proof_json(&trace, 1);
 		other_trace["leaves"] = 11.into();
-		let mut long_proof = proof_json(&trace, 10);
+		let mut long_proof = proof_json(&trace, 1);
 		long_proof["proof"] = serde_json::json!(vec![format!("0x{}", hex::encode([3u8; 32])); 33]);
 		let mut now = 3;
 		for reply in [
@@ -558,17 +574,17 @@ fn unprovable_answers_give_no_verdict() {
 			json(200, other_trace),
 			json(200, long_proof),
 			json(404, serde_json::json!({"error": "no such job"})),
-			Reply::Answer(200, b"{\"step\": 10".to_vec()),
+			Reply::Answer(200, b"{\"step\": 1".to_vec()),
 			Reply::Timeout,
 		] {
+			service.on("POST", &format!("{LOCAL}/execute"), json(200, segment_json(0, 10, [0; 32], &trace)));
 			service.on("GET", &proof_uri, reply);
 			offchain::run::<Test>(now);
 			assert!(take_reports(&pool).is_empty());
 			now += 33;
 		}
 		// The local service answers for another segment: no verdict either.
-		service.on("GET", &proof_uri, json(200, proof_json(&trace, 10)));
-		service.on("POST", &format!("{LOCAL}/execute"), json(200, segment_json(0, 9, [0; 32], trace[9])));
+		service.on("POST", &format!("{LOCAL}/execute"), json(200, segment_json(0, 9, [0; 32], &trace[..9])));
 		offchain::run::<Test>(now);
 		assert!(take_reports(&pool).is_empty());
 		service.assert_script_used();
@@ -812,8 +828,10 @@ fn verifiers_do_not_fetch_private_endpoints_unless_allowed() {
 			b"1",
 		);
 		let job = job_id::<Test>(id, &task(id));
-		service.on("GET", &format!("{private}/jobs/{job}/steps/10"), json(200, proof_json(&trace, 10)));
-		service.on("POST", &format!("{LOCAL}/execute"), json(200, segment_json(0, 10, [0; 32], trace[9])));
+		service.on("POST", &format!("{LOCAL}/execute"), json(200, segment_json(0, 10, [0; 32], &trace)));
+		for step in 1..=10 {
+			service.on("GET", &format!("{private}/jobs/{job}/steps/{step}"), json(200, proof_json(&trace, step)));
+		}
 		offchain::run::<Test>(3 + u64::from(offchain::MAX_BACKOFF));
 		take_reports(&pool).into_iter().for_each(apply);
 		let TaskStatus::Submitted { verifiers: judged, .. } = task(id).status else { panic!() };
