@@ -952,17 +952,26 @@ impl<T: Config> Pallet<T> {
 	) -> BoundedVec<Verifier<T::AccountId>, T::MaxVerifiers> {
 		use frame_support::traits::ValidatorSet;
 		use frame_support::traits::Contains;
-		let mut pool: alloc::vec::Vec<T::AccountId> = T::Validators::validators()
-			.into_iter()
-			.filter(|v| v != solver && !T::ExcludedVerifiers::contains(v))
-			.collect();
+		let mut pool: alloc::vec::Vec<T::AccountId> =
+			T::Validators::validators().into_iter().filter(|v| v != solver).collect();
 		let mut drawn = BoundedVec::new();
 		let mut round: u32 = 0;
-		while round < count.min(T::MaxVerifiers::get()) && !pool.is_empty() {
-			let pick = Self::derive_u128(&(seed, b"verifier", round));
+		let wanted = count.min(T::MaxVerifiers::get());
+		// Excluded validators picked are set aside and the draw goes on, at most `wanted` times:
+		// the exclusion check is a storage read, and the draw's weight counts two per verifier.
+		let mut set_aside: u32 = 0;
+		while round < wanted && !pool.is_empty() {
+			let pick = Self::derive_u128(&(seed, b"verifier", round, set_aside));
 			let len: u128 = pool.len().unique_saturated_into();
 			let index: usize = pick.checked_rem(len).unwrap_or(0).unique_saturated_into();
 			let account = pool.swap_remove(index.min(pool.len().saturating_sub(1)));
+			if T::ExcludedVerifiers::contains(&account) {
+				set_aside = set_aside.saturating_add(1);
+				if set_aside >= wanted {
+					break;
+				}
+				continue;
+			}
 			let segment = TraceSegment::draw(steps, Self::derive_u128(&(seed, b"segment", round)));
 			if drawn.try_push(Verifier { account, segment, verdict: None }).is_err() {
 				break;

@@ -77,7 +77,11 @@ impl<T: Config> Pallet<T> {
 					Wakeup::Unanswered { requeued: false } => T::WeightInfo::wakeup_unanswered_refund(),
 					Wakeup::Missed { requeued: true } => T::WeightInfo::wakeup_missed_requeue(),
 					Wakeup::Missed { requeued: false } => T::WeightInfo::wakeup_missed_refund(),
-					Wakeup::Drawn(v) => T::WeightInfo::wakeup_draw(v),
+					// Plus the exclusion checks: one read per verifier picked, and at most as
+					// many for excluded validators set aside.
+					Wakeup::Drawn(v) => T::WeightInfo::wakeup_draw(v).saturating_add(
+						T::DbWeight::get().reads(u64::from(T::MaxVerifiers::get()).saturating_mul(2)),
+					),
 					Wakeup::Finalized(v) => T::WeightInfo::wakeup_finalize(v),
 				});
 			}

@@ -179,19 +179,19 @@ mod benchmarks {
 		assert!(Reported::<T>::iter_prefix(task).next().is_none());
 	}
 
-	/// The pool's check of a verifier's report: signature, task, drawn verifiers and the
-	/// report record.
+	/// The pool's check of a verifier's report, at the largest state and minibatch of the
+	/// costliest shape: the report hashed, the signature, the task, the drawn verifiers, the
+	/// report record and the program's shape.
 	#[benchmark]
 	fn authorize_report() -> Result<(), BenchmarkError> {
 		use frame_support::pallet_prelude::{Authorize, TransactionSource};
 		use sp_runtime::RuntimeAppPublic;
-		let (task, verifiers, _) = step_two_fraud::<T>(wide(1));
+		let program = wide(WIDE_MAX_BATCH);
+		let max_cost = referee_cost(&program);
+		let (task, verifiers, proof) = step_two_fraud::<T>(program);
 		let verifier = verifiers.last().cloned().ok_or("a verifier")?;
 		let key = T::BenchmarkHelper::verifier_key(&verifier);
-		let claim = Claim::Model(ModelFraud {
-			last_state: BoundedVec::truncate_from(vec![]),
-			proof: aichain_engine::MerkleProof { siblings: BoundedVec::truncate_from(vec![]) },
-		});
+		let claim = Claim::Step { max_cost, proof };
 		let report = FraudReport { key: key.clone(), task, claim };
 		let signature = key.sign(&Pallet::<T>::report_payload(&report)).ok_or("the key signs")?;
 		let call = Call::<T>::report_fraud { report, signature };

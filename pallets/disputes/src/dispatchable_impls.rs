@@ -142,7 +142,13 @@ impl<T: Config> Pallet<T> {
 		let params = Params::<T>::get();
 		let credit = T::Market::convict(task, params.fraud_slash)?;
 		let slashed = credit.peek();
-		let (to_prover, to_treasury) = credit.split(params.prover_share.mul_floor(slashed));
+		// A solver proving its own lie (to lose less) is paid nothing for it.
+		let share = if prover == target.solver {
+			Zero::zero()
+		} else {
+			params.prover_share.mul_floor(slashed)
+		};
+		let (to_prover, to_treasury) = credit.split(share);
 		let reward = Self::pay_or_treasury(&prover, to_prover);
 		let to_treasury_amount = slashed.saturating_sub(reward);
 		T::Treasury::on_unbalanced(to_treasury);
@@ -198,15 +204,34 @@ impl<T: Config> Pallet<T> {
 		let target = T::Market::dispute_target(report.task).ok_or(Error::<T>::NotDisputable)?;
 		ensure!(target.verifiers.iter().any(|v| v.account == who), Error::<T>::NotAVerifier);
 		ensure!(!Reported::<T>::contains_key(report.task, &who), Error::<T>::AlreadyReported);
+		// Fee-free block space is only what the task's program needs: its referee cost, and a
+		// state and minibatch of exactly its shape (an honest re-execution gives nothing else).
+		match &report.claim {
+			Claim::Step { max_cost, proof } => {
+				let program = &target.program;
+				let state_len = if proof.step == 1 { 0 } else { referee::state_len(program) };
+				ensure!(
+					*max_cost == referee::referee_cost(program)
+						&& proof.prior_state.len() == state_len
+						&& proof.minibatch.len() == referee::minibatch_len(program),
+					Error::<T>::NotTheProgramsShape
+				);
+			},
+			Claim::Model(proof) => ensure!(
+				proof.last_state.len() == referee::state_len(&target.program),
+				Error::<T>::NotTheProgramsShape
+			),
+		}
 		Ok(who)
 	}
 
-	/// The bytes a report's key signs: a domain tag, this chain's genesis hash and the report.
+	/// The bytes a report's key signs: a domain tag, this chain's genesis hash and the report's
+	/// blake2-256 (a report may be megabytes; the signature covers its hash).
 	pub fn report_payload(report: &FraudReport<T::OffchainKey>) -> alloc::vec::Vec<u8> {
 		(
 			b"aichain/disputes/report",
 			frame_system::Pallet::<T>::block_hash(BlockNumberFor::<T>::zero()),
-			report,
+			sp_io::hashing::blake2_256(&report.encode()),
 		)
 			.encode()
 	}
@@ -297,7 +322,8 @@ impl<T: Config> pallet_compute::FraudProofs<T::OffchainKey> for Pallet<T> {
 			log::error!(target: LOG_TARGET, "the keystore cannot sign with {key:?}");
 			return false;
 		};
-		let xt = T::create_authorized_transaction(Call::<T>::report_fraud { report, signature }.into());
+		let xt =
+			T::create_authorized_transaction(Call::<T>::report_fraud { report, signature }.into());
 		match SubmitTransaction::<T, Call<T>>::submit_transaction(xt) {
 			Ok(()) => {
 				log::info!(target: LOG_TARGET, "task {task}: fraud proof of step {} sent", evidence.step);

@@ -260,6 +260,9 @@ pub mod pallet {
 		NotAVerifier,
 		/// This verifier already sent a fraud report on this task.
 		AlreadyReported,
+		/// A verifier's report must pay exactly the program's referee cost and carry a state and
+		/// minibatch of exactly the program's shape.
+		NotTheProgramsShape,
 		/// The parameters do not validate.
 		BadParams,
 	}

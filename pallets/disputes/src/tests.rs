@@ -656,6 +656,26 @@ fn a_drawn_verifier_proves_fraud_fee_free_once() {
 			signature: UintAuthorityId(outsider).sign(&b"something else".to_vec()).unwrap(),
 		});
 		assert!(forged.authorize(TransactionSource::External).unwrap().is_err());
+		// Fee-free space is only what the program needs: its exact cost and shapes.
+		let overpaid = report(
+			id,
+			first,
+			Claim::Step { max_cost: job.cost() + 1, proof: job.proof(&leaves, 5) },
+		);
+		assert!(overpaid.authorize(TransactionSource::External).unwrap().is_err());
+		let mut padded = job.proof(&leaves, 5);
+		padded.minibatch.try_push(0).unwrap();
+		let padded = report(id, first, Claim::Step { max_cost: job.cost(), proof: padded });
+		assert!(padded.authorize(TransactionSource::External).unwrap().is_err());
+		let junk = report(
+			id,
+			first,
+			Claim::Model(ModelFraud {
+				last_state: BoundedVec::truncate_from(vec![0; 10]),
+				proof: job.model_proof(&leaves).proof,
+			}),
+		);
+		assert!(junk.authorize(TransactionSource::External).unwrap().is_err());
 		// A wrong proof from a drawn verifier is used up: refused on record, fee-free.
 		let bad =
 			report(id, first, Claim::Step { max_cost: job.cost(), proof: job.proof(&leaves, 4) });
@@ -717,5 +737,35 @@ fn the_runtime_api_answer_names_what_a_proof_needs() {
 		assert_eq!(info.step_cost, job.cost());
 		assert_eq!(info.slash, STAKE / 2);
 		assert_eq!(Disputes::dispute_info(99), None);
+	});
+}
+
+#[test]
+fn a_solver_proving_its_own_lie_is_paid_nothing_for_it() {
+	build_and_execute(|| {
+		let job = Job::new(7);
+		let leaves = job.lying_leaves(3);
+		let id = post(&job, &leaves, last_model(&job));
+		let treasury = balance(TREASURY);
+		assert_ok!(Disputes::prove_fraud(
+			RuntimeOrigin::signed(SOLVER),
+			id,
+			job.cost(),
+			job.proof(&leaves, 3)
+		));
+		System::assert_has_event(
+			Event::FraudProven {
+				task: id,
+				solver: SOLVER,
+				prover: SOLVER,
+				step: 3,
+				fault: Fault::WrongState,
+				slashed: STAKE / 2,
+				reward: 0,
+				to_treasury: STAKE / 2,
+			}
+			.into(),
+		);
+		assert_eq!(balance(TREASURY), treasury + STAKE / 2);
 	});
 }

@@ -45,6 +45,35 @@ pub const MAX_MINIBATCH_BYTES: u32 =
 
 pub use crate::program::{MAX_REFEREE_COST, UNIT_OVERHEAD};
 
+/// Bytes of the SCALE encoding of a state of `program` (the step counter, and per layer four
+/// vectors with their compact length prefixes).
+pub fn state_len(program: &Program) -> usize {
+	let layers = program.model.layers().map(|l| {
+		let w = (l.inputs as usize).saturating_mul(l.outputs as usize);
+		let b = l.outputs as usize;
+		(vec_len(w, 4).saturating_add(vec_len(b, 4))).saturating_mul(2)
+	});
+	let count = program.model.layers().count();
+	layers.fold(4usize.saturating_add(compact_len(count)), |acc, l| acc.saturating_add(l))
+}
+
+/// Bytes of the SCALE encoding of a minibatch of `program`: `batch × inputs` values and `batch`
+/// labels.
+pub fn minibatch_len(program: &Program) -> usize {
+	let batch = program.batch_size as usize;
+	vec_len(batch.saturating_mul(program.model.inputs as usize), 4)
+		.saturating_add(vec_len(batch, 2))
+}
+
+/// A vector of `n` items of `size` bytes: its compact length prefix and the items.
+fn vec_len(n: usize, size: usize) -> usize {
+	compact_len(n).saturating_add(n.saturating_mul(size))
+}
+
+fn compact_len(n: usize) -> usize {
+	<codec::Compact<u64> as codec::CompactLen<u64>>::compact_len(&(n as u64))
+}
+
 /// What refereeing one step of `program` costs ([`Program::referee_cost`]).
 pub fn referee_cost(program: &Program) -> u64 {
 	program.referee_cost()
@@ -338,6 +367,14 @@ mod tests {
 		assert_eq!(widest.model.parameters(), MAX_PARAMETERS);
 		assert_eq!(widest.validate(), Ok(()));
 		assert!(State::initial(&widest).encode().len() <= MAX_STATE_BYTES as usize);
+		for p in [&widest, &program(3)] {
+			assert_eq!(State::initial(p).encode().len(), state_len(p));
+			let batch = Minibatch {
+				inputs: vec![0; (p.batch_size * p.model.inputs) as usize],
+				labels: vec![0; p.batch_size as usize],
+			};
+			assert_eq!(batch.encode().len(), minibatch_len(p));
+		}
 		let widest_batch =
 			Minibatch { inputs: vec![0; MAX_BATCH_VALUES as usize], labels: vec![0; 1024] };
 		assert!(widest_batch.encode().len() <= MAX_MINIBATCH_BYTES as usize);
