@@ -56,11 +56,11 @@ impl<T: frame_system::Config> WeightInfo for SubstrateWeight<T> {
 		// Proof Size summary in bytes:
 		//  Measured:  `3483`
 		//  Estimated: `24273`
-		// Minimum execution time: 28_075_265_000 picoseconds.
-		Weight::from_parts(28_257_353_879, 0)
+		// Minimum execution time: 28_256_556_000 picoseconds.
+		Weight::from_parts(28_164_582_169, 0)
 			.saturating_add(Weight::from_parts(0, 24273))
-			// Standard Error: 2_317
-			.saturating_add(Weight::from_parts(426_963, 0).saturating_mul(c.into()))
+			// Standard Error: 2_254
+			.saturating_add(Weight::from_parts(407_295, 0).saturating_mul(c.into()))
 			.saturating_add(T::DbWeight::get().reads(49))
 			.saturating_add(T::DbWeight::get().writes(35))
 	}
@@ -68,21 +68,21 @@ impl<T: frame_system::Config> WeightInfo for SubstrateWeight<T> {
 		// Proof Size summary in bytes:
 		//  Measured:  `0`
 		//  Estimated: `0`
-		// Minimum execution time: 2_173_001_000 picoseconds.
-		Weight::from_parts(2_191_934_648, 0)
+		// Minimum execution time: 2_214_383_000 picoseconds.
+		Weight::from_parts(2_256_776_732, 0)
 			.saturating_add(Weight::from_parts(0, 0))
-			// Standard Error: 7
-			.saturating_add(Weight::from_parts(6_394, 0).saturating_mul(b.into()))
+			// Standard Error: 5
+			.saturating_add(Weight::from_parts(6_222, 0).saturating_mul(b.into()))
 	}
 	fn prove_model(b: u32, ) -> Weight {
 		// Proof Size summary in bytes:
 		//  Measured:  `2234`
 		//  Estimated: `8799`
-		// Minimum execution time: 169_584_000 picoseconds.
-		Weight::from_parts(132_001_992, 0)
+		// Minimum execution time: 166_259_000 picoseconds.
+		Weight::from_parts(232_227_803, 0)
 			.saturating_add(Weight::from_parts(0, 8799))
-			// Standard Error: 12
-			.saturating_add(Weight::from_parts(9_647, 0).saturating_mul(b.into()))
+			// Standard Error: 11
+			.saturating_add(Weight::from_parts(9_390, 0).saturating_mul(b.into()))
 			.saturating_add(T::DbWeight::get().reads(9))
 			.saturating_add(T::DbWeight::get().writes(9))
 	}
@@ -90,8 +90,8 @@ impl<T: frame_system::Config> WeightInfo for SubstrateWeight<T> {
 		// Proof Size summary in bytes:
 		//  Measured:  `1488`
 		//  Estimated: `5217`
-		// Minimum execution time: 52_299_000 picoseconds.
-		Weight::from_parts(66_711_000, 0)
+		// Minimum execution time: 3_033_793_000 picoseconds.
+		Weight::from_parts(3_132_231_000, 0)
 			.saturating_add(Weight::from_parts(0, 5217))
 			.saturating_add(T::DbWeight::get().reads(4))
 	}
@@ -99,8 +99,8 @@ impl<T: frame_system::Config> WeightInfo for SubstrateWeight<T> {
 		// Proof Size summary in bytes:
 		//  Measured:  `0`
 		//  Estimated: `0`
-		// Minimum execution time: 3_615_000 picoseconds.
-		Weight::from_parts(4_046_000, 0)
+		// Minimum execution time: 3_846_000 picoseconds.
+		Weight::from_parts(4_227_000, 0)
 			.saturating_add(Weight::from_parts(0, 0))
 			.saturating_add(T::DbWeight::get().writes(1))
 	}
@@ -112,11 +112,11 @@ impl WeightInfo for () {
 		// Proof Size summary in bytes:
 		//  Measured:  `3483`
 		//  Estimated: `24273`
-		// Minimum execution time: 28_075_265_000 picoseconds.
-		Weight::from_parts(28_257_353_879, 0)
+		// Minimum execution time: 28_256_556_000 picoseconds.
+		Weight::from_parts(28_164_582_169, 0)
 			.saturating_add(Weight::from_parts(0, 24273))
-			// Standard Error: 2_317
-			.saturating_add(Weight::from_parts(426_963, 0).saturating_mul(c.into()))
+			// Standard Error: 2_254
+			.saturating_add(Weight::from_parts(407_295, 0).saturating_mul(c.into()))
 			.saturating_add(RocksDbWeight::get().reads(49))
 			.saturating_add(RocksDbWeight::get().writes(35))
 	}
@@ -124,21 +124,21 @@ impl WeightInfo for () {
 		// Proof Size summary in bytes:
 		//  Measured:  `0`
 		//  Estimated: `0`
-		// Minimum execution time: 2_173_001_000 picoseconds.
-		Weight::from_parts(2_191_934_648, 0)
+		// Minimum execution time: 2_214_383_000 picoseconds.
+		Weight::from_parts(2_256_776_732, 0)
 			.saturating_add(Weight::from_parts(0, 0))
-			// Standard Error: 7
-			.saturating_add(Weight::from_parts(6_394, 0).saturating_mul(b.into()))
+			// Standard Error: 5
+			.saturating_add(Weight::from_parts(6_222, 0).saturating_mul(b.into()))
 	}
 	fn prove_model(b: u32, ) -> Weight {
 		// Proof Size summary in bytes:
 		//  Measured:  `2234`
 		//  Estimated: `8799`
-		// Minimum execution time: 169_584_000 picoseconds.
-		Weight::from_parts(132_001_992, 0)
+		// Minimum execution time: 166_259_000 picoseconds.
+		Weight::from_parts(232_227_803, 0)
 			.saturating_add(Weight::from_parts(0, 8799))
-			// Standard Error: 12
-			.saturating_add(Weight::from_parts(9_647, 0).saturating_mul(b.into()))
+			// Standard Error: 11
+			.saturating_add(Weight::from_parts(9_390, 0).saturating_mul(b.into()))
 			.saturating_add(RocksDbWeight::get().reads(9))
 			.saturating_add(RocksDbWeight::get().writes(9))
 	}
@@ -146,8 +146,8 @@ impl WeightInfo for () {
 		// Proof Size summary in bytes:
 		//  Measured:  `1488`
 		//  Estimated: `5217`
-		// Minimum execution time: 52_299_000 picoseconds.
-		Weight::from_parts(66_711_000, 0)
+		// Minimum execution time: 3_033_793_000 picoseconds.
+		Weight::from_parts(3_132_231_000, 0)
 			.saturating_add(Weight::from_parts(0, 5217))
 			.saturating_add(RocksDbWeight::get().reads(4))
 	}
@@ -155,8 +155,8 @@ impl WeightInfo for () {
 		// Proof Size summary in bytes:
 		//  Measured:  `0`
 		//  Estimated: `0`
-		// Minimum execution time: 3_615_000 picoseconds.
-		Weight::from_parts(4_046_000, 0)
+		// Minimum execution time: 3_846_000 picoseconds.
+		Weight::from_parts(4_227_000, 0)
 			.saturating_add(Weight::from_parts(0, 0))
 			.saturating_add(RocksDbWeight::get().writes(1))
 	}
