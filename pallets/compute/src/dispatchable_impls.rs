@@ -957,8 +957,9 @@ impl<T: Config> Pallet<T> {
 		let mut drawn = BoundedVec::new();
 		let mut round: u32 = 0;
 		let wanted = count.min(T::MaxVerifiers::get());
-		// Excluded validators picked are set aside and the draw goes on, at most `wanted` times:
-		// the exclusion check is a storage read, and the draw's weight counts two per verifier.
+		// Excluded validators picked are set aside and the draw goes on, at most `MaxVerifiers`
+		// times: the exclusion check is a storage read, and the draw's weight counts
+		// `2 × MaxVerifiers` of them.
 		let mut set_aside: u32 = 0;
 		while round < wanted && !pool.is_empty() {
 			let pick = Self::derive_u128(&(seed, b"verifier", round, set_aside));
@@ -967,7 +968,7 @@ impl<T: Config> Pallet<T> {
 			let account = pool.swap_remove(index.min(pool.len().saturating_sub(1)));
 			if T::ExcludedVerifiers::contains(&account) {
 				set_aside = set_aside.saturating_add(1);
-				if set_aside >= wanted {
+				if set_aside >= T::MaxVerifiers::get() {
 					break;
 				}
 				continue;

@@ -476,13 +476,21 @@ fn verifier_duties<T: Config>(
 		match check {
 			Ok((verdict, evidence)) => {
 				log::info!(target: crate::LOG_TARGET, "task {id}: steps {from}..{to} re-executed: {verdict:?}");
-				job.failures = 0;
-				// A wrong step is proven on-chain (which settles the task); the verdict names it.
-				if let Some(evidence) = evidence {
-					T::FraudProofs::send(key, id, evidence);
-				} else if matches!(verdict, Verdict::Invalid { .. }) {
-					log::warn!(target: crate::LOG_TARGET, "task {id}: the result is wrong but no fraud proof could be built");
+				// A wrong step is proven on-chain (which settles the task), then the verdict names
+				// it. Without a proof in the pool an `Invalid` verdict changes nothing, so it waits
+				// and the proof is tried again.
+				if matches!(verdict, Verdict::Invalid { .. }) {
+					let proven = evidence.is_some_and(|evidence| T::FraudProofs::send(key, id, evidence));
+					if !proven {
+						log::warn!(
+							target: crate::LOG_TARGET,
+							"task {id}: the result is wrong but no fraud proof could be sent yet; retrying"
+						);
+						back_off(now, &mut job.failures, &mut job.retry_at);
+						continue;
+					}
 				}
+				job.failures = 0;
 				if send::<T>(key, OffchainAction::Verdict { task: id, verdict }) {
 					job.sent = Some(now);
 				}
@@ -520,11 +528,16 @@ pub fn check_segment<T: Config>(
 	} else {
 		let (hash, proof) = remote.proven_leaf(job, from, steps, root)?;
 		let state = remote.state_at(job, from)?;
-		if state.step != from || state.hash.0 != hash {
+		// The bytes themselves must be the solver's leaf `from` (not just the hash it names):
+		// an attestation vouches for the steps after them.
+		if state.step != from || aichain_engine::trace::blake2_256(&state.state.0) != hash {
 			return Err(HttpError::Malformed("state does not match the proven step"));
 		}
 		(Some(state.state.0), Some(proof))
 	};
+	if out_of_time(budget) {
+		return Err(HttpError::Timeout);
+	}
 	let segment = local.execute(&task.program, &task.dataset, from, to, start_state.clone(), false)?;
 	if segment.from_step != from ||
 		segment.to_step != to ||
