@@ -8,64 +8,21 @@
 
 import { after, before, test } from 'node:test';
 import assert from 'node:assert/strict';
-import { execFileSync, spawn } from 'node:child_process';
-import { mkdtempSync, rmSync } from 'node:fs';
-import { tmpdir } from 'node:os';
-import { join } from 'node:path';
 import { Keyring } from '@polkadot/keyring';
 import { u8aToHex } from '@polkadot/util';
 import { cryptoWaitReady } from '@polkadot/util-crypto';
-import { freePort, sendAndFinalize, startDevNode } from './lib/node.js';
+import { sendAndFinalize, startDevNode } from './lib/node.js';
+import { startSolver } from './lib/solver.js';
 import { DIGITS_PROGRAM as PROGRAM } from './lib/programs.js';
 
 const AI = 10n ** 18n;
 const TOTAL_SUPPLY = 10_000_000_000n * AI;
 const BUYBACK_VAULT = '0x6d6f646c61692f627962636b' + '00'.repeat(20);
 const PERBILL = 1_000_000_000n;
-const TARGET = process.env.CARGO_TARGET_DIR ?? join(process.env.HOME, '.cache/aichain/target');
-const SOLVER_BIN = process.env.AICHAIN_SOLVER ?? join(TARGET, 'release/aichain-solver');
-const DIGITS_CSV = join(process.env.HOME, '.cache/aichain/datasets/digits.csv');
-
 
 let node;
 let solver;
-let work;
 let keyring;
-
-async function startSolver() {
-  work = mkdtempSync(join(tmpdir(), 'aichain-ocw-'));
-  const datasets = join(work, 'datasets');
-  execFileSync(SOLVER_BIN, [
-    'dataset', 'import', '--csv', DIGITS_CSV, '--divide-by', '16', '--test-percent', '20',
-    '--out-dir', datasets, '--name', 'digits', '--batch-size', '32',
-  ]);
-  const rootOut = execFileSync(SOLVER_BIN, [
-    'dataset', 'root', join(datasets, 'digits-train.aids'), '--batch-size', '32',
-  ]).toString();
-  const root = rootOut.match(/0x[0-9a-f]{64}/)[0];
-  const batches = Number(rootOut.match(/(\d+) minibatches/)[1]);
-  const port = await freePort();
-  const controlPort = await freePort();
-  // The public listener is what verifiers read (Ferdie's on-chain endpoint); the control
-  // listener, on loopback, is the node's own (`--solver-url`).
-  const child = spawn(SOLVER_BIN, [
-    'serve', '--listen', `127.0.0.1:${port}`, '--control-listen', `127.0.0.1:${controlPort}`,
-    '--data-dir', join(work, 'data'), '--dataset-dir', datasets,
-  ], { stdio: ['ignore', 'pipe', 'pipe'] });
-  let logs = '';
-  child.stdout.on('data', (d) => { logs += d; });
-  child.stderr.on('data', (d) => { logs += d; });
-  const url = `http://127.0.0.1:${port}`;
-  for (let i = 0; ; i++) {
-    try {
-      if ((await fetch(`${url}/health`)).ok) break;
-    } catch {}
-    if (i > 100) throw new Error(`solver did not come up:\n${logs}`);
-    await new Promise((r) => setTimeout(r, 100));
-  }
-  const control = `http://127.0.0.1:${controlPort}`;
-  return { url, control, root, batches, logs: () => logs, stop: () => child.kill('SIGKILL') };
-}
 
 before(async () => {
   await cryptoWaitReady();
@@ -77,7 +34,6 @@ before(async () => {
 after(async () => {
   await node?.stop();
   solver?.stop();
-  if (work) rmSync(work, { recursive: true, force: true });
 });
 
 async function free(api, who, at) {
