@@ -53,6 +53,7 @@ pub const MINING_POT_FUNDS: u64 = 100_000;
 pub const ESCROW_ED: u64 = 1;
 
 thread_local! {
+	static FRAUD_PROOFS: RefCell<Vec<(UintAuthorityId, u64, crate::StepEvidence)>> = const { RefCell::new(Vec::new()) };
 	static ACTIVE_VALIDATORS: RefCell<Vec<u64>> = RefCell::new(VALIDATORS.to_vec());
 	static VRF_SEEDS: RefCell<Vec<(u64, u64)>> = const { RefCell::new(Vec::new()) };
 	static RANDOMNESS_LAG: RefCell<u64> = const { RefCell::new(0) };
@@ -207,10 +208,24 @@ impl crate::Config for Test {
 	type MaxExcludedSolvers = ConstU32<4>;
 	type OffchainKey = UintAuthorityId;
 	type OffchainKeys = TestKeys;
-	type FraudProofs = ();
+	type FraudProofs = RecordFraudProofs;
 	type WeightInfo = ();
 	#[cfg(feature = "runtime-benchmarks")]
 	type BenchmarkHelper = TestValidators;
+}
+
+/// Where the verifiers' workers send fraud proofs in these tests: a record the tests read.
+pub struct RecordFraudProofs;
+impl crate::FraudProofs<UintAuthorityId> for RecordFraudProofs {
+	fn send(key: &UintAuthorityId, task: u64, evidence: crate::StepEvidence) -> bool {
+		FRAUD_PROOFS.with(|f| f.borrow_mut().push((key.clone(), task, evidence)));
+		true
+	}
+}
+
+/// The fraud proofs sent so far (and forget them).
+pub fn take_fraud_proofs() -> Vec<(UintAuthorityId, u64, crate::StepEvidence)> {
+	FRAUD_PROOFS.with(|f| std::mem::take(&mut *f.borrow_mut()))
 }
 
 /// Offchain keys of the tests: key `n` is account `n`'s own key, and the session key of

@@ -549,6 +549,74 @@ fn a_segment_inside_the_trace_starts_from_the_served_state() {
 	});
 }
 
+/// A lying solver's trace (the real engine, a lie at step 6): the verifier compares every leaf,
+/// stops at 6, takes the state before it and the minibatch from its own service, checks them
+/// with the referee, sends the fraud proof, and only then its `Invalid` verdict.
+#[test]
+fn a_verifier_proves_the_first_wrong_leaf_with_its_own_evidence() {
+	use aichain_engine::{trace::blake2_256, Dataset, Executor, State, Trainer};
+	let program = program(10);
+	let data = Dataset {
+		features: 4,
+		classes: 2,
+		inputs: (0..80).map(|i| (i % 9 - 4) * 7_000).collect(),
+		labels: (0..20).map(|i| (i % 2) as u16).collect(),
+	};
+	let executor = Executor::portable();
+	let mut trainer = Trainer::new(&program, &data, &executor).unwrap();
+	let mut state = State::initial(&program);
+	let mut states = vec![state.clone()];
+	for _ in 0..10 {
+		trainer.step(&mut state).unwrap();
+		states.push(state.clone());
+	}
+	let honest: Vec<[u8; 32]> = states[1..].iter().map(State::hash).collect();
+	let mut lying = honest.clone();
+	lying[5] = [0xee; 32];
+	let commitment = data.commitment(program.batch_size);
+	let mut w = world(&[]);
+	let service = w.service.clone();
+	let pool = w.pool.clone();
+	w.ext.execute_with(|| {
+		let (id, verifiers) = submitted_task(10, &lying);
+		Tasks::<Test>::mutate(id, |t| {
+			let t = t.as_mut().unwrap();
+			t.dataset.root = H256(commitment.root);
+			t.dataset.batches = commitment.batches;
+		});
+		UintAuthorityId::set_all_keys(vec![UintAuthorityId(verifiers[0])]);
+		let job = job_id::<Test>(id, &task(id));
+		service.on("POST", &format!("{LOCAL}/execute"), json(200, segment_json(0, 10, [0; 32], &honest)));
+		script_leaves(&service, &job, &lying, 0, 6);
+		let index = aichain_engine::dataset::batch_for_step(program.seed, commitment.batches, 6).unwrap();
+		let minibatch = data.minibatch(program.batch_size, index).unwrap().encode();
+		let proof = aichain_engine::trace::merkle_proof(&data.minibatch_hashes(program.batch_size), index).unwrap();
+		let hex_of = |b: &[u8]| format!("0x{}", hex::encode(b));
+		let mut evidence = segment_json(0, 6, [0; 32], &honest[..6]);
+		evidence["evidence"] = serde_json::json!({
+			"prior_state": hex_of(&states[5].encode()),
+			"minibatch": hex_of(&minibatch),
+			"index": index,
+			"proof": proof.siblings.iter().map(|h| hex_of(h)).collect::<Vec<_>>(),
+		});
+		service.on("POST", &format!("{LOCAL}/execute"), json(200, evidence));
+		offchain::run::<Test>(3);
+		service.assert_script_used();
+		let sent = take_fraud_proofs();
+		assert_eq!(sent.len(), 1);
+		let (key, task_id, proof) = &sent[0];
+		assert_eq!((key.0, *task_id, proof.step), (verifiers[0], id, 6));
+		assert_eq!(blake2_256(&proof.prior_state), honest[4]);
+		assert_eq!((proof.minibatch.clone(), proof.leaf), (minibatch, H256(lying[5])));
+		// The verdict follows, naming the step.
+		let reports = take_reports(&pool);
+		assert_eq!(reports.iter().map(action).collect::<Vec<_>>(), vec![OffchainAction::Verdict {
+			task: id,
+			verdict: Verdict::Invalid { step: 6, hash: H256(honest[5]) }
+		}]);
+	});
+}
+
 #[test]
 fn a_served_state_must_be_the_leaf_itself_not_only_name_it() {
 	let trace = leaves(40);
