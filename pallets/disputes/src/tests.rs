@@ -645,6 +645,11 @@ fn a_drawn_verifier_proves_fraud_fee_free_once() {
 			Claim::Step { max_cost: job.cost(), proof: job.proof(&leaves, 5) },
 		);
 		assert!(wrong.authorize(TransactionSource::External).unwrap().is_err());
+		// Nor does it dispatch, should it reach a block some other way.
+		assert_noop!(
+			wrong.dispatch(frame_system::RawOrigin::Authorized.into()).map_err(|e| e.error),
+			Error::<Test>::NotAVerifier
+		);
 		// A bad signature: refused.
 		let RuntimeCall::Disputes(Call::report_fraud { report: r, .. }) =
 			report(id, first, Claim::Step { max_cost: job.cost(), proof: job.proof(&leaves, 5) })
@@ -767,5 +772,27 @@ fn a_solver_proving_its_own_lie_is_paid_nothing_for_it() {
 			.into(),
 		);
 		assert_eq!(balance(TREASURY), treasury + STAKE / 2);
+	});
+}
+
+#[test]
+fn step_one_starts_from_the_programs_initial_state_and_takes_no_other() {
+	build_and_execute(|| {
+		let job = Job::new(7);
+		let leaves = job.lying_leaves(1);
+		let id = post(&job, &leaves, last_model(&job));
+		let mut proof = job.proof(&leaves, 1);
+		assert!(proof.prior_state.is_empty());
+		proof.prior_state = BoundedVec::truncate_from(job.states[0].encode());
+		assert_noop!(
+			Disputes::prove_fraud(RuntimeOrigin::signed(PROVER), id, job.cost(), proof),
+			Error::<Test>::UnexpectedPriorState
+		);
+		assert_ok!(Disputes::prove_fraud(
+			RuntimeOrigin::signed(PROVER),
+			id,
+			job.cost(),
+			job.proof(&leaves, 1)
+		));
 	});
 }
