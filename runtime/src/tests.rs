@@ -764,9 +764,11 @@ fn vested_tokens_cannot_be_staked_or_paid_as_task_fees() {
 	});
 }
 
-/// The compute market's v1 migration on a chain as spec 104 left it: the genesis solver's stake
-/// held on its own account and no escrow account. The Testnet Rewards bucket pays the escrow's
-/// existential deposit, the stake moves into escrow, and nothing is minted or burned.
+/// The compute market's migrations on a chain as spec 104 left it: the genesis solver's stake
+/// held on its own account, no escrow account, records in version 2's layout (no open fees, no
+/// stake cover). The Testnet Rewards bucket pays the escrow's existential deposit, the stake
+/// moves into escrow, the records gain their new fields, and nothing is minted or burned. Each
+/// step runs with its try-runtime checks; the last one through the runtime's `Migrations`.
 #[test]
 fn the_escrow_migration_moves_what_spec_104_held() {
 	use frame_support::traits::{
@@ -775,15 +777,16 @@ fn the_escrow_migration_moves_what_spec_104_held() {
 		GetStorageVersion, OnRuntimeUpgrade, StorageVersion,
 	};
 	use pallet_compute::{
-		migrations::{v1, v2},
+		migrations::{v1, v2, v3},
 		HoldReason,
 	};
 	preset_ext(DEV_RUNTIME_PRESET).execute_with(|| {
 		run_to_block(1);
+		v3::back_to_v2::<Runtime>();
 		let escrow = Compute::escrow_account();
 		let stake_reason: crate::RuntimeHoldReason = HoldReason::SolverStake.into();
-		let solvers: Vec<(AccountId, Balance)> = pallet_compute::Solvers::<Runtime>::iter()
-			.map(|(who, s)| (who, s.stake))
+		let solvers: Vec<(AccountId, Balance)> = v3::old_solvers::<Runtime>()
+			.map(|(who, s)| (who, s.expect("version 2 layout").stake))
 			.collect();
 		assert!(!solvers.is_empty(), "the dev preset registers a solver");
 		for (who, stake) in &solvers {
@@ -809,11 +812,18 @@ fn the_escrow_migration_moves_what_spec_104_held() {
 
 		// The preset has no tasks: the layout step has nothing to rewrite.
 		let tasks = v1::pre_upgrade_checks::<Runtime>().expect("pre-upgrade checks, layout");
-		let before = v2::pre_upgrade_checks::<Runtime>().expect("pre-upgrade checks, escrow");
-		crate::Migrations::on_runtime_upgrade();
+		v1::MigrateToV1::<Runtime>::on_runtime_upgrade();
 		v1::post_upgrade_checks::<Runtime>(tasks).expect("post-upgrade checks, layout");
+		let before = v2::pre_upgrade_checks::<Runtime>().expect("pre-upgrade checks, escrow");
+		v2::MigrateToV2::<Runtime, crate::configs::TestnetRewardsAccount>::on_runtime_upgrade();
 		v2::post_upgrade_checks::<Runtime>(before).expect("post-upgrade checks, escrow");
 		assert_eq!(Compute::on_chain_storage_version(), StorageVersion::new(2));
+		let records = v3::pre_upgrade_checks::<Runtime>().expect("pre-upgrade checks, v3");
+		assert_eq!(records, Some((0, solvers.len() as u32)));
+		crate::Migrations::on_runtime_upgrade();
+		v3::post_upgrade_checks::<Runtime>(records).expect("post-upgrade checks, v3");
+		assert_eq!(Compute::on_chain_storage_version(), StorageVersion::new(3));
+		assert_eq!(pallet_compute::Params::<Runtime>::get().stake_cover, 2);
 		assert_eq!(Balances::balance(&testnet_rewards_account()), rewards - EXISTENTIAL_DEPOSIT);
 		for (who, stake) in &solvers {
 			assert_eq!(Balances::balance_on_hold(&stake_reason, who), 0);

@@ -498,3 +498,33 @@ fn a_locked_solvers_stake_does_not_free_its_locked_tokens() {
 		);
 	});
 }
+
+// ---- lying for more than the stake ----
+
+/// A solver with a thin stake wants a task whose fee is worth more than what a fraud proof
+/// would slash, to post a made-up result and keep the difference. With the cover on, it is
+/// never drawn for the task, however long the task waits; a solver whose stake covers twice
+/// the fee takes it.
+#[test]
+fn a_thin_stake_is_never_drawn_for_a_fee_it_could_not_cover() {
+	build_and_execute(|| {
+		let mut params = Params::<Test>::get();
+		params.stake_cover = 2;
+		assert_ok!(Compute::set_params(RuntimeOrigin::root(), params));
+		register(SOLVER, 1_000, HardwareClass::Cpu);
+		// Fee 3,400 against a stake of 1,000: half the stake (500) is far below the fee.
+		let id = submit(100);
+		run_to_block(20);
+		assert!(matches!(task(id).status, TaskStatus::Queued { .. }));
+		assert_eq!(solver(SOLVER).open_fees, 0);
+		assert_ok!(Compute::register_solver(
+			RuntimeOrigin::signed(SOLVER_2),
+			6_800,
+			1_000,
+			HardwareClass::Cpu
+		));
+		run_to_block(22);
+		assert!(matches!(task(id).status, TaskStatus::Assigned { solver: SOLVER_2, .. }));
+		assert_eq!(solver(SOLVER_2).open_fees, 3_400);
+	});
+}

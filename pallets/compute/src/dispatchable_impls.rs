@@ -54,6 +54,7 @@ impl<T: Config> Pallet<T> {
 			reputation: params.initial_reputation,
 			committed: 0,
 			active_tasks: 0,
+			open_fees: Zero::zero(),
 			last_heartbeat: now,
 			seen_period: period,
 			status: SolverStatus::Active,
@@ -234,8 +235,9 @@ impl<T: Config> Pallet<T> {
 		let mut task = Tasks::<T>::get(id).ok_or(Error::<T>::UnknownTask)?;
 		Self::answerable(&who, &task)?;
 		Self::deposit_event(Event::TaskDeclined { task: id, solver: who.clone(), reason });
-		Self::compensate_decline(id, &mut task, &who);
+		// Released first, with the fee it was assigned at: the compensation lowers the fee.
 		Self::release_solver(id, &who, &task);
+		Self::compensate_decline(id, &mut task, &who);
 		Self::exclude_and_requeue(id, task, who, ExclusionCause::Declined(reason)).map(|_| ())
 	}
 
@@ -276,6 +278,7 @@ impl<T: Config> Pallet<T> {
 			window_end,
 			draw_at: Some(now.saturating_add(1u32.into())),
 			verifiers: BoundedVec::new(),
+			disputes: 0,
 		};
 		Self::update_wakeups(id, &before, &Self::wakeups_of(&task));
 		Tasks::<T>::insert(id, task);
@@ -642,7 +645,7 @@ impl<T: Config> Pallet<T> {
 	/// The live wake-ups a task needs in its current state: the block after its deadline while
 	/// no result is in, the end of the acceptance period while assigned, the block after its
 	/// solver's deadline while working, the pending verifier draw and the end of the challenge
-	/// window once a result is in.
+	/// window once a result is in (none while a dispute freezes the result).
 	pub(crate) fn wakeups_of(task: &TaskOf<T>) -> alloc::vec::Vec<BlockNumberFor<T>> {
 		let next = |b: &BlockNumberFor<T>| b.saturating_add(1u32.into());
 		let mut blocks = alloc::vec::Vec::new();
@@ -657,11 +660,13 @@ impl<T: Config> Pallet<T> {
 				blocks.push(next(&task.deadline));
 				blocks.push(next(solver_deadline));
 			},
-			TaskStatus::Submitted { window_end, draw_at, .. } => {
-				blocks.push(next(window_end));
+			TaskStatus::Submitted { window_end, draw_at, disputes, .. } => {
+				// A frozen result is paid when its last dispute closes, not at a block.
+				if *disputes == 0 {
+					blocks.push(next(window_end));
+				}
 				blocks.extend(*draw_at);
 			},
-			TaskStatus::Challenged { .. } |
 			TaskStatus::Finalized { .. } |
 			TaskStatus::Refunded { .. } => {},
 		}
@@ -736,13 +741,14 @@ impl<T: Config> Pallet<T> {
 		}
 	}
 
-	/// A solver leaves a task it was working on: its duty ends and the task's work and slot no
-	/// longer count against it.
+	/// A solver leaves a task it was working on: its duty ends and the task's work, slot and
+	/// fee no longer count against it.
 	pub(crate) fn release_solver(id: TaskId, solver_id: &T::AccountId, task: &TaskOf<T>) {
 		Self::release_duties(id, &task.status);
 		if let Some(mut solver) = Solvers::<T>::get(solver_id) {
 			solver.committed = solver.committed.saturating_sub(task.work_units);
 			solver.active_tasks = solver.active_tasks.saturating_sub(1);
+			solver.open_fees = solver.open_fees.saturating_sub(task.fee);
 			Solvers::<T>::insert(solver_id, solver);
 		}
 	}
@@ -876,9 +882,9 @@ impl<T: Config> Pallet<T> {
 	/// Pay out a task whose result stands: take the fee out of escrow and split it.
 	pub(crate) fn pay_out(id: TaskId, task: TaskOf<T>) -> DispatchResult {
 		let (solver_id, result, verifiers) = match &task.status {
-			TaskStatus::Submitted { solver, result, verifiers, .. } |
-			TaskStatus::Challenged { solver, result, verifiers } =>
+			TaskStatus::Submitted { solver, result, verifiers, disputes: 0, .. } =>
 				(solver.clone(), *result, verifiers.clone()),
+			TaskStatus::Submitted { .. } => return Err(Error::<T>::ResultFrozen.into()),
 			_ => return Err(Error::<T>::NotInChallengeWindow.into()),
 		};
 		let params = Params::<T>::get();
@@ -909,6 +915,7 @@ impl<T: Config> Pallet<T> {
 
 		Self::mutate_solver(&solver_id, |solver| {
 			solver.active_tasks = solver.active_tasks.saturating_sub(1);
+			solver.open_fees = solver.open_fees.saturating_sub(fee);
 			solver.stats.completed = solver.stats.completed.saturating_add(1);
 			solver.reputation = solver.reputation.saturating_add(params.reputation_gain);
 			let activity = Self::activity_mut(solver);
@@ -1008,7 +1015,8 @@ impl<T: Config> Pallet<T> {
 
 		let mut fees = BalanceOf::<T>::zero();
 		let mut deposits = BalanceOf::<T>::zero();
-		let mut committed: BTreeMap<T::AccountId, (WorkUnits, u32)> = BTreeMap::new();
+		let mut committed: BTreeMap<T::AccountId, (WorkUnits, u32, BalanceOf<T>)> =
+			BTreeMap::new();
 		let mut outstanding = PerClass::<WorkUnits>::default();
 		let mut queued = alloc::vec::Vec::new();
 		let mut duties = BTreeSet::new();
@@ -1050,6 +1058,7 @@ impl<T: Config> Pallet<T> {
 					e.0 = e.0.saturating_add(task.work_units);
 				}
 				e.1 = e.1.saturating_add(1);
+				e.2 = e.2.saturating_add(task.fee);
 			}
 			for block in Self::wakeups_of(&task) {
 				wakeups.insert((block, id));
@@ -1118,9 +1127,10 @@ impl<T: Config> Pallet<T> {
 		for (who, solver) in Solvers::<T>::iter() {
 			count = count.saturating_add(1);
 			stakes = stakes.saturating_add(solver.stake);
-			let (work, tasks) = committed.remove(&who).unwrap_or_default();
+			let (work, tasks, open_fees) = committed.remove(&who).unwrap_or_default();
 			ensure!(solver.committed == work, "compute: solver committed work mismatch");
 			ensure!(solver.active_tasks == tasks, "compute: solver active task count mismatch");
+			ensure!(solver.open_fees == open_fees, "compute: solver open fees mismatch");
 			if solver.status == SolverStatus::Active {
 				if let Some(bucket) = expected.bucket_mut(solver.seen_period) {
 					bucket.add(solver.hardware, Self::counted_capacity(&solver, &params));

@@ -1,12 +1,12 @@
 //! The interface the disputes pallet uses: look up what a result committed to, convict a solver
-//! proven wrong, and (for games that run over several blocks) freeze a result while a dispute
-//! runs and settle the task with its outcome.
+//! proven wrong, and (for games that run over several blocks) freeze a result while disputes
+//! run. A result is paid only once its challenge window has closed with no dispute open.
 
 use crate::{pallet::*, types::*, BalanceOf, CreditOf};
 use frame_support::{pallet_prelude::*, traits::Imbalance};
 use frame_system::pallet_prelude::BlockNumberFor;
 use sp_core::H256;
-use sp_runtime::{Perbill, Permill};
+use sp_runtime::{traits::Saturating, ArithmeticError, Perbill, Permill};
 
 /// What a dispute about a task's result needs to referee it.
 #[derive(Clone, PartialEq, Eq, Encode, Decode, TypeInfo, Debug)]
@@ -24,8 +24,11 @@ pub struct DisputeTarget<AccountId, BlockNumber> {
 	pub batches: u32,
 	/// What it committed to.
 	pub result: TaskResult,
-	/// Last block of the challenge window.
+	/// Last block of the challenge window: new disputes open until then.
 	pub window_end: BlockNumber,
+	/// Disputes about the result that are open; while any is, the result stays unpaid (and
+	/// disputable) past `window_end`.
+	pub disputes: u32,
 	/// The verifiers drawn to check it, with their segments and verdicts.
 	pub verifiers: alloc::vec::Vec<Verifier<AccountId>>,
 }
@@ -40,7 +43,7 @@ pub trait TaskDisputes<AccountId> {
 	type BlockNumber;
 
 	/// The result of `task` while it can be (or is being) disputed: in its challenge window,
-	/// or frozen by a dispute.
+	/// or after it while a dispute keeps it frozen.
 	fn dispute_target(task: TaskId) -> Option<DisputeTarget<AccountId, Self::BlockNumber>>;
 
 	/// The solver of `task` is proven wrong: take `share` of its stake (returned, for the
@@ -48,14 +51,19 @@ pub trait TaskDisputes<AccountId> {
 	/// zero and never pay the result. Only while [`Self::dispute_target`] answers.
 	fn convict(task: TaskId, share: Perbill) -> Result<Self::Credit, DispatchError>;
 
-	/// Freeze a result inside its challenge window: no payout until [`Self::resolve`].
-	fn freeze(task: TaskId) -> DispatchResult;
+	/// A dispute about `task` opens, inside its challenge window: the result is frozen (not
+	/// paid) until every dispute opened has closed with [`Self::acquit`] or one ended in
+	/// [`Self::convict`]. Several disputes may be open at once. Returns how many are open.
+	fn freeze(task: TaskId) -> Result<u32, DispatchError>;
 
 	/// A solver's stake, if it is registered.
 	fn stake_of(solver: &AccountId) -> Option<Self::Balance>;
 
-	/// A frozen result was upheld: the solver is paid as after an unchallenged window.
-	fn acquit(task: TaskId) -> DispatchResult;
+	/// One dispute about `task` ended without disproving its result. When it was the last one
+	/// open and the window has closed, the solver is paid at once, as after an unchallenged
+	/// window; inside the window, the payout waits for the window's end. Returns how many
+	/// disputes are still open.
+	fn acquit(task: TaskId) -> Result<u32, DispatchError>;
 }
 
 impl<T: Config> TaskDisputes<T::AccountId> for Pallet<T> {
@@ -65,18 +73,15 @@ impl<T: Config> TaskDisputes<T::AccountId> for Pallet<T> {
 
 	fn dispute_target(id: TaskId) -> Option<DisputeTarget<T::AccountId, BlockNumberFor<T>>> {
 		let task = Tasks::<T>::get(id)?;
-		let (solver, result, window_end, verifiers) = match task.status {
-			TaskStatus::Submitted { solver, result, window_end, verifiers, .. }
-				if Self::now() <= window_end =>
-			{
-				(solver, result, window_end, verifiers)
-			},
-			// A frozen result stays disputable until its dispute settles it.
-			TaskStatus::Challenged { solver, result, verifiers } => {
-				(solver, result, Self::now(), verifiers)
-			},
-			_ => return None,
+		// A frozen result stays disputable until its disputes settle it.
+		let TaskStatus::Submitted { solver, result, window_end, verifiers, disputes, .. } =
+			task.status
+		else {
+			return None;
 		};
+		if Self::now() > window_end && disputes == 0 {
+			return None;
+		}
 		Some(DisputeTarget {
 			submitter: task.submitter,
 			solver,
@@ -85,6 +90,7 @@ impl<T: Config> TaskDisputes<T::AccountId> for Pallet<T> {
 			batches: task.dataset.batches,
 			result,
 			window_end,
+			disputes,
 			verifiers: verifiers.into_inner(),
 		})
 	}
@@ -106,6 +112,7 @@ impl<T: Config> TaskDisputes<T::AccountId> for Pallet<T> {
 			solver.stats.disputes_lost = solver.stats.disputes_lost.saturating_add(1);
 			solver.reputation = Permill::zero();
 			solver.active_tasks = solver.active_tasks.saturating_sub(1);
+			solver.open_fees = solver.open_fees.saturating_sub(task.fee);
 		});
 		// The verifiers that have not answered yet owe nothing any more.
 		Self::release_duties(id, &task.status);
@@ -113,42 +120,51 @@ impl<T: Config> TaskDisputes<T::AccountId> for Pallet<T> {
 		Ok(credit)
 	}
 
-	fn freeze(id: TaskId) -> DispatchResult {
+	fn freeze(id: TaskId) -> Result<u32, DispatchError> {
 		let now = Self::now();
-		Tasks::<T>::try_mutate(id, |task| {
+		let open = Tasks::<T>::try_mutate(id, |task| -> Result<u32, DispatchError> {
 			let task = task.as_mut().ok_or(Error::<T>::UnknownTask)?;
-			let TaskStatus::Submitted { solver, result, window_end, verifiers, .. } = &task.status
-			else {
-				return Err(Error::<T>::NotInChallengeWindow);
+			let before = Self::wakeups_of(task);
+			let TaskStatus::Submitted { window_end, disputes, .. } = &mut task.status else {
+				return Err(Error::<T>::NotInChallengeWindow.into());
 			};
 			ensure!(now <= *window_end, Error::<T>::NotInChallengeWindow);
-			Self::release_duties(id, &task.status);
-			let before = Self::wakeups_of(task);
-			task.status = TaskStatus::Challenged {
-				solver: solver.clone(),
-				result: *result,
-				verifiers: verifiers.clone(),
-			};
+			*disputes = disputes.checked_add(1).ok_or(ArithmeticError::Overflow)?;
+			let open = *disputes;
+			// A frozen result has no window wake-up: its last dispute to close pays it.
 			Self::update_wakeups(id, &before, &Self::wakeups_of(task));
-			Ok(())
+			Ok(open)
 		})?;
-		Self::deposit_event(Event::TaskChallenged { task: id });
-		Ok(())
+		Self::deposit_event(Event::TaskChallenged { task: id, disputes: open });
+		Ok(open)
 	}
 
 	fn stake_of(solver: &T::AccountId) -> Option<BalanceOf<T>> {
 		Solvers::<T>::get(solver).map(|s| s.stake)
 	}
 
-	fn acquit(id: TaskId) -> DispatchResult {
-		let task = Tasks::<T>::get(id).ok_or(Error::<T>::UnknownTask)?;
-		let TaskStatus::Challenged { solver: solver_id, .. } = &task.status else {
+	fn acquit(id: TaskId) -> Result<u32, DispatchError> {
+		let mut task = Tasks::<T>::get(id).ok_or(Error::<T>::UnknownTask)?;
+		let before = Self::wakeups_of(&task);
+		let TaskStatus::Submitted { solver: solver_id, window_end, disputes, .. } = &mut task.status
+		else {
 			return Err(Error::<T>::NotChallenged.into());
 		};
-		Self::mutate_solver(&solver_id.clone(), |solver| {
+		*disputes = disputes.checked_sub(1).ok_or(Error::<T>::NotChallenged)?;
+		let (open, closed, solver_id) = (*disputes, Self::now() > *window_end, solver_id.clone());
+		Self::mutate_solver(&solver_id, |solver| {
 			solver.stats.disputes_won = solver.stats.disputes_won.saturating_add(1);
 		});
-		Self::pay_out(id, task)
+		Self::deposit_event(Event::DisputeClosed { task: id, disputes: open });
+		if open == 0 && closed {
+			// Paying it clears its wake-ups.
+			Self::pay_out(id, task)?;
+		} else {
+			// At zero inside the window, its window wake-up is back.
+			Self::update_wakeups(id, &before, &Self::wakeups_of(&task));
+			Tasks::<T>::insert(id, task);
+		}
+		Ok(open)
 	}
 }
 

@@ -23,7 +23,8 @@
 //!   program before submitting it.
 //! - **Assignment** (in `on_initialize`) draws a solver among the online ones with the hardware
 //!   and free capacity, weighted by stake × reputation, with randomness revealed after the task
-//!   entered the queue ([`Config::Randomness`]). The solver accepts or declines within the
+//!   entered the queue ([`Config::Randomness`]), among those whose stake covers `stake_cover`
+//!   times the fees of their open tasks, the new one included. The solver accepts or declines within the
 //!   acceptance period; declining is free, silence costs reputation, and a task declined by
 //!   `max_declines` solvers is refunded less their compensation. A solver that accepted and
 //!   misses its own deadline is slashed and the task goes back to the queue; if the task's
@@ -32,7 +33,8 @@
 //!   each with the segment of the trace it re-executes, are drawn from the active validators
 //!   with randomness revealed after the result, and may attest. After the window the fee is
 //!   split: solver 80%, attesting verifiers 10% (unattested shares go to the staking reward pot),
-//!   the rest (10%) to the BuyBack Vault. Disputes freeze a result through [`TaskDisputes`].
+//!   the rest (10%) to the BuyBack Vault. Disputes opened inside the window freeze a result
+//!   through [`TaskDisputes`]; it is paid once the window has closed and no dispute is open.
 //! - **Compute mining**: each mining era a share of the mining pot (funded by the Community
 //!   Treasury, never minted) is paid to solvers by verified work × quality × uptime, at most
 //!   `mining_fee_cap` of the fees each solver's tasks earned in the era.
@@ -53,7 +55,7 @@
 //!   neither finalized nor refunded; under [`HoldReason::TaskDeposit`], the sum of the tasks'
 //!   deposits. The escrow account keeps the existential deposit.
 //! - [`OutstandingWork`] equals the work of all queued, assigned and running tasks, by class;
-//!   each solver's `committed` work and `active_tasks` match the tasks bound to it.
+//!   each solver's `committed` work, `active_tasks` and `open_fees` match the tasks bound to it.
 //! - [`TaskQueue`] holds exactly the queued tasks; [`OnlineCapacityOf`] matches the active
 //!   solvers' counted capacity by heartbeat period and class.
 //! - The live [`Agenda`] holds exactly the wake-ups the tasks' states need; every finished task
@@ -158,7 +160,10 @@ pub mod pallet {
 	/// The in-code storage version.
 	/// Version 1: a task's dataset names its minibatch count ([`crate::migrations::v1`]).
 	/// Version 2: stakes, fees and deposits lie in escrow ([`crate::migrations::v2`]).
-	const STORAGE_VERSION: StorageVersion = StorageVersion::new(2);
+	/// Version 3: a solver counts its open fees, the parameters name the stake cover, and a
+	/// disputed result keeps its window and counts its open disputes
+	/// ([`crate::migrations::v3`]).
+	const STORAGE_VERSION: StorageVersion = StorageVersion::new(3);
 
 	#[pallet::pallet]
 	#[pallet::storage_version(STORAGE_VERSION)]
@@ -602,10 +607,21 @@ pub mod pallet {
 			/// Released.
 			deposit: BalanceOf<T>,
 		},
-		/// A dispute froze a task's result.
+		/// A dispute about a task's result opened: the result is frozen until every dispute
+		/// about it has closed.
 		TaskChallenged {
 			/// The task.
 			task: TaskId,
+			/// Disputes about it now open, this one included.
+			disputes: u32,
+		},
+		/// A dispute about a task's result ended without disproving it.
+		DisputeClosed {
+			/// The task.
+			task: TaskId,
+			/// Disputes about it still open. At zero, the result is paid at once if its
+			/// challenge window has closed, or when it closes.
+			disputes: u32,
 		},
 		/// The price per work unit changed.
 		PriceUpdated {
@@ -716,8 +732,10 @@ pub mod pallet {
 		AlreadyAttested,
 		/// The parameters are inconsistent (see [`MarketParams::validate`]).
 		InvalidParams,
-		/// The task is not frozen by a dispute.
+		/// No dispute about the task's result is open.
 		NotChallenged,
+		/// A dispute about the task's result is open: it cannot be paid yet.
+		ResultFrozen,
 		/// An endpoint must be an `http://` or `https://` address of printable ASCII.
 		InvalidEndpoint,
 		/// An offchain report for a heartbeat period that is not the current one, or for a

@@ -1,5 +1,7 @@
 //! Storage migrations of the compute market, in the runtime's `Migrations`, in order:
-//! [`v1::MigrateToV1`] then [`v2::MigrateToV2`].
+//! [`v1::MigrateToV1`], [`v2::MigrateToV2`], [`v3::MigrateToV3`]. Each reads and writes the
+//! records in the layout of its own version ([`v1::OldTask`], [`v3::old`]), never the current
+//! types, so the three run one after the other in one upgrade.
 
 /// Version 0 to 1: a task's dataset reference gains its minibatch count
 /// ([`crate::DatasetRef::batches`]). Tasks stored by version 0 get 0, "unknown": no rule checked
@@ -7,7 +9,7 @@
 /// rewrite of the task records; it always completes (a record that does not decode as version 0
 /// stored it, which version 0 never wrote, is logged and left).
 pub mod v1 {
-	use crate::{pallet::*, types::*, BalanceOf, TaskOf};
+	use crate::{pallet::*, types::*, BalanceOf};
 	use codec::DecodeAll;
 	use core::marker::PhantomData;
 	use frame_support::{
@@ -53,13 +55,13 @@ pub mod v1 {
 		/// Excluded solvers.
 		pub excluded: BoundedVec<Exclusion<T::AccountId>, T::MaxExcludedSolvers>,
 		/// Status.
-		pub status: crate::TaskStatusOf<T>,
+		pub status: super::v3::old::TaskStatusOf<T>,
 	}
 
 	impl<T: Config> OldTask<T> {
 		/// The task as version 1 stores it: its minibatch count unknown (0).
-		pub fn upgrade(self) -> TaskOf<T> {
-			crate::types::Task {
+		pub fn upgrade(self) -> super::v3::old::Task<T> {
+			super::v3::old::Task {
 				submitter: self.submitter,
 				program: self.program,
 				dataset: DatasetRef { root: self.dataset.root, url: self.dataset.url, batches: 0 },
@@ -75,8 +77,8 @@ pub mod v1 {
 			}
 		}
 
-		/// A current task as version 0 would have stored it (for tests).
-		pub fn downgrade(task: TaskOf<T>) -> Self {
+		/// A version 1 task as version 0 would have stored it (for tests).
+		pub fn downgrade(task: super::v3::old::Task<T>) -> Self {
 			Self {
 				submitter: task.submitter,
 				program: task.program,
@@ -117,7 +119,10 @@ pub mod v1 {
 			for (id, task) in old {
 				match task {
 					Some(task) => {
-						Tasks::<T>::insert(id, task.upgrade());
+						frame_support::storage::unhashed::put(
+							&Tasks::<T>::hashed_key_for(id),
+							&task.upgrade(),
+						);
 						upgraded.saturating_inc();
 					},
 					None => {
@@ -182,7 +187,7 @@ pub mod v1 {
 				let raw =
 					frame_support::storage::unhashed::get_raw(&Tasks::<T>::hashed_key_for(id))
 						.ok_or("migration v1: a task vanished")?;
-				let task = TaskOf::<T>::decode_all(&mut &raw[..])
+				let task = super::v3::old::Task::<T>::decode_all(&mut &raw[..])
 					.map_err(|_| "migration v1: a task does not decode in the new layout")?;
 				ensure!(task.dataset.batches == 0, "migration v1: an old task names a count");
 				decoded.saturating_inc();
@@ -250,8 +255,8 @@ pub mod v2 {
 				c.fees = c.fees.saturating_add(fee);
 			}
 		}
-		for solver in Solvers::<T>::iter_values() {
-			c.stakes = c.stakes.saturating_add(solver.stake);
+		for (_, solver) in super::v3::old_solvers::<T>() {
+			c.stakes = c.stakes.saturating_add(solver.map_or_else(Zero::zero, |s| s.stake));
 		}
 		c.issuance = T::Currency::total_issuance();
 		c
@@ -318,8 +323,12 @@ pub mod v2 {
 			reads.saturating_accrue(4);
 			writes.saturating_accrue(4);
 		};
-		for task in Tasks::<T>::iter_values() {
+		for (id, task) in super::v3::old_tasks::<T>() {
 			reads.saturating_inc();
+			let task = task.ok_or_else(|| {
+				log::error!(target: crate::LOG_TARGET, "migration v2: task {id} undecodable");
+				DispatchError::Corruption
+			})?;
 			if task.status.holds_fee() {
 				move_hold::<T>(HoldReason::TaskFee, &task.submitter, task.fee)?;
 				count(reads, writes);
@@ -327,8 +336,12 @@ pub mod v2 {
 			move_hold::<T>(HoldReason::TaskDeposit, &task.submitter, task.deposit)?;
 			count(reads, writes);
 		}
-		for (who, solver) in Solvers::<T>::iter() {
+		for (who, solver) in super::v3::old_solvers::<T>() {
 			reads.saturating_inc();
+			let solver = solver.ok_or_else(|| {
+				log::error!(target: crate::LOG_TARGET, "migration v2: solver {who:?} undecodable");
+				DispatchError::Corruption
+			})?;
 			move_hold::<T>(HoldReason::SolverStake, &who, solver.stake)?;
 			count(reads, writes);
 		}
@@ -373,7 +386,7 @@ pub mod v2 {
 				.map_err(|_| "migration v2: undecodable pre-upgrade state")?;
 			match before {
 				Some(before) => post_upgrade_checks::<T>(before),
-				None => Pallet::<T>::do_try_state(),
+				None => Ok(()),
 			}
 		}
 	}
@@ -390,9 +403,7 @@ pub mod v2 {
 				"migration v2: the escrow already holds funds"
 			);
 		}
-		Ok(committed::<T>(
-			Tasks::<T>::iter_values().map(|t| (t.fee, t.deposit, t.status.holds_fee())),
-		))
+		Ok(committed::<T>(old_task_sums::<T>()?.into_iter()))
 	}
 
 	/// After: the escrow holds exactly the records' sums, no owner holds any of it, nothing was
@@ -404,9 +415,7 @@ pub mod v2 {
 		use frame_support::traits::fungible::InspectHold;
 		let escrow = Pallet::<T>::escrow_account();
 		let held = |reason: HoldReason| T::Currency::balance_on_hold(&reason.into(), &escrow);
-		let now = committed::<T>(
-			Tasks::<T>::iter_values().map(|t| (t.fee, t.deposit, t.status.holds_fee())),
-		);
+		let now = committed::<T>(old_task_sums::<T>()?.into_iter());
 		ensure!(now == before, "migration v2: records or issuance changed, or a task was lost");
 		ensure!(held(HoldReason::TaskFee) == before.fees, "migration v2: escrowed fees");
 		ensure!(
@@ -414,7 +423,7 @@ pub mod v2 {
 			"migration v2: escrowed deposits"
 		);
 		ensure!(held(HoldReason::SolverStake) == before.stakes, "migration v2: escrowed stakes");
-		for task in Tasks::<T>::iter_values() {
+		for task in super::v3::old_tasks::<T>().filter_map(|(_, t)| t) {
 			for reason in [HoldReason::TaskFee, HoldReason::TaskDeposit] {
 				ensure!(
 					T::Currency::balance_on_hold(&reason.into(), &task.submitter).is_zero(),
@@ -432,13 +441,621 @@ pub mod v2 {
 			Pallet::<T>::on_chain_storage_version() == StorageVersion::new(2),
 			"migration v2: storage version not bumped"
 		);
+		// The rest of the invariants are checked after version 3's layout
+		// ([`super::v3::post_upgrade_checks`]).
+		Ok(())
+	}
+
+	/// Each task's fee, deposit and whether its fee is due, every task decoding in version 2's
+	/// layout.
+	#[cfg(any(feature = "try-runtime", feature = "std", test))]
+	fn old_task_sums<T: Config>(
+	) -> Result<alloc::vec::Vec<(BalanceOf<T>, BalanceOf<T>, bool)>, sp_runtime::TryRuntimeError> {
+		super::v3::old_tasks::<T>()
+			.map(|(_, t)| {
+				t.map(|t| (t.fee, t.deposit, t.status.holds_fee()))
+					.ok_or("migration v2: a task does not decode in version 2's layout".into())
+			})
+			.collect()
+	}
+}
+
+/// Version 2 to 3: what disputes and the stake cover need.
+/// - A solver record counts the fees of its open tasks ([`crate::Solver::open_fees`]),
+///   computed from the tasks bound to it.
+/// - The parameters name the stake cover ([`crate::MarketParams::stake_cover`]), set to the
+///   runtime's default.
+/// - A result keeps its challenge window under dispute and counts its open disputes
+///   ([`crate::TaskStatus::Submitted`]`::disputes`, 0 for every stored result); the `Challenged`
+///   state is gone (no runtime ever froze a result, so none is stored; one would be paid at the
+///   next block).
+///
+/// A rewrite of the records in place; it always completes. A record that does not decode as
+/// version 2 stored it (which version 2 never wrote) is logged and left.
+///
+/// [`old`] keeps the version 2 layouts: migrations [`super::v1`] and [`super::v2`], which run
+/// before this one in the same upgrade, read and write through them.
+pub mod v3 {
+	use crate::{pallet::*, types::*, BalanceOf, SolverOf, TaskOf};
+	use alloc::{collections::btree_map::BTreeMap, vec::Vec};
+	use codec::DecodeAll;
+	use core::marker::PhantomData;
+	use frame_support::{pallet_prelude::*, traits::OnRuntimeUpgrade};
+	use frame_system::pallet_prelude::BlockNumberFor;
+	use sp_runtime::traits::{Saturating, Zero};
+
+	/// The records as storage versions 1 and 2 laid them out.
+	pub mod old {
+		use crate::{pallet::Config, types::*, BalanceOf};
+		use codec::{Decode, Encode};
+		use frame_support::{pallet_prelude::Get, BoundedVec};
+		use frame_system::pallet_prelude::BlockNumberFor;
+		use sp_runtime::Permill;
+
+		/// A task status: no dispute count on a result, and a `Challenged` state.
+		#[derive(Encode, Decode)]
+		pub enum TaskStatus<AccountId, BlockNumber, MaxVerifiers: Get<u32>> {
+			/// As now.
+			Queued {
+				/// Why.
+				reason: QueueReason,
+			},
+			/// As now.
+			Assigned {
+				/// Solver.
+				solver: AccountId,
+				/// Answer by.
+				accept_by: BlockNumber,
+				/// Result by.
+				solver_deadline: BlockNumber,
+			},
+			/// As now.
+			Running {
+				/// Solver.
+				solver: AccountId,
+				/// Result by.
+				solver_deadline: BlockNumber,
+			},
+			/// A result in its challenge window (no dispute count).
+			Submitted {
+				/// Solver.
+				solver: AccountId,
+				/// Commitments.
+				result: TaskResult,
+				/// Landed at.
+				result_at: BlockNumber,
+				/// Window end.
+				window_end: BlockNumber,
+				/// Pending draw.
+				draw_at: Option<BlockNumber>,
+				/// Verifiers.
+				verifiers: BoundedVec<Verifier<AccountId>, MaxVerifiers>,
+			},
+			/// A result frozen by a dispute (never written by a runtime).
+			Challenged {
+				/// Solver.
+				solver: AccountId,
+				/// Commitments.
+				result: TaskResult,
+				/// Verifiers.
+				verifiers: BoundedVec<Verifier<AccountId>, MaxVerifiers>,
+			},
+			/// As now.
+			Finalized {
+				/// Solver.
+				solver: AccountId,
+				/// Commitments.
+				result: TaskResult,
+				/// When.
+				at: BlockNumber,
+			},
+			/// As now.
+			Refunded {
+				/// Why.
+				cause: RefundCause,
+				/// When.
+				at: BlockNumber,
+			},
+		}
+
+		/// A task status of a runtime, in the old layout.
+		pub type TaskStatusOf<T> = TaskStatus<
+			<T as frame_system::Config>::AccountId,
+			BlockNumberFor<T>,
+			<T as Config>::MaxVerifiers,
+		>;
+
+		impl<AccountId, BlockNumber, MaxVerifiers: Get<u32>>
+			TaskStatus<AccountId, BlockNumber, MaxVerifiers>
+		{
+			/// The solver the task counts against, as now.
+			pub fn bound_solver(&self) -> Option<&AccountId> {
+				match self {
+					Self::Assigned { solver, .. } |
+					Self::Running { solver, .. } |
+					Self::Submitted { solver, .. } |
+					Self::Challenged { solver, .. } => Some(solver),
+					_ => None,
+				}
+			}
+
+			/// Whether the fee is still held, as now.
+			pub fn holds_fee(&self) -> bool {
+				!matches!(self, Self::Finalized { .. } | Self::Refunded { .. })
+			}
+		}
+
+		/// A task, with the old status.
+		#[derive(Encode, Decode)]
+		pub struct Task<T: Config> {
+			/// Who pays.
+			pub submitter: T::AccountId,
+			/// What to train.
+			pub program: aichain_engine::Program,
+			/// On what.
+			pub dataset: DatasetRef<T::MaxUrlLen>,
+			/// Hardware class.
+			pub hardware: HardwareClass,
+			/// Work units.
+			pub work_units: WorkUnits,
+			/// Fee.
+			pub fee: BalanceOf<T>,
+			/// Deposit.
+			pub deposit: BalanceOf<T>,
+			/// Deadline.
+			pub deadline: BlockNumberFor<T>,
+			/// Submitted at.
+			pub submitted_at: BlockNumberFor<T>,
+			/// Queued at.
+			pub queued_at: BlockNumberFor<T>,
+			/// Excluded solvers.
+			pub excluded: BoundedVec<Exclusion<T::AccountId>, T::MaxExcludedSolvers>,
+			/// Status.
+			pub status: TaskStatusOf<T>,
+		}
+
+		/// A solver, without its open fees.
+		#[derive(Encode, Decode, Clone, PartialEq, Debug)]
+		pub struct Solver<Balance, BlockNumber> {
+			/// Stake.
+			pub stake: Balance,
+			/// Capacity.
+			pub capacity: WorkUnits,
+			/// Hardware.
+			pub hardware: HardwareClass,
+			/// Reputation.
+			pub reputation: Permill,
+			/// Committed work.
+			pub committed: WorkUnits,
+			/// Open tasks.
+			pub active_tasks: u32,
+			/// Last heartbeat.
+			pub last_heartbeat: BlockNumber,
+			/// Its period.
+			pub seen_period: u32,
+			/// Status.
+			pub status: SolverStatus<BlockNumber>,
+			/// Record.
+			pub stats: SolverStats,
+			/// Mining activity.
+			pub activity: EraActivity<Balance>,
+		}
+
+		/// A solver of a runtime, in the old layout.
+		pub type SolverOf<T> = Solver<BalanceOf<T>, BlockNumberFor<T>>;
+
+		/// The parameters, without the stake cover.
+		#[derive(Encode, Decode, Clone, PartialEq, Debug)]
+		pub struct MarketParams<Balance, BlockNumber> {
+			/// As now.
+			pub min_stake: Balance,
+			/// As now.
+			pub unbonding_period: BlockNumber,
+			/// As now.
+			pub challenge_window: BlockNumber,
+			/// As now.
+			pub verifiers_per_task: u32,
+			/// As now.
+			pub solver_share: sp_runtime::Perbill,
+			/// As now.
+			pub verifier_share: sp_runtime::Perbill,
+			/// As now.
+			pub missed_deadline_slash: sp_runtime::Perbill,
+			/// As now.
+			pub min_deadline: BlockNumber,
+			/// As now.
+			pub max_deadline: BlockNumber,
+			/// As now.
+			pub solver_grace: BlockNumber,
+			/// As now.
+			pub retention: BlockNumber,
+			/// As now.
+			pub initial_reputation: Permill,
+			/// As now.
+			pub reputation_gain: Permill,
+			/// As now.
+			pub reputation_loss: Permill,
+			/// As now.
+			pub acceptance_period: BlockNumber,
+			/// As now.
+			pub no_answer_reputation_loss: Permill,
+			/// As now.
+			pub max_declines: u32,
+			/// As now.
+			pub decline_compensation: sp_runtime::Perbill,
+			/// As now.
+			pub wakeup_deposit: Balance,
+			/// As now.
+			pub stake_per_capacity: Balance,
+			/// As now.
+			pub mining_fee_cap: sp_runtime::Perbill,
+			/// As now.
+			pub mining_emission: sp_runtime::Perbill,
+			/// As now.
+			pub pricing: PricingParams<Balance, BlockNumber>,
+		}
+	}
+
+	fn get_raw(key: &[u8]) -> Option<Vec<u8>> {
+		frame_support::storage::unhashed::get_raw(key)
+	}
+
+	/// The tasks as version 2 stored them; `None` for one that does not decode so, exactly.
+	pub fn old_tasks<T: Config>() -> impl Iterator<Item = (TaskId, Option<old::Task<T>>)> {
+		Tasks::<T>::iter_keys().map(|id| {
+			let raw = get_raw(&Tasks::<T>::hashed_key_for(id));
+			(id, raw.and_then(|bytes| old::Task::<T>::decode_all(&mut &bytes[..]).ok()))
+		})
+	}
+
+	/// The solvers as version 2 stored them; `None` for one that does not decode so, exactly.
+	pub fn old_solvers<T: Config>(
+	) -> impl Iterator<Item = (T::AccountId, Option<old::SolverOf<T>>)> {
+		Solvers::<T>::iter_keys().map(|who| {
+			let raw = get_raw(&Solvers::<T>::hashed_key_for(&who));
+			(who, raw.and_then(|bytes| old::SolverOf::<T>::decode_all(&mut &bytes[..]).ok()))
+		})
+	}
+
+	/// The parameters as version 2 stored them, if stored and decoding so.
+	pub fn old_params<T: Config>() -> Option<old::MarketParams<BalanceOf<T>, BlockNumberFor<T>>> {
+		let raw = get_raw(&Params::<T>::hashed_key())?;
+		old::MarketParams::decode_all(&mut &raw[..]).ok()
+	}
+
+	/// A stored task in the current layout.
+	pub fn upgrade_task<T: Config>(task: old::Task<T>, now: BlockNumberFor<T>) -> TaskOf<T> {
+		use old::TaskStatus as O;
+		let status = match task.status {
+			O::Queued { reason } => TaskStatus::Queued { reason },
+			O::Assigned { solver, accept_by, solver_deadline } =>
+				TaskStatus::Assigned { solver, accept_by, solver_deadline },
+			O::Running { solver, solver_deadline } => TaskStatus::Running { solver, solver_deadline },
+			O::Submitted { solver, result, result_at, window_end, draw_at, verifiers } =>
+				TaskStatus::Submitted {
+					solver,
+					result,
+					result_at,
+					window_end,
+					draw_at,
+					verifiers,
+					disputes: 0,
+				},
+			// Never stored; were one, its window is over and it is paid at the next block (the
+			// migration restores its verifiers' duties and its wake-up).
+			O::Challenged { solver, result, verifiers } => TaskStatus::Submitted {
+				solver,
+				result,
+				result_at: now,
+				window_end: now,
+				draw_at: None,
+				verifiers,
+				disputes: 0,
+			},
+			O::Finalized { solver, result, at } => TaskStatus::Finalized { solver, result, at },
+			O::Refunded { cause, at } => TaskStatus::Refunded { cause, at },
+		};
+		crate::types::Task {
+			submitter: task.submitter,
+			program: task.program,
+			dataset: task.dataset,
+			hardware: task.hardware,
+			work_units: task.work_units,
+			fee: task.fee,
+			deposit: task.deposit,
+			deadline: task.deadline,
+			submitted_at: task.submitted_at,
+			queued_at: task.queued_at,
+			excluded: task.excluded,
+			status,
+		}
+	}
+
+	/// A current task as version 2 stored it (for tests; a dispute count is dropped).
+	pub fn downgrade_task<T: Config>(task: TaskOf<T>) -> old::Task<T> {
+		use old::TaskStatus as O;
+		let status = match task.status {
+			TaskStatus::Queued { reason } => O::Queued { reason },
+			TaskStatus::Assigned { solver, accept_by, solver_deadline } =>
+				O::Assigned { solver, accept_by, solver_deadline },
+			TaskStatus::Running { solver, solver_deadline } => O::Running { solver, solver_deadline },
+			TaskStatus::Submitted { solver, result, result_at, window_end, draw_at, verifiers, .. } =>
+				O::Submitted { solver, result, result_at, window_end, draw_at, verifiers },
+			TaskStatus::Finalized { solver, result, at } => O::Finalized { solver, result, at },
+			TaskStatus::Refunded { cause, at } => O::Refunded { cause, at },
+		};
+		old::Task {
+			submitter: task.submitter,
+			program: task.program,
+			dataset: task.dataset,
+			hardware: task.hardware,
+			work_units: task.work_units,
+			fee: task.fee,
+			deposit: task.deposit,
+			deadline: task.deadline,
+			submitted_at: task.submitted_at,
+			queued_at: task.queued_at,
+			excluded: task.excluded,
+			status,
+		}
+	}
+
+	/// A stored solver in the current layout, with the fees of its open tasks.
+	pub fn upgrade_solver<T: Config>(s: old::SolverOf<T>, open_fees: BalanceOf<T>) -> SolverOf<T> {
+		Solver {
+			stake: s.stake,
+			capacity: s.capacity,
+			hardware: s.hardware,
+			reputation: s.reputation,
+			committed: s.committed,
+			active_tasks: s.active_tasks,
+			open_fees,
+			last_heartbeat: s.last_heartbeat,
+			seen_period: s.seen_period,
+			status: s.status,
+			stats: s.stats,
+			activity: s.activity,
+		}
+	}
+
+	/// A current solver as version 2 stored it (for tests).
+	pub fn downgrade_solver<T: Config>(s: SolverOf<T>) -> old::SolverOf<T> {
+		old::Solver {
+			stake: s.stake,
+			capacity: s.capacity,
+			hardware: s.hardware,
+			reputation: s.reputation,
+			committed: s.committed,
+			active_tasks: s.active_tasks,
+			last_heartbeat: s.last_heartbeat,
+			seen_period: s.seen_period,
+			status: s.status,
+			stats: s.stats,
+			activity: s.activity,
+		}
+	}
+
+	/// The parameters in the current layout, with `stake_cover`.
+	pub fn upgrade_params<B, N>(p: old::MarketParams<B, N>, stake_cover: u32) -> MarketParams<B, N> {
+		MarketParams {
+			min_stake: p.min_stake,
+			unbonding_period: p.unbonding_period,
+			challenge_window: p.challenge_window,
+			verifiers_per_task: p.verifiers_per_task,
+			solver_share: p.solver_share,
+			verifier_share: p.verifier_share,
+			missed_deadline_slash: p.missed_deadline_slash,
+			min_deadline: p.min_deadline,
+			max_deadline: p.max_deadline,
+			solver_grace: p.solver_grace,
+			retention: p.retention,
+			initial_reputation: p.initial_reputation,
+			reputation_gain: p.reputation_gain,
+			reputation_loss: p.reputation_loss,
+			acceptance_period: p.acceptance_period,
+			no_answer_reputation_loss: p.no_answer_reputation_loss,
+			max_declines: p.max_declines,
+			decline_compensation: p.decline_compensation,
+			wakeup_deposit: p.wakeup_deposit,
+			stake_per_capacity: p.stake_per_capacity,
+			mining_fee_cap: p.mining_fee_cap,
+			mining_emission: p.mining_emission,
+			pricing: p.pricing,
+			stake_cover,
+		}
+	}
+
+	/// Current parameters as version 2 stored them (for tests).
+	pub fn downgrade_params<B, N>(p: MarketParams<B, N>) -> old::MarketParams<B, N> {
+		old::MarketParams {
+			min_stake: p.min_stake,
+			unbonding_period: p.unbonding_period,
+			challenge_window: p.challenge_window,
+			verifiers_per_task: p.verifiers_per_task,
+			solver_share: p.solver_share,
+			verifier_share: p.verifier_share,
+			missed_deadline_slash: p.missed_deadline_slash,
+			min_deadline: p.min_deadline,
+			max_deadline: p.max_deadline,
+			solver_grace: p.solver_grace,
+			retention: p.retention,
+			initial_reputation: p.initial_reputation,
+			reputation_gain: p.reputation_gain,
+			reputation_loss: p.reputation_loss,
+			acceptance_period: p.acceptance_period,
+			no_answer_reputation_loss: p.no_answer_reputation_loss,
+			max_declines: p.max_declines,
+			decline_compensation: p.decline_compensation,
+			wakeup_deposit: p.wakeup_deposit,
+			stake_per_capacity: p.stake_per_capacity,
+			mining_fee_cap: p.mining_fee_cap,
+			mining_emission: p.mining_emission,
+			pricing: p.pricing,
+		}
+	}
+
+	/// Put a current chain's records back as version 2 laid them out (for tests).
+	#[cfg(any(feature = "std", test))]
+	pub fn back_to_v2<T: Config>() {
+		use frame_support::storage::unhashed::put;
+		for (id, task) in Tasks::<T>::iter().collect::<Vec<_>>() {
+			put(&Tasks::<T>::hashed_key_for(id), &downgrade_task::<T>(task));
+		}
+		for (who, solver) in Solvers::<T>::iter().collect::<Vec<_>>() {
+			put(&Solvers::<T>::hashed_key_for(&who), &downgrade_solver::<T>(solver));
+		}
+		put(&Params::<T>::hashed_key(), &downgrade_params(Params::<T>::get()));
+		StorageVersion::new(2).put::<Pallet<T>>();
+	}
+
+	/// The migration from storage version 2 to 3.
+	pub struct MigrateToV3<T>(PhantomData<T>);
+
+	impl<T: Config> OnRuntimeUpgrade for MigrateToV3<T> {
+		fn on_runtime_upgrade() -> Weight {
+			if Pallet::<T>::on_chain_storage_version() != 2 {
+				log::info!(target: crate::LOG_TARGET, "migration v3: not at version 2, skipped");
+				return T::DbWeight::get().reads(1);
+			}
+			let now = frame_system::Pallet::<T>::block_number();
+			let (mut tasks, mut solvers, mut left) = (0u64, 0u64, 0u64);
+			// The fees of the tasks bound to each solver.
+			let mut open_fees: BTreeMap<T::AccountId, BalanceOf<T>> = BTreeMap::new();
+			let old: Vec<_> = old_tasks::<T>().collect();
+			for (id, task) in old {
+				let Some(task) = task else {
+					log::error!(target: crate::LOG_TARGET, "migration v3: task {id} left");
+					left.saturating_inc();
+					continue;
+				};
+				if let Some(solver) = task.status.bound_solver() {
+					let fees = open_fees.entry(solver.clone()).or_insert_with(Zero::zero);
+					*fees = fees.saturating_add(task.fee);
+				}
+				let frozen = matches!(task.status, old::TaskStatus::Challenged { .. });
+				let task = upgrade_task::<T>(task, now);
+				if frozen {
+					// Its verifiers owe their verdicts again, and it needs its window wake-up.
+					if let TaskStatus::Submitted { verifiers, .. } = &task.status {
+						for v in verifiers.iter().filter(|v| v.verdict.is_none()) {
+							Duties::<T>::insert(&v.account, id, ());
+						}
+					}
+					Pallet::<T>::update_wakeups(id, &[], &Pallet::<T>::wakeups_of(&task));
+				}
+				Tasks::<T>::insert(id, task);
+				tasks.saturating_inc();
+			}
+			let old: Vec<_> = old_solvers::<T>().collect();
+			for (who, solver) in old {
+				let Some(solver) = solver else {
+					log::error!(target: crate::LOG_TARGET, "migration v3: solver {who:?} left");
+					left.saturating_inc();
+					continue;
+				};
+				let fees = open_fees.get(&who).copied().unwrap_or_else(Zero::zero);
+				Solvers::<T>::insert(&who, upgrade_solver::<T>(solver, fees));
+				solvers.saturating_inc();
+			}
+			match old_params::<T>() {
+				Some(p) => Params::<T>::put(upgrade_params(p, T::DefaultParams::get().stake_cover)),
+				// Never set: the default, which has the cover, applies.
+				None if get_raw(&Params::<T>::hashed_key()).is_none() => {},
+				None => {
+					log::error!(target: crate::LOG_TARGET, "migration v3: parameters left");
+					left.saturating_inc();
+				},
+			}
+			StorageVersion::new(3).put::<Pallet<T>>();
+			log::info!(
+				target: crate::LOG_TARGET,
+				"migration v3: {tasks} tasks and {solvers} solvers upgraded, {left} records left"
+			);
+			let done = tasks.saturating_add(solvers);
+			T::DbWeight::get()
+				.reads_writes(done.saturating_add(left).saturating_add(2), done.saturating_add(2))
+		}
+
+		#[cfg(feature = "try-runtime")]
+		fn pre_upgrade() -> Result<Vec<u8>, sp_runtime::TryRuntimeError> {
+			Ok(pre_upgrade_checks::<T>()?.encode())
+		}
+
+		#[cfg(feature = "try-runtime")]
+		fn post_upgrade(state: Vec<u8>) -> Result<(), sp_runtime::TryRuntimeError> {
+			let before = Option::<(u32, u32)>::decode(&mut &state[..])
+				.map_err(|_| "migration v3: undecodable pre-upgrade state")?;
+			post_upgrade_checks::<T>(before)
+		}
+	}
+
+	/// Before, at version 2: how many tasks and solvers there are, each decoding as version 2
+	/// stored it, as do the parameters if set; `None` when the migration will not run.
+	#[cfg(any(feature = "try-runtime", feature = "std", test))]
+	pub fn pre_upgrade_checks<T: Config>() -> Result<Option<(u32, u32)>, sp_runtime::TryRuntimeError>
+	{
+		if Pallet::<T>::on_chain_storage_version() != 2 {
+			return Ok(None);
+		}
+		let (mut tasks, mut solvers) = (0u32, 0u32);
+		for (_, task) in old_tasks::<T>() {
+			task.ok_or("migration v3: a task does not decode as version 2 stored it")?;
+			tasks.saturating_inc();
+		}
+		for (_, solver) in old_solvers::<T>() {
+			solver.ok_or("migration v3: a solver does not decode as version 2 stored it")?;
+			solvers.saturating_inc();
+		}
+		ensure!(
+			get_raw(&Params::<T>::hashed_key()).is_none() || old_params::<T>().is_some(),
+			"migration v3: the parameters do not decode as version 2 stored them"
+		);
+		Ok(Some((tasks, solvers)))
+	}
+
+	/// After: version 3, every record decodes in the new layout (none lost), no dispute is
+	/// open, and the pallet's invariants hold (each solver's open fees among them).
+	#[cfg(any(feature = "try-runtime", feature = "std", test))]
+	pub fn post_upgrade_checks<T: Config>(
+		before: Option<(u32, u32)>,
+	) -> Result<(), sp_runtime::TryRuntimeError> {
+		ensure!(
+			Pallet::<T>::on_chain_storage_version() >= StorageVersion::new(3),
+			"migration v3: storage version not bumped"
+		);
+		let Some((tasks, solvers)) = before else { return Ok(()) };
+		let mut decoded = 0u32;
+		for id in Tasks::<T>::iter_keys() {
+			let raw = get_raw(&Tasks::<T>::hashed_key_for(id)).ok_or("migration v3: task gone")?;
+			let task = TaskOf::<T>::decode_all(&mut &raw[..])
+				.map_err(|_| "migration v3: a task does not decode in the new layout")?;
+			ensure!(
+				!matches!(task.status, TaskStatus::Submitted { disputes, .. } if disputes != 0),
+				"migration v3: a dispute is open"
+			);
+			decoded.saturating_inc();
+		}
+		ensure!(decoded == tasks, "migration v3: a task was lost");
+		let mut decoded = 0u32;
+		for who in Solvers::<T>::iter_keys() {
+			let raw =
+				get_raw(&Solvers::<T>::hashed_key_for(&who)).ok_or("migration v3: solver gone")?;
+			SolverOf::<T>::decode_all(&mut &raw[..])
+				.map_err(|_| "migration v3: a solver does not decode in the new layout")?;
+			decoded.saturating_inc();
+		}
+		ensure!(decoded == solvers, "migration v3: a solver was lost");
+		if let Some(raw) = get_raw(&Params::<T>::hashed_key()) {
+			crate::ParamsOf::<T>::decode_all(&mut &raw[..])
+				.map_err(|_| "migration v3: the parameters do not decode in the new layout")?;
+		}
 		Pallet::<T>::do_try_state()
 	}
 }
 
 #[cfg(test)]
 mod tests {
-	use super::{v1, v2};
+	use super::{v1, v2, v3};
 	use crate::{mock::*, pallet::*, tests::*, types::*, HoldReason};
 	use frame_support::parameter_types;
 
@@ -460,6 +1077,7 @@ mod tests {
 	/// Put a chain back as version 0 left it: every hold on its owner, no escrow account, tasks
 	/// without a minibatch count.
 	fn back_to_v0() {
+		v3::back_to_v2::<Test>();
 		let escrow = Compute::escrow_account();
 		let unescrow = |reason: HoldReason, owner: u64, amount: u64| {
 			assert_ok!(Balances::transfer_on_hold(
@@ -472,17 +1090,19 @@ mod tests {
 				Fortitude::Force,
 			));
 		};
-		for task in Tasks::<Test>::iter_values() {
+		let tasks: Vec<_> =
+			v3::old_tasks::<Test>().map(|(id, t)| (id, t.expect("version 2 layout"))).collect();
+		for (_, task) in &tasks {
 			if task.status.holds_fee() {
 				unescrow(HoldReason::TaskFee, task.submitter, task.fee);
 			}
 			unescrow(HoldReason::TaskDeposit, task.submitter, task.deposit);
 		}
-		for (who, solver) in Solvers::<Test>::iter() {
-			unescrow(HoldReason::SolverStake, who, solver.stake);
+		for (who, solver) in v3::old_solvers::<Test>() {
+			unescrow(HoldReason::SolverStake, who, solver.expect("version 2 layout").stake);
 		}
 		// Tasks in version 0's layout (no minibatch count).
-		for (id, task) in Tasks::<Test>::iter().collect::<Vec<_>>() {
+		for (id, task) in tasks {
 			frame_support::storage::unhashed::put(
 				&Tasks::<Test>::hashed_key_for(id),
 				&v1::OldTask::<Test>::downgrade(task),
@@ -496,6 +1116,15 @@ mod tests {
 		));
 		assert_eq!(Balances::total_balance(&escrow), 0, "the escrow account is gone");
 		StorageVersion::new(0).put::<Compute>();
+	}
+
+	/// A task's fee, read in version 2's layout.
+	fn old_fee(id: TaskId) -> u64 {
+		v3::old_tasks::<Test>()
+			.find(|(i, _)| *i == id)
+			.and_then(|(_, t)| t)
+			.expect("the task decodes in version 2's layout")
+			.fee
 	}
 
 	/// A chain with a finished task (its deposit held) and a running one, and a solver.
@@ -547,7 +1176,7 @@ mod tests {
 			let user_held = Balances::total_balance_on_hold(&USER);
 			assert_eq!(user_held, fee + 2 * DEPOSIT);
 			v1::MigrateToV1::<Test>::on_runtime_upgrade();
-			assert_eq!(task(running).fee, fee, "readable after the first step");
+			assert_eq!(old_fee(running), fee, "readable after the first step");
 			let unchanged = || {
 				assert_eq!(Compute::on_chain_storage_version(), StorageVersion::new(1));
 				assert_eq!(Balances::total_balance_on_hold(&USER), user_held);
@@ -558,7 +1187,7 @@ mod tests {
 			unchanged();
 			// Running the first step again changes nothing.
 			v1::MigrateToV1::<Test>::on_runtime_upgrade();
-			assert_eq!(task(running).fee, fee);
+			assert_eq!(old_fee(running), fee);
 			// The solver's stake is one short: the tasks' funds move first, then this fails.
 			assert_ok!(Balances::release(
 				&HoldReason::SolverStake.into(),
@@ -577,6 +1206,7 @@ mod tests {
 			// Whole and funded, it completes.
 			Escrow::on_runtime_upgrade();
 			assert_eq!(Compute::on_chain_storage_version(), StorageVersion::new(2));
+			v3::MigrateToV3::<Test>::on_runtime_upgrade();
 			Compute::do_try_state().expect("invariants after the migration");
 		});
 	}
@@ -602,6 +1232,10 @@ mod tests {
 			Escrow::on_runtime_upgrade();
 			v2::post_upgrade_checks::<Test>(before).expect("post-upgrade checks, escrow");
 			assert_eq!(Compute::on_chain_storage_version(), StorageVersion::new(2));
+			let before = v3::pre_upgrade_checks::<Test>().expect("pre-upgrade checks, v3");
+			v3::MigrateToV3::<Test>::on_runtime_upgrade();
+			v3::post_upgrade_checks::<Test>(before).expect("post-upgrade checks, v3");
+			assert_eq!(solver(SOLVER).open_fees, fee, "the running task's fee");
 			assert_eq!(Balances::total_balance_on_hold(&USER), 0);
 			assert_eq!(Balances::total_balance_on_hold(&SOLVER), 0);
 			assert_eq!(escrowed(HoldReason::TaskFee), fee);
@@ -615,8 +1249,10 @@ mod tests {
 			assert!(v2::pre_upgrade_checks::<Test>().is_err(), "the escrow holds funds now");
 			assert_eq!(v1::pre_upgrade_checks::<Test>(), Ok(None));
 			let escrow = Balances::total_balance(&Compute::escrow_account());
+			assert_eq!(v3::pre_upgrade_checks::<Test>(), Ok(None));
 			v1::MigrateToV1::<Test>::on_runtime_upgrade();
 			Escrow::on_runtime_upgrade();
+			v3::MigrateToV3::<Test>::on_runtime_upgrade();
 			assert_eq!(Balances::total_balance(&Compute::escrow_account()), escrow);
 			Compute::do_try_state().expect("invariants after a second run");
 
@@ -627,6 +1263,83 @@ mod tests {
 			assert!(Tasks::<Test>::get(done).is_none());
 			assert_eq!(escrowed(HoldReason::TaskFee), 0);
 			assert_eq!(Balances::total_issuance(), issuance);
+		});
+	}
+
+	/// Version 2 records are rewritten: each solver's open fees are the fees of its bound tasks,
+	/// the parameters keep their values and gain the runtime's cover, results count no dispute,
+	/// and a result stored as `Challenged` (no runtime ever wrote one) gets its duties and
+	/// wake-up back and is paid at the next block. The market goes on from there.
+	#[test]
+	fn v2_records_gain_open_fees_the_cover_and_dispute_counts() {
+		use v3::old::TaskStatus as O;
+		new_test_ext().execute_with(|| {
+			register(SOLVER, 1_000, HardwareClass::Cpu);
+			let (submitted, running, frozen) = (submit(100), submit(100), submit(100));
+			run_to_block(2);
+			for id in [submitted, running, frozen] {
+				assert_ok!(Compute::accept_task(RuntimeOrigin::signed(SOLVER), id));
+			}
+			for id in [submitted, frozen] {
+				assert_ok!(Compute::submit_result(RuntimeOrigin::signed(SOLVER), id, result(10)));
+			}
+			run_to_block(4);
+			let fees = [submitted, running, frozen].map(|id| task(id).fee);
+			assert_eq!(solver(SOLVER).open_fees, fees.iter().sum::<u64>());
+			let mut params = Params::<Test>::get();
+			params.mining_emission = sp_runtime::Perbill::from_percent(7);
+			Params::<Test>::put(params);
+
+			v3::back_to_v2::<Test>();
+			let mut old = v3::old_tasks::<Test>()
+				.find(|(id, _)| *id == frozen)
+				.and_then(|(_, t)| t)
+				.expect("version 2 layout");
+			let O::Submitted { solver: s, result: r, verifiers, .. } = old.status else {
+				panic!("a result")
+			};
+			assert_eq!(verifiers.len(), 2, "drawn");
+			old.status = O::Challenged { solver: s, result: r, verifiers: verifiers.clone() };
+			frame_support::storage::unhashed::put(&Tasks::<Test>::hashed_key_for(frozen), &old);
+			// As freezing left it: no wake-up, no duty.
+			for ((block, lane), id, ()) in Agenda::<Test>::iter().collect::<Vec<_>>() {
+				if id == frozen && lane == Lane::Live {
+					Agenda::<Test>::remove((block, lane), id);
+				}
+			}
+			for v in verifiers.iter() {
+				Duties::<Test>::remove(&v.account, frozen);
+			}
+
+			let before = v3::pre_upgrade_checks::<Test>().expect("pre-upgrade checks");
+			assert_eq!(before, Some((3, 1)));
+			v3::MigrateToV3::<Test>::on_runtime_upgrade();
+			v3::post_upgrade_checks::<Test>(before).expect("post-upgrade checks");
+			assert_eq!(Compute::on_chain_storage_version(), StorageVersion::new(3));
+			assert_eq!(solver(SOLVER).open_fees, fees.iter().sum::<u64>());
+			let params = Params::<Test>::get();
+			assert_eq!(params.mining_emission, sp_runtime::Perbill::from_percent(7), "kept");
+			assert_eq!(params.stake_cover, TestParams::get().stake_cover);
+			assert!(matches!(
+				task(submitted).status,
+				TaskStatus::Submitted { disputes: 0, window_end: 12, .. }
+			));
+			assert!(matches!(
+				task(frozen).status,
+				TaskStatus::Submitted { disputes: 0, window_end: 4, draw_at: None, .. }
+			));
+			// A second run changes nothing.
+			assert_eq!(v3::pre_upgrade_checks::<Test>(), Ok(None));
+			v3::MigrateToV3::<Test>::on_runtime_upgrade();
+			assert_eq!(solver(SOLVER).open_fees, fees.iter().sum::<u64>());
+
+			run_to_block(5);
+			assert!(matches!(task(frozen).status, TaskStatus::Finalized { .. }));
+			assert_eq!(solver(SOLVER).open_fees, fees[0] + fees[1]);
+			assert_ok!(Compute::submit_result(RuntimeOrigin::signed(SOLVER), running, result(10)));
+			run_to_block(30);
+			assert!([submitted, running].iter().all(|id| task(*id).status.is_finished()));
+			assert_eq!(solver(SOLVER).open_fees, 0);
 		});
 	}
 }

@@ -138,7 +138,7 @@ pub(crate) fn stake_held(who: u64) -> u64 {
 
 pub(crate) fn verifiers_of(id: TaskId) -> Vec<u64> {
 	match task(id).status {
-		TaskStatus::Submitted { verifiers, .. } | TaskStatus::Challenged { verifiers, .. } =>
+		TaskStatus::Submitted { verifiers, .. } =>
 			verifiers.into_iter().map(|v| v.account).collect(),
 		other => panic!("no verifiers in {other:?}"),
 	}
@@ -990,23 +990,71 @@ fn finalized_work_counts_for_mining() {
 	});
 }
 
+// ---- stake cover ----
+
+/// With a cover of 2, a solver takes a task only while its stake is at least twice the fees of
+/// its open tasks, this one included (exactly twice is enough); a task it cannot cover waits in
+/// the queue and is assigned once a result is paid and the fee no longer counts. Declines and
+/// missed deadlines give the fee back too (`try_state` checks `open_fees` after every block).
+#[test]
+fn a_solver_takes_only_tasks_its_stake_covers_twice() {
+	build_and_execute(|| {
+		let mut params = Params::<Test>::get();
+		params.stake_cover = 2;
+		assert_ok!(Compute::set_params(RuntimeOrigin::root(), params));
+		// One step: 340 work units, fee 340 at the floor price.
+		assert_ok!(Compute::register_solver(RuntimeOrigin::signed(SOLVER), 1_360, 1_000, HardwareClass::Cpu));
+		let ids = [0; 3].map(|_| submit_with(USER, program(1), HardwareClass::Cpu, 100));
+		assert_eq!(ids.map(|id| task(id).fee), [340; 3]);
+		run_to_block(2);
+		let assigned = |id| matches!(task(id).status, TaskStatus::Assigned { solver: SOLVER, .. });
+		// 2 × (340 + 340) = 1,360: the second still fits, the third would need 2,040.
+		assert_eq!(ids.map(assigned), [true, true, false]);
+		assert_eq!(solver(SOLVER).open_fees, 680);
+		assert!(matches!(task(ids[2]).status, TaskStatus::Queued { .. }));
+		// A decline gives the fee back (the compensation, 2%, is paid from the fee after).
+		assert_ok!(Compute::decline_task(RuntimeOrigin::signed(SOLVER), ids[1], DeclineReason::DatasetUnreachable));
+		assert_eq!(solver(SOLVER).open_fees, 340);
+		run_to_block(3);
+		assert!(assigned(ids[2]), "covered again: 2 × (340 + 340)");
+		assert_eq!(solver(SOLVER).open_fees, 680);
+		for id in [ids[0], ids[2]] {
+			assert_ok!(Compute::accept_task(RuntimeOrigin::signed(SOLVER), id));
+			assert_ok!(Compute::submit_result(RuntimeOrigin::signed(SOLVER), id, result(1)));
+		}
+		// Still counted while the results are in their window.
+		run_to_block(13);
+		assert_eq!(solver(SOLVER).open_fees, 680);
+		run_to_block(14);
+		assert_eq!(solver(SOLVER).open_fees, 0);
+		assert!(ids[..1].iter().chain(&ids[2..]).all(|id| task(*id).status.is_finished()));
+	});
+}
+
 // ---- disputes interface ----
 
+/// Disputes open only inside the window, several at once; the window passes without a payout
+/// while any is open (the result stays disputable); a conviction refunds and slashes.
 #[test]
-fn a_dispute_freezes_the_result_and_a_conviction_refunds_and_slashes() {
+fn disputes_freeze_the_result_past_its_window_and_a_conviction_refunds_and_slashes() {
 	build_and_execute(|| {
 		let id = submitted_task();
 		assert_noop!(<Compute as TaskDisputes<u64>>::acquit(id), Error::<Test>::NotChallenged);
 		let target = <Compute as TaskDisputes<u64>>::dispute_target(id).unwrap();
 		assert_eq!((target.solver, target.submitter, target.result), (SOLVER, USER, result(10)));
-		assert_eq!(target.dataset_root, H256::repeat_byte(9));
-		assert_ok!(<Compute as TaskDisputes<u64>>::freeze(id));
-		System::assert_last_event(Event::TaskChallenged { task: id }.into());
+		assert_eq!((target.dataset_root, target.window_end, target.disputes), (H256::repeat_byte(9), 13, 0));
+		assert_eq!(<Compute as TaskDisputes<u64>>::freeze(id), Ok(1));
+		System::assert_last_event(Event::TaskChallenged { task: id, disputes: 1 }.into());
+		run_to_block(13);
+		assert_eq!(<Compute as TaskDisputes<u64>>::freeze(id), Ok(2));
+		run_to_block(14);
 		assert_noop!(<Compute as TaskDisputes<u64>>::freeze(id), Error::<Test>::NotInChallengeWindow);
 		// The window passes without a payout.
 		run_to_block(20);
-		assert!(matches!(task(id).status, TaskStatus::Challenged { .. }));
+		assert!(matches!(task(id).status, TaskStatus::Submitted { disputes: 2, window_end: 13, .. }));
 		assert_eq!(fee_held(USER), WORK);
+		let target = <Compute as TaskDisputes<u64>>::dispute_target(id).unwrap();
+		assert_eq!((target.window_end, target.disputes), (13, 2));
 		// The solver was wrong: slashed (the dispute shares it out), submitter refunded.
 		let credit = <Compute as TaskDisputes<u64>>::convict(id, Perbill::from_percent(50)).unwrap();
 		assert_eq!(credit.peek(), 500);
@@ -1018,15 +1066,64 @@ fn a_dispute_freezes_the_result_and_a_conviction_refunds_and_slashes() {
 		assert_eq!(Balances::free_balance(USER), INITIAL - DEPOSIT);
 		let s = solver(SOLVER);
 		assert_eq!((s.stake, s.reputation, s.stats.disputes_lost, s.active_tasks), (500, Permill::zero(), 1, 0));
+		assert_eq!(s.open_fees, 0);
 		assert_eq!(<Compute as TaskDisputes<u64>>::dispute_target(id), None);
 		assert_noop!(
 			<Compute as TaskDisputes<u64>>::convict(id, Perbill::one()),
 			Error::<Test>::NotInChallengeWindow
 		);
+		assert_noop!(<Compute as TaskDisputes<u64>>::acquit(id), Error::<Test>::NotChallenged);
 		assert_noop!(
 			<Compute as TaskDisputes<u64>>::freeze(99),
 			Error::<Test>::UnknownTask
 		);
+	});
+}
+
+/// A result whose disputes all closed after its window is paid when the last one closes.
+#[test]
+fn the_last_dispute_to_close_after_the_window_pays_the_result() {
+	build_and_execute(|| {
+		let id = submitted_task();
+		assert_ok!(<Compute as TaskDisputes<u64>>::freeze(id));
+		assert_ok!(<Compute as TaskDisputes<u64>>::freeze(id));
+		assert_eq!(<Compute as TaskDisputes<u64>>::acquit(id), Ok(1));
+		System::assert_last_event(Event::DisputeClosed { task: id, disputes: 1 }.into());
+		run_to_block(30);
+		assert!(matches!(task(id).status, TaskStatus::Submitted { disputes: 1, .. }));
+		let before = Balances::free_balance(SOLVER);
+		assert_eq!(<Compute as TaskDisputes<u64>>::acquit(id), Ok(0));
+		assert_eq!(Balances::free_balance(SOLVER) - before, 2_720);
+		let s = solver(SOLVER);
+		assert_eq!((s.stats.disputes_won, s.active_tasks, s.open_fees), (2, 0, 0));
+		assert_eq!(task(id).status, TaskStatus::Finalized { solver: SOLVER, result: result(10), at: 30 });
+		assert_eq!(<Compute as TaskDisputes<u64>>::dispute_target(id), None);
+		assert_noop!(<Compute as TaskDisputes<u64>>::acquit(id), Error::<Test>::NotChallenged);
+	});
+}
+
+/// A dispute that closes inside the window does not end it: the result is paid when the window
+/// closes, and its verifiers go on checking and attesting meanwhile (a dispute cannot be
+/// used to keep them away).
+#[test]
+fn a_dispute_closed_inside_the_window_leaves_the_window_and_the_verifiers_as_they_were() {
+	build_and_execute(|| {
+		let id = submitted_task();
+		assert_ok!(<Compute as TaskDisputes<u64>>::freeze(id));
+		let verifiers = verifiers_of(id);
+		assert!(!verifiers.is_empty(), "drawn while frozen");
+		for v in &verifiers {
+			assert_ok!(Compute::attest(RuntimeOrigin::signed(*v), id));
+		}
+		assert_eq!(<Compute as TaskDisputes<u64>>::acquit(id), Ok(0));
+		assert!(matches!(task(id).status, TaskStatus::Submitted { disputes: 0, .. }));
+		run_to_block(13);
+		assert!(matches!(task(id).status, TaskStatus::Submitted { .. }), "the window is open");
+		let before = Balances::free_balance(SOLVER);
+		run_to_block(14);
+		assert_eq!(task(id).status, TaskStatus::Finalized { solver: SOLVER, result: result(10), at: 14 });
+		assert_eq!(Balances::free_balance(SOLVER) - before, 2_720);
+		assert_eq!(solver(SOLVER).stats.disputes_won, 1);
 	});
 }
 
@@ -1060,19 +1157,6 @@ fn a_result_past_its_window_is_not_disputable_even_before_the_hook_pays_it() {
 			<Compute as TaskDisputes<u64>>::convict(late, Perbill::one()),
 			Error::<Test>::NotInChallengeWindow
 		);
-	});
-}
-
-#[test]
-fn a_dispute_the_solver_wins_pays_it() {
-	build_and_execute(|| {
-		let id = submitted_task();
-		assert_ok!(<Compute as TaskDisputes<u64>>::freeze(id));
-		let before = Balances::free_balance(SOLVER);
-		assert_ok!(<Compute as TaskDisputes<u64>>::acquit(id));
-		assert_eq!(Balances::free_balance(SOLVER) - before, 2_720);
-		assert_eq!(solver(SOLVER).stats.disputes_won, 1);
-		assert!(matches!(task(id).status, TaskStatus::Finalized { .. }));
 	});
 }
 

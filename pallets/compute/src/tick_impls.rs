@@ -188,7 +188,9 @@ impl<T: Config> Pallet<T> {
 				let requeued = Self::exclude_and_requeue(id, task, solver, ExclusionCause::MissedDeadline)?;
 				Ok(Wakeup::Missed { requeued })
 			},
-			TaskStatus::Submitted { window_end, verifiers, .. } if now > *window_end => {
+			// A frozen result is paid when its last dispute closes
+			// ([`crate::TaskDisputes::acquit`]).
+			TaskStatus::Submitted { window_end, verifiers, disputes: 0, .. } if now > *window_end => {
 				let drawn: u32 = verifiers.len().unique_saturated_into();
 				Self::pay_out(id, task)?;
 				Ok(Wakeup::Finalized(drawn))
@@ -274,7 +276,9 @@ impl<T: Config> Pallet<T> {
 	}
 
 	/// Draw a solver for task `id` among `candidates`, weighted by stake × reputation, with
-	/// randomness revealed after the task entered the queue (none yet: it waits a block).
+	/// randomness revealed after the task entered the queue (none yet: it waits a block). A
+	/// candidate qualifies if it has the hardware, a free slot, the capacity to finish before
+	/// the deadline, and a stake of at least `stake_cover` × (its open fees + this fee).
 	fn assign_one(
 		id: TaskId,
 		now: BlockNumberFor<T>,
@@ -286,8 +290,15 @@ impl<T: Config> Pallet<T> {
 			return Ok(false);
 		};
 		let blocks_left: u64 = task.deadline.saturating_sub(now).unique_saturated_into();
+		// The fee follows the price at which the work starts, never above what was held.
+		let multiplier = params.pricing.class_multipliers.of(task.hardware);
+		let fee = pricing::fee(task.work_units, PricePerUnit::<T>::get(), multiplier, params.pricing.min_fee)
+			.unwrap_or(task.fee)
+			.min(task.fee);
+		let cover = BalanceOf::<T>::from(params.stake_cover);
 		let weight_of = |(who, solver, _): &(T::AccountId, SolverOf<T>, bool)| -> u128 {
 			let fits = solver.hardware >= task.hardware &&
+				solver.stake >= cover.saturating_mul(solver.open_fees.saturating_add(fee)) &&
 				!task.excluded.iter().any(|e| e.solver == *who) &&
 				solver.active_tasks < T::MaxTasksPerSolver::get() &&
 				u128::from(solver.committed.saturating_add(task.work_units)) <=
@@ -328,11 +339,6 @@ impl<T: Config> Pallet<T> {
 			.saturating_add(busy_blocks.unique_saturated_into())
 			.saturating_add(params.solver_grace)
 			.min(task.deadline);
-		// The fee follows the price at which the work starts, never above what was held.
-		let multiplier = params.pricing.class_multipliers.of(task.hardware);
-		let fee = pricing::fee(task.work_units, PricePerUnit::<T>::get(), multiplier, params.pricing.min_fee)
-			.unwrap_or(task.fee)
-			.min(task.fee);
 		let released = task.fee.saturating_sub(fee);
 		if !released.is_zero() {
 			Self::escrow_pay(HoldReason::TaskFee, &task.submitter, released)?;
@@ -341,6 +347,7 @@ impl<T: Config> Pallet<T> {
 
 		solver.committed = committed;
 		solver.active_tasks = solver.active_tasks.saturating_add(1);
+		solver.open_fees = solver.open_fees.saturating_add(fee);
 		*changed = true;
 		let before = Self::wakeups_of(&task);
 		task.status = TaskStatus::Assigned { solver: who.clone(), accept_by, solver_deadline };

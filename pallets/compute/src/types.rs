@@ -171,6 +171,9 @@ pub struct Solver<Balance, BlockNumber> {
 	/// Tasks assigned to it and not yet finalized or refunded (includes results in their
 	/// challenge window: the stake must stay until they settle).
 	pub active_tasks: u32,
+	/// Sum of the fees of those tasks: what lying on all of them could earn. A task is assigned
+	/// to the solver only while its stake covers `stake_cover` times this plus the task's fee.
+	pub open_fees: Balance,
 	/// Block of the last heartbeat (registration counts as one).
 	pub last_heartbeat: BlockNumber,
 	/// Heartbeat period of the last heartbeat; online means this period or the previous one.
@@ -456,7 +459,8 @@ pub enum TaskStatus<
 		/// The solver must post a result by this block or be slashed and replaced.
 		solver_deadline: BlockNumber,
 	},
-	/// A result is in; its challenge window is open.
+	/// A result is in: it is paid once its challenge window has closed and no dispute about it
+	/// is open. While `disputes` is not zero the result is frozen.
 	Submitted {
 		/// The solver.
 		solver: AccountId,
@@ -470,15 +474,8 @@ pub enum TaskStatus<
 		draw_at: Option<BlockNumber>,
 		/// The verifiers drawn to check it.
 		verifiers: BoundedVec<Verifier<AccountId>, MaxVerifiers>,
-	},
-	/// A dispute froze it; the disputes pallet decides.
-	Challenged {
-		/// The solver.
-		solver: AccountId,
-		/// What it committed to.
-		result: TaskResult,
-		/// The verifiers drawn to check it.
-		verifiers: BoundedVec<Verifier<AccountId>, MaxVerifiers>,
+		/// Disputes about it that are open (opened inside the window; they may run past it).
+		disputes: u32,
 	},
 	/// Paid out: the result stands.
 	Finalized {
@@ -517,8 +514,7 @@ impl<
 		match self {
 			Self::Assigned { solver, .. } |
 			Self::Running { solver, .. } |
-			Self::Submitted { solver, .. } |
-			Self::Challenged { solver, .. } => Some(solver),
+			Self::Submitted { solver, .. } => Some(solver),
 			_ => None,
 		}
 	}
@@ -728,6 +724,10 @@ pub struct MarketParams<Balance, BlockNumber> {
 	pub mining_emission: Perbill,
 	/// Pricing.
 	pub pricing: PricingParams<Balance, BlockNumber>,
+	/// A task is assigned to a solver only if its stake is at least this many times the fees of
+	/// its open tasks, the new one included, so that what a lie can earn stays below what a
+	/// fraud proof slashes. 0 turns the check off.
+	pub stake_cover: u32,
 }
 
 impl<Balance: PartialOrd + sp_runtime::traits::Zero, BlockNumber: PartialOrd + sp_runtime::traits::Zero>

@@ -158,6 +158,7 @@ pub fn market_params() -> pallet_compute::ParamsOf<Test> {
 				datacenter_gpu: FixedU128::from_u32(4),
 			},
 		},
+		stake_cover: 2,
 	}
 }
 

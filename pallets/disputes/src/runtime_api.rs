@@ -14,7 +14,7 @@ sp_api::decl_runtime_apis! {
 		BlockNumber: Codec,
 	{
 		/// What proving fraud against `task`'s result takes now; `None` when it is not
-		/// disputable (no result yet, window closed, or settled).
+		/// disputable (no result yet, window closed with no dispute open, or settled).
 		fn dispute_info(task: TaskId) -> Option<DisputeInfo<AccountId, Balance, BlockNumber>>;
 	}
 }

@@ -67,6 +67,9 @@ parameter_types! {
 				datacenter_gpu: FixedU128::from_u32(4),
 			},
 		},
+		// A solver's stake covers twice the fees of its open tasks: a fraud proof slashes half
+		// of it (`pallet_disputes`), at least everything its lies could earn.
+		stake_cover: 2,
 	};
 }
 
