@@ -834,3 +834,23 @@ fn the_escrow_migration_moves_what_spec_104_held() {
 		supply_invariant_holds();
 	});
 }
+
+/// The stake cover and the fraud slash belong to two pallets; together they must make a lie
+/// cost at least what it can earn: a solver holds open fees of at most stake / cover, and a
+/// fraud proof takes fraud_slash × stake, so fraud_slash × cover ≥ 1. The defaults also leave
+/// the minimum stake able to cover a minimum-fee task.
+#[test]
+fn a_fraud_proof_slashes_at_least_the_fees_the_cover_lets_a_solver_hold() {
+	use crate::configs::{DisputeDefaults, MarketDefaults};
+	let market = MarketDefaults::get();
+	let slash = DisputeDefaults::get().fraud_slash;
+	assert!(market.stake_cover > 0, "the cover is on");
+	assert!(
+		u64::from(slash.deconstruct()) * u64::from(market.stake_cover) >=
+			u64::from(sp_runtime::Perbill::one().deconstruct()),
+		"fraud_slash × stake_cover below 1: a lie could earn more than it costs"
+	);
+	type C = <Runtime as pallet_compute::Config>::MaxVerifiers;
+	type E = <Runtime as pallet_compute::Config>::MaxExcludedSolvers;
+	assert_eq!(market.validate(C::get(), E::get()), Ok(()));
+}

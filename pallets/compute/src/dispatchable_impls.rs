@@ -645,7 +645,7 @@ impl<T: Config> Pallet<T> {
 	/// The live wake-ups a task needs in its current state: the block after its deadline while
 	/// no result is in, the end of the acceptance period while assigned, the block after its
 	/// solver's deadline while working, the pending verifier draw and the end of the challenge
-	/// window once a result is in (none while a dispute freezes the result).
+	/// window once a result is in (the draw's only, while a dispute freezes the result).
 	pub(crate) fn wakeups_of(task: &TaskOf<T>) -> alloc::vec::Vec<BlockNumberFor<T>> {
 		let next = |b: &BlockNumberFor<T>| b.saturating_add(1u32.into());
 		let mut blocks = alloc::vec::Vec::new();

@@ -54,15 +54,20 @@ pub trait TaskDisputes<AccountId> {
 	/// A dispute about `task` opens, inside its challenge window: the result is frozen (not
 	/// paid) until every dispute opened has closed with [`Self::acquit`] or one ended in
 	/// [`Self::convict`]. Several disputes may be open at once. Returns how many are open.
+	///
+	/// The caller must close every dispute it opens, in bounded time (its games run on
+	/// clocks): past its window, a frozen result has no wake-up of its own, and its fee, the
+	/// solver's slot and its open fees stay bound until then.
 	fn freeze(task: TaskId) -> Result<u32, DispatchError>;
 
 	/// A solver's stake, if it is registered.
 	fn stake_of(solver: &AccountId) -> Option<Self::Balance>;
 
 	/// One dispute about `task` ended without disproving its result. When it was the last one
-	/// open and the window has closed, the solver is paid at once, as after an unchallenged
-	/// window; inside the window, the payout waits for the window's end. Returns how many
-	/// disputes are still open.
+	/// open, the solver's `disputes_won` counts one (once per result, however many disputes
+	/// it won) and, if the window has closed, the solver is paid at once, as after an
+	/// unchallenged window; inside the window, the payout waits for the window's end. Returns
+	/// how many disputes are still open. All or nothing.
 	fn acquit(task: TaskId) -> Result<u32, DispatchError>;
 }
 
@@ -144,17 +149,28 @@ impl<T: Config> TaskDisputes<T::AccountId> for Pallet<T> {
 	}
 
 	fn acquit(id: TaskId) -> Result<u32, DispatchError> {
+		frame_support::storage::with_storage_layer(|| Self::do_acquit(id))
+	}
+}
+
+impl<T: Config> Pallet<T> {
+	fn do_acquit(id: TaskId) -> Result<u32, DispatchError> {
 		let mut task = Tasks::<T>::get(id).ok_or(Error::<T>::UnknownTask)?;
 		let before = Self::wakeups_of(&task);
-		let TaskStatus::Submitted { solver: solver_id, window_end, disputes, .. } = &mut task.status
+		let TaskStatus::Submitted { solver: solver_id, window_end, disputes, .. } =
+			&mut task.status
 		else {
 			return Err(Error::<T>::NotChallenged.into());
 		};
 		*disputes = disputes.checked_sub(1).ok_or(Error::<T>::NotChallenged)?;
 		let (open, closed, solver_id) = (*disputes, Self::now() > *window_end, solver_id.clone());
-		Self::mutate_solver(&solver_id, |solver| {
-			solver.stats.disputes_won = solver.stats.disputes_won.saturating_add(1);
-		});
+		if open == 0 {
+			// Once per result: opening disputes one cannot win must not farm the quality that
+			// compute mining pays for.
+			Self::mutate_solver(&solver_id, |solver| {
+				solver.stats.disputes_won = solver.stats.disputes_won.saturating_add(1);
+			});
+		}
 		Self::deposit_event(Event::DisputeClosed { task: id, disputes: open });
 		if open == 0 && closed {
 			// Paying it clears its wake-ups.

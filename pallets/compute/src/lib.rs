@@ -23,10 +23,11 @@
 //!   program before submitting it.
 //! - **Assignment** (in `on_initialize`) draws a solver among the online ones with the hardware
 //!   and free capacity, weighted by stake × reputation, with randomness revealed after the task
-//!   entered the queue ([`Config::Randomness`]), among those whose stake covers `stake_cover`
-//!   times the fees of their open tasks, the new one included. The solver accepts or declines within the
-//!   acceptance period; declining is free, silence costs reputation, and a task declined by
-//!   `max_declines` solvers is refunded less their compensation. A solver that accepted and
+//!   entered the queue ([`Config::Randomness`]), among those whose stake covers
+//!   `stake_cover` times the fees of their open tasks, the new one included. The solver
+//!   accepts or declines within the acceptance period; declining is free, silence costs
+//!   reputation, and a task declined by `max_declines` solvers is refunded less their
+//!   compensation. A solver that accepted and
 //!   misses its own deadline is slashed and the task goes back to the queue; if the task's
 //!   deadline passes without a result, the submitter is refunded in full.
 //! - **Results** (final model hash, trace root, step count) open a challenge window; verifiers,

@@ -255,8 +255,8 @@ pub mod v2 {
 				c.fees = c.fees.saturating_add(fee);
 			}
 		}
-		for (_, solver) in super::v3::old_solvers::<T>() {
-			c.stakes = c.stakes.saturating_add(solver.map_or_else(Zero::zero, |s| s.stake));
+		for (_, stake) in super::v3::solver_stakes::<T>() {
+			c.stakes = c.stakes.saturating_add(stake.unwrap_or_else(Zero::zero));
 		}
 		c.issuance = T::Currency::total_issuance();
 		c
@@ -323,26 +323,28 @@ pub mod v2 {
 			reads.saturating_accrue(4);
 			writes.saturating_accrue(4);
 		};
-		for (id, task) in super::v3::old_tasks::<T>() {
+		// The records are in version 2's layout, or already in the current one if this step
+		// failed in an earlier upgrade whose migration v3 then ran.
+		for (id, funds) in super::v3::task_funds::<T>() {
 			reads.saturating_inc();
-			let task = task.ok_or_else(|| {
+			let (submitter, fee, deposit, holds_fee) = funds.ok_or_else(|| {
 				log::error!(target: crate::LOG_TARGET, "migration v2: task {id} undecodable");
 				DispatchError::Corruption
 			})?;
-			if task.status.holds_fee() {
-				move_hold::<T>(HoldReason::TaskFee, &task.submitter, task.fee)?;
+			if holds_fee {
+				move_hold::<T>(HoldReason::TaskFee, &submitter, fee)?;
 				count(reads, writes);
 			}
-			move_hold::<T>(HoldReason::TaskDeposit, &task.submitter, task.deposit)?;
+			move_hold::<T>(HoldReason::TaskDeposit, &submitter, deposit)?;
 			count(reads, writes);
 		}
-		for (who, solver) in super::v3::old_solvers::<T>() {
+		for (who, stake) in super::v3::solver_stakes::<T>() {
 			reads.saturating_inc();
-			let solver = solver.ok_or_else(|| {
+			let stake = stake.ok_or_else(|| {
 				log::error!(target: crate::LOG_TARGET, "migration v2: solver {who:?} undecodable");
 				DispatchError::Corruption
 			})?;
-			move_hold::<T>(HoldReason::SolverStake, &who, solver.stake)?;
+			move_hold::<T>(HoldReason::SolverStake, &who, stake)?;
 			count(reads, writes);
 		}
 		Ok(moved)
@@ -423,10 +425,10 @@ pub mod v2 {
 			"migration v2: escrowed deposits"
 		);
 		ensure!(held(HoldReason::SolverStake) == before.stakes, "migration v2: escrowed stakes");
-		for task in super::v3::old_tasks::<T>().filter_map(|(_, t)| t) {
+		for (submitter, ..) in super::v3::task_funds::<T>().filter_map(|(_, t)| t) {
 			for reason in [HoldReason::TaskFee, HoldReason::TaskDeposit] {
 				ensure!(
-					T::Currency::balance_on_hold(&reason.into(), &task.submitter).is_zero(),
+					T::Currency::balance_on_hold(&reason.into(), &submitter).is_zero(),
 					"migration v2: a submitter still holds a fee or deposit"
 				);
 			}
@@ -446,15 +448,19 @@ pub mod v2 {
 		Ok(())
 	}
 
+	/// A task's fee, deposit and whether its fee is due.
+	#[cfg(any(feature = "try-runtime", feature = "std", test))]
+	type FeeDeposit<T> = (BalanceOf<T>, BalanceOf<T>, bool);
+
 	/// Each task's fee, deposit and whether its fee is due, every task decoding in version 2's
-	/// layout.
+	/// layout or the current one.
 	#[cfg(any(feature = "try-runtime", feature = "std", test))]
 	fn old_task_sums<T: Config>(
-	) -> Result<alloc::vec::Vec<(BalanceOf<T>, BalanceOf<T>, bool)>, sp_runtime::TryRuntimeError> {
-		super::v3::old_tasks::<T>()
+	) -> Result<alloc::vec::Vec<FeeDeposit<T>>, sp_runtime::TryRuntimeError> {
+		super::v3::task_funds::<T>()
 			.map(|(_, t)| {
-				t.map(|t| (t.fee, t.deposit, t.status.holds_fee()))
-					.ok_or("migration v2: a task does not decode in version 2's layout".into())
+				t.map(|(_, fee, deposit, holds_fee)| (fee, deposit, holds_fee))
+					.ok_or("migration v2: a task decodes in no layout".into())
 			})
 			.collect()
 	}
@@ -571,10 +577,10 @@ pub mod v3 {
 			/// The solver the task counts against, as now.
 			pub fn bound_solver(&self) -> Option<&AccountId> {
 				match self {
-					Self::Assigned { solver, .. } |
-					Self::Running { solver, .. } |
-					Self::Submitted { solver, .. } |
-					Self::Challenged { solver, .. } => Some(solver),
+					Self::Assigned { solver, .. }
+					| Self::Running { solver, .. }
+					| Self::Submitted { solver, .. }
+					| Self::Challenged { solver, .. } => Some(solver),
 					_ => None,
 				}
 			}
@@ -700,20 +706,91 @@ pub mod v3 {
 		frame_support::storage::unhashed::get_raw(key)
 	}
 
-	/// The tasks as version 2 stored them; `None` for one that does not decode so, exactly.
-	pub fn old_tasks<T: Config>() -> impl Iterator<Item = (TaskId, Option<old::Task<T>>)> {
-		Tasks::<T>::iter_keys().map(|id| {
-			let raw = get_raw(&Tasks::<T>::hashed_key_for(id));
-			(id, raw.and_then(|bytes| old::Task::<T>::decode_all(&mut &bytes[..]).ok()))
+	/// A stored record: in version 2's layout, already in the current one (migration v3 ran
+	/// while the escrow step had not), or neither. Each decodes exactly (every byte used), and no
+	/// record decodes exactly both ways except where the two layouts encode it alike (queued,
+	/// assigned and running tasks), so reading the old layout first is always right.
+	pub enum Stored<Old, New> {
+		/// Version 2's layout.
+		Old(Old),
+		/// The current layout.
+		New(New),
+		/// Neither (never written by any version).
+		Neither,
+	}
+
+	impl<Old: Decode, New: Decode> Stored<Old, New> {
+		fn read(raw: Option<Vec<u8>>) -> Self {
+			let Some(bytes) = raw else { return Self::Neither };
+			if let Ok(old) = Old::decode_all(&mut &bytes[..]) {
+				return Self::Old(old);
+			}
+			New::decode_all(&mut &bytes[..]).map_or(Self::Neither, Self::New)
+		}
+
+		/// The old record, if stored so.
+		pub fn old(self) -> Option<Old> {
+			match self {
+				Self::Old(old) => Some(old),
+				_ => None,
+			}
+		}
+	}
+
+	/// The stored tasks, in whichever layout each is.
+	pub fn stored_tasks<T: Config>(
+	) -> impl Iterator<Item = (TaskId, Stored<old::Task<T>, TaskOf<T>>)> {
+		Tasks::<T>::iter_keys()
+			.map(|id| (id, Stored::read(get_raw(&Tasks::<T>::hashed_key_for(id)))))
+	}
+
+	/// The stored solvers, in whichever layout each is.
+	pub fn stored_solvers<T: Config>(
+	) -> impl Iterator<Item = (T::AccountId, Stored<old::SolverOf<T>, SolverOf<T>>)> {
+		Solvers::<T>::iter_keys().map(|who| {
+			let raw = get_raw(&Solvers::<T>::hashed_key_for(&who));
+			(who, Stored::read(raw))
 		})
 	}
 
+	/// The tasks as version 2 stored them; `None` for one that does not decode so, exactly.
+	pub fn old_tasks<T: Config>() -> impl Iterator<Item = (TaskId, Option<old::Task<T>>)> {
+		stored_tasks::<T>().map(|(id, t)| (id, t.old()))
+	}
+
 	/// The solvers as version 2 stored them; `None` for one that does not decode so, exactly.
-	pub fn old_solvers<T: Config>(
-	) -> impl Iterator<Item = (T::AccountId, Option<old::SolverOf<T>>)> {
-		Solvers::<T>::iter_keys().map(|who| {
-			let raw = get_raw(&Solvers::<T>::hashed_key_for(&who));
-			(who, raw.and_then(|bytes| old::SolverOf::<T>::decode_all(&mut &bytes[..]).ok()))
+	pub fn old_solvers<T: Config>() -> impl Iterator<Item = (T::AccountId, Option<old::SolverOf<T>>)>
+	{
+		stored_solvers::<T>().map(|(who, s)| (who, s.old()))
+	}
+
+	/// What the escrow step (migration v2) needs of a task: submitter, fee, deposit, whether
+	/// the fee is still due.
+	pub type TaskFunds<T> =
+		(<T as frame_system::Config>::AccountId, BalanceOf<T>, BalanceOf<T>, bool);
+
+	/// What the escrow step (migration v2) needs of each task, in either layout.
+	pub fn task_funds<T: Config>() -> impl Iterator<Item = (TaskId, Option<TaskFunds<T>>)> {
+		stored_tasks::<T>().map(|(id, t)| {
+			let funds = match t {
+				Stored::Old(t) => Some((t.submitter, t.fee, t.deposit, t.status.holds_fee())),
+				Stored::New(t) => Some((t.submitter, t.fee, t.deposit, t.status.holds_fee())),
+				Stored::Neither => None,
+			};
+			(id, funds)
+		})
+	}
+
+	/// Each solver's stake, in either layout.
+	pub fn solver_stakes<T: Config>() -> impl Iterator<Item = (T::AccountId, Option<BalanceOf<T>>)>
+	{
+		stored_solvers::<T>().map(|(who, s)| {
+			let stake = match s {
+				Stored::Old(s) => Some(s.stake),
+				Stored::New(s) => Some(s.stake),
+				Stored::Neither => None,
+			};
+			(who, stake)
 		})
 	}
 
@@ -728,10 +805,13 @@ pub mod v3 {
 		use old::TaskStatus as O;
 		let status = match task.status {
 			O::Queued { reason } => TaskStatus::Queued { reason },
-			O::Assigned { solver, accept_by, solver_deadline } =>
-				TaskStatus::Assigned { solver, accept_by, solver_deadline },
-			O::Running { solver, solver_deadline } => TaskStatus::Running { solver, solver_deadline },
-			O::Submitted { solver, result, result_at, window_end, draw_at, verifiers } =>
+			O::Assigned { solver, accept_by, solver_deadline } => {
+				TaskStatus::Assigned { solver, accept_by, solver_deadline }
+			},
+			O::Running { solver, solver_deadline } => {
+				TaskStatus::Running { solver, solver_deadline }
+			},
+			O::Submitted { solver, result, result_at, window_end, draw_at, verifiers } => {
 				TaskStatus::Submitted {
 					solver,
 					result,
@@ -740,9 +820,11 @@ pub mod v3 {
 					draw_at,
 					verifiers,
 					disputes: 0,
-				},
+				}
+			},
 			// Never stored; were one, its window is over and it is paid at the next block (the
-			// migration restores its verifiers' duties and its wake-up).
+			// migration restores its verifiers' duties and its wake-up). When its result landed
+			// is lost with the old layout: the upgrade's block stands in (only the draw used it).
 			O::Challenged { solver, result, verifiers } => TaskStatus::Submitted {
 				solver,
 				result,
@@ -776,11 +858,21 @@ pub mod v3 {
 		use old::TaskStatus as O;
 		let status = match task.status {
 			TaskStatus::Queued { reason } => O::Queued { reason },
-			TaskStatus::Assigned { solver, accept_by, solver_deadline } =>
-				O::Assigned { solver, accept_by, solver_deadline },
-			TaskStatus::Running { solver, solver_deadline } => O::Running { solver, solver_deadline },
-			TaskStatus::Submitted { solver, result, result_at, window_end, draw_at, verifiers, .. } =>
-				O::Submitted { solver, result, result_at, window_end, draw_at, verifiers },
+			TaskStatus::Assigned { solver, accept_by, solver_deadline } => {
+				O::Assigned { solver, accept_by, solver_deadline }
+			},
+			TaskStatus::Running { solver, solver_deadline } => {
+				O::Running { solver, solver_deadline }
+			},
+			TaskStatus::Submitted {
+				solver,
+				result,
+				result_at,
+				window_end,
+				draw_at,
+				verifiers,
+				..
+			} => O::Submitted { solver, result, result_at, window_end, draw_at, verifiers },
 			TaskStatus::Finalized { solver, result, at } => O::Finalized { solver, result, at },
 			TaskStatus::Refunded { cause, at } => O::Refunded { cause, at },
 		};
@@ -836,7 +928,10 @@ pub mod v3 {
 	}
 
 	/// The parameters in the current layout, with `stake_cover`.
-	pub fn upgrade_params<B, N>(p: old::MarketParams<B, N>, stake_cover: u32) -> MarketParams<B, N> {
+	pub fn upgrade_params<B, N>(
+		p: old::MarketParams<B, N>,
+		stake_cover: u32,
+	) -> MarketParams<B, N> {
 		MarketParams {
 			min_stake: p.min_stake,
 			unbonding_period: p.unbonding_period,
@@ -908,72 +1003,108 @@ pub mod v3 {
 		StorageVersion::new(2).put::<Pallet<T>>();
 	}
 
-	/// The migration from storage version 2 to 3.
+	/// Rewrite every record stored in version 2's layout into the current one; records already
+	/// in it stay. Counts the tasks and solvers rewritten and the records left (undecodable);
+	/// returns the records read.
+	fn rewrite<T: Config>(tasks: &mut u64, solvers: &mut u64, left: &mut u64) -> u64 {
+		let now = frame_system::Pallet::<T>::block_number();
+		let mut read = 0u64;
+		// The fees of the tasks bound to each solver.
+		let mut open_fees: BTreeMap<T::AccountId, BalanceOf<T>> = BTreeMap::new();
+		let mut bind = |solver: Option<&T::AccountId>, fee: BalanceOf<T>| {
+			if let Some(solver) = solver {
+				let fees = open_fees.entry(solver.clone()).or_insert_with(Zero::zero);
+				*fees = fees.saturating_add(fee);
+			}
+		};
+		let stored: Vec<_> = stored_tasks::<T>().collect();
+		for (id, task) in stored {
+			read.saturating_inc();
+			let task = match task {
+				Stored::Old(task) => task,
+				Stored::New(task) => {
+					bind(task.status.bound_solver(), task.fee);
+					continue;
+				},
+				Stored::Neither => {
+					log::error!(target: crate::LOG_TARGET, "migration v3: task {id} left");
+					left.saturating_inc();
+					continue;
+				},
+			};
+			bind(task.status.bound_solver(), task.fee);
+			let frozen = matches!(task.status, old::TaskStatus::Challenged { .. });
+			let task = upgrade_task::<T>(task, now);
+			if frozen {
+				// Its verifiers owe their verdicts again, and it needs its window wake-up.
+				if let TaskStatus::Submitted { verifiers, .. } = &task.status {
+					for v in verifiers.iter().filter(|v| v.verdict.is_none()) {
+						Duties::<T>::insert(&v.account, id, ());
+					}
+				}
+				Pallet::<T>::update_wakeups(id, &[], &Pallet::<T>::wakeups_of(&task));
+			}
+			Tasks::<T>::insert(id, task);
+			tasks.saturating_inc();
+		}
+		let stored: Vec<_> = stored_solvers::<T>().collect();
+		for (who, solver) in stored {
+			read.saturating_inc();
+			match solver {
+				Stored::Old(solver) => {
+					let fees = open_fees.get(&who).copied().unwrap_or_else(Zero::zero);
+					Solvers::<T>::insert(&who, upgrade_solver::<T>(solver, fees));
+					solvers.saturating_inc();
+				},
+				Stored::New(_) => {},
+				Stored::Neither => {
+					log::error!(target: crate::LOG_TARGET, "migration v3: solver {who:?} left");
+					left.saturating_inc();
+				},
+			}
+		}
+		read.saturating_inc();
+		if let Some(p) = old_params::<T>() {
+			Params::<T>::put(upgrade_params(p, T::DefaultParams::get().stake_cover));
+		} else if let Some(raw) = get_raw(&Params::<T>::hashed_key()) {
+			if crate::ParamsOf::<T>::decode_all(&mut &raw[..]).is_err() {
+				log::error!(target: crate::LOG_TARGET, "migration v3: parameters left");
+				left.saturating_inc();
+			}
+		}
+		read
+	}
+
+	/// The migration from storage version 2 to 3 (the layout also at version 1, when the
+	/// escrow step failed in the same upgrade).
 	pub struct MigrateToV3<T>(PhantomData<T>);
 
 	impl<T: Config> OnRuntimeUpgrade for MigrateToV3<T> {
 		fn on_runtime_upgrade() -> Weight {
-			if Pallet::<T>::on_chain_storage_version() != 2 {
-				log::info!(target: crate::LOG_TARGET, "migration v3: not at version 2, skipped");
+			let version = Pallet::<T>::on_chain_storage_version();
+			if version != 1 && version != 2 {
+				log::info!(target: crate::LOG_TARGET, "migration v3: not at version 1 or 2, skipped");
 				return T::DbWeight::get().reads(1);
 			}
-			let now = frame_system::Pallet::<T>::block_number();
 			let (mut tasks, mut solvers, mut left) = (0u64, 0u64, 0u64);
-			// The fees of the tasks bound to each solver.
-			let mut open_fees: BTreeMap<T::AccountId, BalanceOf<T>> = BTreeMap::new();
-			let old: Vec<_> = old_tasks::<T>().collect();
-			for (id, task) in old {
-				let Some(task) = task else {
-					log::error!(target: crate::LOG_TARGET, "migration v3: task {id} left");
-					left.saturating_inc();
-					continue;
-				};
-				if let Some(solver) = task.status.bound_solver() {
-					let fees = open_fees.entry(solver.clone()).or_insert_with(Zero::zero);
-					*fees = fees.saturating_add(task.fee);
-				}
-				let frozen = matches!(task.status, old::TaskStatus::Challenged { .. });
-				let task = upgrade_task::<T>(task, now);
-				if frozen {
-					// Its verifiers owe their verdicts again, and it needs its window wake-up.
-					if let TaskStatus::Submitted { verifiers, .. } = &task.status {
-						for v in verifiers.iter().filter(|v| v.verdict.is_none()) {
-							Duties::<T>::insert(&v.account, id, ());
-						}
-					}
-					Pallet::<T>::update_wakeups(id, &[], &Pallet::<T>::wakeups_of(&task));
-				}
-				Tasks::<T>::insert(id, task);
-				tasks.saturating_inc();
+			let read = rewrite::<T>(&mut tasks, &mut solvers, &mut left);
+			if version == 2 {
+				StorageVersion::new(3).put::<Pallet<T>>();
+			} else {
+				// The escrow step failed in this upgrade: the records are readable in the
+				// current layout, and the next upgrade runs that step (which reads either
+				// layout) and this one again (which then finds nothing to rewrite).
+				log::warn!(
+					target: crate::LOG_TARGET,
+					"migration v3: layout rewritten at version 1; the escrow step is still to run"
+				);
 			}
-			let old: Vec<_> = old_solvers::<T>().collect();
-			for (who, solver) in old {
-				let Some(solver) = solver else {
-					log::error!(target: crate::LOG_TARGET, "migration v3: solver {who:?} left");
-					left.saturating_inc();
-					continue;
-				};
-				let fees = open_fees.get(&who).copied().unwrap_or_else(Zero::zero);
-				Solvers::<T>::insert(&who, upgrade_solver::<T>(solver, fees));
-				solvers.saturating_inc();
-			}
-			match old_params::<T>() {
-				Some(p) => Params::<T>::put(upgrade_params(p, T::DefaultParams::get().stake_cover)),
-				// Never set: the default, which has the cover, applies.
-				None if get_raw(&Params::<T>::hashed_key()).is_none() => {},
-				None => {
-					log::error!(target: crate::LOG_TARGET, "migration v3: parameters left");
-					left.saturating_inc();
-				},
-			}
-			StorageVersion::new(3).put::<Pallet<T>>();
 			log::info!(
 				target: crate::LOG_TARGET,
-				"migration v3: {tasks} tasks and {solvers} solvers upgraded, {left} records left"
+				"migration v3: {tasks} tasks and {solvers} solvers rewritten, {left} records left"
 			);
 			let done = tasks.saturating_add(solvers);
-			T::DbWeight::get()
-				.reads_writes(done.saturating_add(left).saturating_add(2), done.saturating_add(2))
+			T::DbWeight::get().reads_writes(read.saturating_add(2), done.saturating_add(2))
 		}
 
 		#[cfg(feature = "try-runtime")]
@@ -989,40 +1120,44 @@ pub mod v3 {
 		}
 	}
 
-	/// Before, at version 2: how many tasks and solvers there are, each decoding as version 2
-	/// stored it, as do the parameters if set; `None` when the migration will not run.
+	/// Before, at version 1 or 2: how many tasks and solvers there are, each decoding in
+	/// version 2's layout or already in the current one, as do the parameters if set; `None`
+	/// when the migration will not run.
 	#[cfg(any(feature = "try-runtime", feature = "std", test))]
 	pub fn pre_upgrade_checks<T: Config>() -> Result<Option<(u32, u32)>, sp_runtime::TryRuntimeError>
 	{
-		if Pallet::<T>::on_chain_storage_version() != 2 {
+		let version = Pallet::<T>::on_chain_storage_version();
+		if version != 1 && version != 2 {
 			return Ok(None);
 		}
 		let (mut tasks, mut solvers) = (0u32, 0u32);
-		for (_, task) in old_tasks::<T>() {
-			task.ok_or("migration v3: a task does not decode as version 2 stored it")?;
+		for (_, task) in stored_tasks::<T>() {
+			ensure!(!matches!(task, Stored::Neither), "migration v3: a task decodes in no layout");
 			tasks.saturating_inc();
 		}
-		for (_, solver) in old_solvers::<T>() {
-			solver.ok_or("migration v3: a solver does not decode as version 2 stored it")?;
+		for (_, solver) in stored_solvers::<T>() {
+			ensure!(
+				!matches!(solver, Stored::Neither),
+				"migration v3: a solver decodes in no layout"
+			);
 			solvers.saturating_inc();
 		}
 		ensure!(
-			get_raw(&Params::<T>::hashed_key()).is_none() || old_params::<T>().is_some(),
-			"migration v3: the parameters do not decode as version 2 stored them"
+			get_raw(&Params::<T>::hashed_key()).is_none()
+				|| old_params::<T>().is_some()
+				|| Params::<T>::try_get().is_ok(),
+			"migration v3: the parameters decode in no layout"
 		);
 		Ok(Some((tasks, solvers)))
 	}
 
-	/// After: version 3, every record decodes in the new layout (none lost), no dispute is
-	/// open, and the pallet's invariants hold (each solver's open fees among them).
+	/// After: every record decodes in the current layout (none lost) and no dispute is open.
+	/// At version 3, the pallet's invariants hold (each solver's open fees among them); still
+	/// at version 1 (the escrow step failed), they cannot, as the funds are not in escrow.
 	#[cfg(any(feature = "try-runtime", feature = "std", test))]
 	pub fn post_upgrade_checks<T: Config>(
 		before: Option<(u32, u32)>,
 	) -> Result<(), sp_runtime::TryRuntimeError> {
-		ensure!(
-			Pallet::<T>::on_chain_storage_version() >= StorageVersion::new(3),
-			"migration v3: storage version not bumped"
-		);
 		let Some((tasks, solvers)) = before else { return Ok(()) };
 		let mut decoded = 0u32;
 		for id in Tasks::<T>::iter_keys() {
@@ -1049,7 +1184,14 @@ pub mod v3 {
 			crate::ParamsOf::<T>::decode_all(&mut &raw[..])
 				.map_err(|_| "migration v3: the parameters do not decode in the new layout")?;
 		}
-		Pallet::<T>::do_try_state()
+		match Pallet::<T>::on_chain_storage_version() {
+			v if v == StorageVersion::new(3) => Pallet::<T>::do_try_state(),
+			v if v == StorageVersion::new(1) => Ok(()),
+			_ => {
+				Err("migration v3: storage version neither 3 nor, after a failed escrow step, 1"
+					.into())
+			},
+		}
 	}
 }
 
@@ -1090,8 +1232,9 @@ mod tests {
 				Fortitude::Force,
 			));
 		};
-		let tasks: Vec<_> =
-			v3::old_tasks::<Test>().map(|(id, t)| (id, t.expect("version 2 layout"))).collect();
+		let tasks: Vec<_> = v3::old_tasks::<Test>()
+			.map(|(id, t)| (id, t.expect("version 2 layout")))
+			.collect();
 		for (_, task) in &tasks {
 			if task.status.holds_fee() {
 				unescrow(HoldReason::TaskFee, task.submitter, task.fee);
@@ -1168,7 +1311,9 @@ mod tests {
 
 	/// If the escrow account cannot be funded, or a record's funds are not all held on its
 	/// owner, the escrow step moves nothing (not even what moved before the failure) and the
-	/// version stays 1; the task records, rewritten by the first step, stay readable.
+	/// version stays 1; the records stay readable: migration v3, which runs next in the same
+	/// upgrade, still rewrites them into the current layout, and a later upgrade's escrow step
+	/// reads them so.
 	#[test]
 	fn a_migration_that_cannot_finish_changes_nothing() {
 		new_test_ext().execute_with(|| {
@@ -1185,9 +1330,17 @@ mod tests {
 			};
 			v2::MigrateToV2::<Test, Empty>::on_runtime_upgrade();
 			unchanged();
-			// Running the first step again changes nothing.
+			let records = v3::pre_upgrade_checks::<Test>().expect("pre-upgrade checks, v3");
+			v3::MigrateToV3::<Test>::on_runtime_upgrade();
+			v3::post_upgrade_checks::<Test>(records).expect("post-upgrade checks, v3");
+			unchanged();
+			assert_eq!(task(running).fee, fee, "readable in the current layout");
+			assert_eq!(solver(SOLVER).open_fees, fee);
+			// Running the first and last steps again changes nothing.
 			v1::MigrateToV1::<Test>::on_runtime_upgrade();
-			assert_eq!(old_fee(running), fee);
+			v3::MigrateToV3::<Test>::on_runtime_upgrade();
+			assert_eq!(task(running).fee, fee);
+			assert_eq!(solver(SOLVER).open_fees, fee);
 			// The solver's stake is one short: the tasks' funds move first, then this fails.
 			assert_ok!(Balances::release(
 				&HoldReason::SolverStake.into(),
@@ -1203,10 +1356,16 @@ mod tests {
 			assert_eq!(Balances::balance(&Funded::get()), funder, "the deposit went back too");
 			assert_ok!(Balances::hold(&HoldReason::SolverStake.into(), &SOLVER, 1));
 			unchanged();
-			// Whole and funded, it completes.
+			// Whole and funded, a later upgrade completes, from the current layout.
+			let before = v2::pre_upgrade_checks::<Test>().expect("pre-upgrade checks, escrow");
 			Escrow::on_runtime_upgrade();
+			v2::post_upgrade_checks::<Test>(before).expect("post-upgrade checks, escrow");
 			assert_eq!(Compute::on_chain_storage_version(), StorageVersion::new(2));
+			let records = v3::pre_upgrade_checks::<Test>().expect("pre-upgrade checks, v3");
 			v3::MigrateToV3::<Test>::on_runtime_upgrade();
+			v3::post_upgrade_checks::<Test>(records).expect("post-upgrade checks, v3");
+			assert_eq!(Compute::on_chain_storage_version(), StorageVersion::new(3));
+			assert_eq!(solver(SOLVER).open_fees, fee);
 			Compute::do_try_state().expect("invariants after the migration");
 		});
 	}

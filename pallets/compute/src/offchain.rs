@@ -435,7 +435,14 @@ fn verifier_duties<T: Config>(
 			break;
 		}
 		let Some(task) = Tasks::<T>::get(id) else { continue };
-		let TaskStatus::Submitted { solver, result, verifiers, .. } = &task.status else { continue };
+		let TaskStatus::Submitted { solver, result, verifiers, window_end, .. } = &task.status
+		else {
+			continue;
+		};
+		// A dispute can keep a result unpaid past its window; verdicts are over then.
+		if frame_system::Pallet::<T>::block_number() > *window_end {
+			continue;
+		}
 		let Some(me) = verifiers.iter().find(|v| v.account == *validator && v.verdict.is_none())
 		else {
 			continue;

@@ -503,6 +503,31 @@ fn verifiers_attest_a_matching_segment_and_hold_back_a_different_one_until_it_is
 	});
 }
 
+/// A dispute keeps a result unpaid past its window, and its drawn verifiers' duties with it;
+/// verdicts are over, so their workers no longer fetch or send anything for it.
+#[test]
+fn verifiers_leave_a_result_frozen_past_its_window_alone() {
+	use crate::TaskDisputes;
+	let trace = leaves(10);
+	let mut w = world(&[]);
+	let service = w.service.clone();
+	let pool = w.pool.clone();
+	w.ext.execute_with(|| {
+		let (id, verifiers) = submitted_task(10, &trace);
+		assert_ok!(<Compute as TaskDisputes<u64>>::freeze(id));
+		let TaskStatus::Submitted { window_end, .. } = task(id).status else { panic!() };
+		run_to_block(window_end + 1);
+		assert!(matches!(task(id).status, TaskStatus::Submitted { disputes: 1, .. }));
+		for verifier in verifiers {
+			assert!(Duties::<Test>::contains_key(verifier, id), "still owed, and not answerable");
+			UintAuthorityId::set_all_keys(vec![UintAuthorityId(verifier)]);
+			offchain::run::<Test>(window_end + 1);
+		}
+		assert_eq!(service.requests(), Vec::<String>::new());
+		assert!(take_reports(&pool).is_empty());
+	});
+}
+
 #[test]
 fn a_segment_inside_the_trace_starts_from_the_served_state() {
 	let mut trace = leaves(40);

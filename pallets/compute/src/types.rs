@@ -171,8 +171,10 @@ pub struct Solver<Balance, BlockNumber> {
 	/// Tasks assigned to it and not yet finalized or refunded (includes results in their
 	/// challenge window: the stake must stay until they settle).
 	pub active_tasks: u32,
-	/// Sum of the fees of those tasks: what lying on all of them could earn. A task is assigned
-	/// to the solver only while its stake covers `stake_cover` times this plus the task's fee.
+	/// Sum of the fees of those tasks (a lie earns the solver's share of a fee, so this bounds
+	/// what lying on all of them could earn). A task is assigned to the solver only while its
+	/// stake is at least `stake_cover` times this plus the task's fee; checked then only, so
+	/// a later slash can leave open tasks less covered.
 	pub open_fees: Balance,
 	/// Block of the last heartbeat (registration counts as one).
 	pub last_heartbeat: BlockNumber,
@@ -726,12 +728,15 @@ pub struct MarketParams<Balance, BlockNumber> {
 	pub pricing: PricingParams<Balance, BlockNumber>,
 	/// A task is assigned to a solver only if its stake is at least this many times the fees of
 	/// its open tasks, the new one included, so that what a lie can earn stays below what a
-	/// fraud proof slashes. 0 turns the check off.
+	/// fraud proof slashes (with the disputes pallet's `fraud_slash` at least 1 / this). 0 turns
+	/// the check off; at most `min_stake / min_fee`, or no minimum stake covers a task.
 	pub stake_cover: u32,
 }
 
-impl<Balance: PartialOrd + sp_runtime::traits::Zero, BlockNumber: PartialOrd + sp_runtime::traits::Zero>
-	MarketParams<Balance, BlockNumber>
+impl<
+		Balance: PartialOrd + sp_runtime::traits::Zero + sp_runtime::Saturating + From<u32> + Copy,
+		BlockNumber: PartialOrd + sp_runtime::traits::Zero,
+	> MarketParams<Balance, BlockNumber>
 {
 	/// The share of a fee that is protocol revenue: what the solver and verifier shares leave.
 	pub fn protocol_share(&self) -> Perbill {
@@ -748,7 +753,7 @@ impl<Balance: PartialOrd + sp_runtime::traits::Zero, BlockNumber: PartialOrd + s
 		let one = FixedU128::from_u32(1);
 		let compensation_total = u64::from(self.decline_compensation.deconstruct())
 			.saturating_mul(u64::from(self.max_declines));
-		let checks: [(bool, &'static str); 19] = [
+		let checks: [(bool, &'static str); 20] = [
 			(!self.min_stake.is_zero(), "min_stake must be positive"),
 			(!self.challenge_window.is_zero(), "challenge_window must be positive"),
 			(self.verifiers_per_task <= max_verifiers, "verifiers_per_task above MaxVerifiers"),
@@ -789,6 +794,10 @@ impl<Balance: PartialOrd + sp_runtime::traits::Zero, BlockNumber: PartialOrd + s
 			(
 				self.mining_fee_cap < self.protocol_share(),
 				"mining_fee_cap must be below the protocol share",
+			),
+			(
+				Balance::from(self.stake_cover).saturating_mul(p.min_fee) <= self.min_stake,
+				"stake_cover × min_fee above min_stake: no minimum stake covers a task",
 			),
 		];
 		for (ok, why) in checks {
