@@ -842,6 +842,7 @@ fn the_escrow_migration_moves_what_spec_104_held() {
 #[test]
 fn a_fraud_proof_slashes_at_least_the_fees_the_cover_lets_a_solver_hold() {
 	use crate::configs::{DisputeDefaults, MarketDefaults};
+	use frame_support::traits::Get;
 	let market = MarketDefaults::get();
 	let slash = DisputeDefaults::get().fraud_slash;
 	assert!(market.stake_cover > 0, "the cover is on");
