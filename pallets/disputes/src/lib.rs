@@ -32,8 +32,9 @@
 //! [`Config::BlindAttesters`] with [`DisputeParams::attester_slash`] (the solo runtime hands it
 //! to pallet-offences, and staking slashes it).
 //!
-//! A proof is accepted only while the result is disputable: inside its challenge window, and
-//! before anything settled it (a second proof on the same task finds it settled).
+//! A proof is accepted only while the result is disputable: inside its challenge window, or
+//! after it while a dispute opened inside it keeps the result unpaid, and before anything
+//! settled it (a second proof on the same task finds it settled).
 //!
 //! Layout: this file declares; calls hand over to `do_*` functions in [`dispatchable_impls`].
 //!
