@@ -67,6 +67,7 @@ pub use types::*;
 #[cfg(feature = "runtime-benchmarks")]
 pub mod benchmarking;
 pub mod dispatchable_impls;
+pub mod game;
 #[cfg(test)]
 mod mock;
 pub mod runtime_api;

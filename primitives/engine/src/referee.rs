@@ -176,40 +176,105 @@ pub fn referee_step(
 ) -> Result<Fault, RefereeError> {
 	let c = commitments;
 	let k = proof.step;
-	if k == 0 || k > c.steps {
-		return Err(RefereeError::StepOutOfRange);
-	}
-	if c.batches == 0 || c.batches > MAX_TASK_BATCHES {
-		return Err(RefereeError::UnknownBatchCount);
-	}
-	program.validate().map_err(|_| RefereeError::InvalidProgram)?;
+	checks(program, c.steps, c.batches, k)?;
 	// The claim: the solver's own leaf k.
 	if !verify_proof(&c.trace_root, c.steps, k.saturating_sub(1), proof.leaf, proof.leaf_proof) {
 		return Err(RefereeError::LeafNotCommitted);
 	}
+	recompute(
+		program,
+		c,
+		k,
+		proof.prior_state,
+		proof.minibatch,
+		proof.minibatch_proof,
+		proof.leaf,
+		|prior| verify_proof(&c.trace_root, c.steps, k.saturating_sub(2), prior, proof.prior_proof),
+	)
+}
+
+/// One step whose two ends are established without Merkle proofs of the solver's trace, as a
+/// bisection game ends: its moves proved both hashes against the trace root, and the
+/// challenger, who computed the agreed state itself, gives its bytes.
+#[derive(Clone, Copy, Debug)]
+pub struct Transition<'a> {
+	/// The disputed step, `1..=steps`.
+	pub step: u32,
+	/// The hash both sides agree on after step `step − 1` (ignored for step 1, which starts
+	/// from the program's initial state).
+	pub prior: Hash,
+	/// SCALE encoding of that state; empty for step 1.
+	pub prior_state: &'a [u8],
+	/// SCALE encoding of the minibatch step `step` trains on.
+	pub minibatch: &'a [u8],
+	/// Its proof against the dataset root, at the index the per-epoch order gives the step.
+	pub minibatch_proof: &'a MerkleProof,
+	/// The solver's hash after the step.
+	pub leaf: Hash,
+}
+
+/// Decide a [`Transition`] against `program` and the solver's `commitments` (the trace root is
+/// not used: both ends are already established).
+pub fn referee_transition(
+	program: &Program,
+	commitments: &Commitments,
+	t: &Transition,
+) -> Result<Fault, RefereeError> {
+	checks(program, commitments.steps, commitments.batches, t.step)?;
+	recompute(
+		program,
+		commitments,
+		t.step,
+		t.prior_state,
+		t.minibatch,
+		t.minibatch_proof,
+		t.leaf,
+		|h| h == t.prior,
+	)
+}
+
+/// What every step decision checks first: the step is in the trace, the dataset's count is
+/// known, the program is valid.
+fn checks(program: &Program, steps: u32, batches: u32, k: u32) -> Result<(), RefereeError> {
+	if k == 0 || k > steps {
+		return Err(RefereeError::StepOutOfRange);
+	}
+	if batches == 0 || batches > MAX_TASK_BATCHES {
+		return Err(RefereeError::UnknownBatchCount);
+	}
+	program.validate().map_err(|_| RefereeError::InvalidProgram)
+}
+
+/// Check minibatch `k` against the dataset root, take the state before step `k` (the initial
+/// state for step 1; otherwise `prior_state`, which `prior_committed` must accept by its hash),
+/// run the step and compare its state's hash with `leaf`.
+#[allow(clippy::too_many_arguments)]
+fn recompute(
+	program: &Program,
+	c: &Commitments,
+	k: u32,
+	prior_state: &[u8],
+	minibatch: &[u8],
+	minibatch_proof: &MerkleProof,
+	leaf: Hash,
+	prior_committed: impl FnOnce(Hash) -> bool,
+) -> Result<Fault, RefereeError> {
 	// The minibatch of step k, at the index the program's epoch order gives it.
 	let index = batch_for_step(program.seed, c.batches, k).ok_or(RefereeError::StepOutOfRange)?;
-	if !verify_proof(
-		&c.dataset_root,
-		c.batches,
-		index,
-		blake2_256(proof.minibatch),
-		proof.minibatch_proof,
-	) {
+	if !verify_proof(&c.dataset_root, c.batches, index, blake2_256(minibatch), minibatch_proof) {
 		return Err(RefereeError::MinibatchNotCommitted);
 	}
 	// The state the step starts from.
 	let mut state = if k == 1 {
-		if !proof.prior_state.is_empty() {
+		if !prior_state.is_empty() {
 			return Err(RefereeError::UnexpectedPriorState);
 		}
 		State::initial(program)
 	} else {
-		let prior = blake2_256(proof.prior_state);
-		if !verify_proof(&c.trace_root, c.steps, k.saturating_sub(2), prior, proof.prior_proof) {
+		if !prior_committed(blake2_256(prior_state)) {
 			return Err(RefereeError::PriorStateNotCommitted);
 		}
-		let mut bytes = proof.prior_state;
+		let mut bytes = prior_state;
 		let Ok(state) = State::decode_all(&mut bytes) else {
 			return Ok(Fault::UndecodableState);
 		};
@@ -219,7 +284,7 @@ pub fn referee_step(
 		}
 		state
 	};
-	let mut bytes = proof.minibatch;
+	let mut bytes = minibatch;
 	let Ok(minibatch) = Minibatch::decode_all(&mut bytes) else {
 		return Ok(Fault::UnusableMinibatch);
 	};
@@ -234,7 +299,7 @@ pub fn referee_step(
 			return Err(RefereeError::InvalidProgram)
 		},
 	}
-	if state.hash() == proof.leaf {
+	if state.hash() == leaf {
 		Err(RefereeError::NoFraud)
 	} else {
 		Ok(Fault::WrongState)
@@ -414,6 +479,62 @@ mod tests {
 					}
 				}
 			}
+		}
+	}
+
+	/// The end of a bisection game: both ends of step k known by hash, no trace proofs. An
+	/// honest step stands, a lie is caught, and a prior state that is not the agreed one (or
+	/// any state given for step 1, or a step outside the trace) proves nothing.
+	#[test]
+	fn a_transition_between_agreed_hashes_is_decided_without_trace_proofs() {
+		let dataset = dataset();
+		let program = program(7);
+		let (states, c) = honest(&program, &dataset);
+		let leaves: Vec<Hash> = states[1..].iter().map(State::hash).collect();
+		let decide = |k: u32, prior: Hash, prior_state: &[u8], leaf: Hash| {
+			let index = batch_for_step(program.seed, c.batches, k).unwrap_or(0);
+			let minibatch = dataset.minibatch(program.batch_size, index).unwrap().encode();
+			let proof = merkle_proof(&dataset.minibatch_hashes(program.batch_size), index).unwrap();
+			let t = Transition {
+				step: k,
+				prior,
+				prior_state,
+				minibatch: &minibatch,
+				minibatch_proof: &proof,
+				leaf,
+			};
+			referee_transition(&program, &c, &t)
+		};
+		for k in 1..=7u32 {
+			let (prior, prior_state) = if k == 1 {
+				([0; 32], Vec::new())
+			} else {
+				(leaves[k as usize - 2], states[k as usize - 1].encode())
+			};
+			let leaf = leaves[k as usize - 1];
+			assert_eq!(
+				decide(k, prior, &prior_state, leaf),
+				Err(RefereeError::NoFraud),
+				"step {k}"
+			);
+			assert_eq!(decide(k, prior, &prior_state, [0xee; 32]), Ok(Fault::WrongState));
+			if k > 1 {
+				// The agreed hash is another state's: the bytes given are not it.
+				let other = states[k as usize - 2].encode();
+				assert_eq!(
+					decide(k, prior, &other, [0xee; 32]),
+					Err(RefereeError::PriorStateNotCommitted)
+				);
+			} else {
+				let some = states[0].encode();
+				assert_eq!(
+					decide(1, prior, &some, [0xee; 32]),
+					Err(RefereeError::UnexpectedPriorState)
+				);
+			}
+		}
+		for k in [0, 8] {
+			assert_eq!(decide(k, [0; 32], &[], [0xee; 32]), Err(RefereeError::StepOutOfRange));
 		}
 	}
 
