@@ -405,7 +405,7 @@ pub mod v2 {
 				"migration v2: the escrow already holds funds"
 			);
 		}
-		Ok(committed::<T>(old_task_sums::<T>()?.into_iter()))
+		Ok(committed::<T>(task_sums::<T>()?.into_iter()))
 	}
 
 	/// After: the escrow holds exactly the records' sums, no owner holds any of it, nothing was
@@ -417,7 +417,7 @@ pub mod v2 {
 		use frame_support::traits::fungible::InspectHold;
 		let escrow = Pallet::<T>::escrow_account();
 		let held = |reason: HoldReason| T::Currency::balance_on_hold(&reason.into(), &escrow);
-		let now = committed::<T>(old_task_sums::<T>()?.into_iter());
+		let now = committed::<T>(task_sums::<T>()?.into_iter());
 		ensure!(now == before, "migration v2: records or issuance changed, or a task was lost");
 		ensure!(held(HoldReason::TaskFee) == before.fees, "migration v2: escrowed fees");
 		ensure!(
@@ -455,7 +455,7 @@ pub mod v2 {
 	/// Each task's fee, deposit and whether its fee is due, every task decoding in version 2's
 	/// layout or the current one.
 	#[cfg(any(feature = "try-runtime", feature = "std", test))]
-	fn old_task_sums<T: Config>(
+	fn task_sums<T: Config>(
 	) -> Result<alloc::vec::Vec<FeeDeposit<T>>, sp_runtime::TryRuntimeError> {
 		super::v3::task_funds::<T>()
 			.map(|(_, t)| {
