@@ -63,6 +63,9 @@ pub trait TaskDisputes<AccountId> {
 	/// A solver's stake, if it is registered.
 	fn stake_of(solver: &AccountId) -> Option<Self::Balance>;
 
+	/// The fee `task` pays, while it is on record.
+	fn fee_of(task: TaskId) -> Option<Self::Balance>;
+
 	/// One dispute about `task` ended without disproving its result. When it was the last one
 	/// open, the solver's `disputes_won` counts one (once per result, however many disputes
 	/// it won) and, if the window has closed, the solver is paid at once, as after an
@@ -146,6 +149,10 @@ impl<T: Config> TaskDisputes<T::AccountId> for Pallet<T> {
 
 	fn stake_of(solver: &T::AccountId) -> Option<BalanceOf<T>> {
 		Solvers::<T>::get(solver).map(|s| s.stake)
+	}
+
+	fn fee_of(id: TaskId) -> Option<BalanceOf<T>> {
+		Tasks::<T>::get(id).map(|task| task.fee)
 	}
 
 	fn acquit(id: TaskId) -> Result<u32, DispatchError> {

@@ -2,7 +2,7 @@
 
 use crate::WeightInfo;
 use crate::{pallet::*, types::*, BalanceOf, BlindAttesters, CreditOf, LOG_TARGET};
-use aichain_engine::referee::{self, Commitments, RefereeError, StepProof};
+use aichain_engine::referee::{self, RefereeError, StepProof};
 use codec::Encode;
 use frame_support::{
 	pallet_prelude::*,
@@ -73,7 +73,7 @@ impl<T: Config> Pallet<T> {
 	pub(crate) fn do_prove(prover: T::AccountId, task: TaskId, claim: Claim) -> DispatchResult {
 		let target = T::Market::dispute_target(task).ok_or(Error::<T>::NotDisputable)?;
 		let (step, fault) = Self::referee(&target, &claim)?;
-		Self::convict(task, target, prover, step, fault)
+		Self::convict(task, target, prover, step, fault).map(|_| ())
 	}
 
 	/// Run the referee. Returns the step proven wrong (0 for the model) and how.
@@ -81,13 +81,7 @@ impl<T: Config> Pallet<T> {
 		target: &DisputeTarget<T::AccountId, BlockNumberFor<T>>,
 		claim: &Claim,
 	) -> Result<(u32, Fault), DispatchError> {
-		let commitments = Commitments {
-			trace_root: target.result.trace_root.0,
-			steps: target.result.steps,
-			model_hash: target.result.model_hash.0,
-			dataset_root: target.dataset_root.0,
-			batches: target.batches,
-		};
+		let commitments = Self::commitments(target);
 		match claim {
 			Claim::Step { max_cost, proof } => {
 				ensure!(
@@ -115,7 +109,7 @@ impl<T: Config> Pallet<T> {
 		}
 	}
 
-	fn refusal(e: RefereeError) -> DispatchError {
+	pub(crate) fn refusal(e: RefereeError) -> DispatchError {
 		match e {
 			RefereeError::StepOutOfRange => Error::<T>::StepOutOfRange,
 			RefereeError::UnknownBatchCount => Error::<T>::UnknownBatchCount,
@@ -132,36 +126,24 @@ impl<T: Config> Pallet<T> {
 
 	/// The solver of `task` is proven wrong at `step`: slash it through the market (which
 	/// refunds the submitter), share the slash out and penalize the blind attesters.
-	fn convict(
+	pub(crate) fn convict(
 		task: TaskId,
 		target: DisputeTarget<T::AccountId, BlockNumberFor<T>>,
 		prover: T::AccountId,
 		step: u32,
 		fault: Fault,
-	) -> DispatchResult {
+	) -> Result<crate::game_impls::Slash<BalanceOf<T>>, DispatchError> {
 		let params = Params::<T>::get();
-		let credit = T::Market::convict(task, params.fraud_slash)?;
-		let slashed = credit.peek();
-		// A solver proving its own lie (to lose less) is paid nothing for it.
-		let share = if prover == target.solver {
-			Zero::zero()
-		} else {
-			params.prover_share.mul_floor(slashed)
-		};
-		let (to_prover, to_treasury) = credit.split(share);
-		let reward = Self::pay_or_treasury(&prover, to_prover);
-		let to_treasury_amount = slashed.saturating_sub(reward);
-		T::Treasury::on_unbalanced(to_treasury);
-		let _ = Reported::<T>::clear_prefix(task, u32::MAX, None);
+		let slash = Self::slash_solver(task, &target.solver, &prover)?;
 		Self::deposit_event(Event::FraudProven {
 			task,
 			solver: target.solver.clone(),
 			prover,
 			step,
 			fault,
-			slashed,
-			reward,
-			to_treasury: to_treasury_amount,
+			slashed: slash.slashed,
+			reward: slash.reward,
+			to_treasury: slash.to_treasury,
 		});
 		if step > 0 {
 			let until =
@@ -178,12 +160,12 @@ impl<T: Config> Pallet<T> {
 				});
 			}
 		}
-		Ok(())
+		Ok(slash)
 	}
 
 	/// Pay `credit` to `who`; if the account cannot take it (below the existential deposit),
 	/// the treasury gets it. Returns what `who` got.
-	fn pay_or_treasury(who: &T::AccountId, credit: CreditOf<T>) -> BalanceOf<T> {
+	pub(crate) fn pay_or_treasury(who: &T::AccountId, credit: CreditOf<T>) -> BalanceOf<T> {
 		let amount = credit.peek();
 		match T::Currency::resolve(who, credit) {
 			Ok(()) => amount,
@@ -277,6 +259,7 @@ impl<T: Config> Pallet<T> {
 	#[cfg(any(feature = "try-runtime", feature = "std", test))]
 	pub fn do_try_state() -> Result<(), sp_runtime::TryRuntimeError> {
 		Params::<T>::get().validate().map_err(|_| "the parameters do not validate")?;
+		Self::do_try_state_games()?;
 		for (task, verifier, ()) in Reported::<T>::iter() {
 			// A report stays on record while its task's result stands; a disproved result
 			// clears its reports. A task pruned after its window may leave some behind, which

@@ -68,6 +68,7 @@ pub use types::*;
 pub mod benchmarking;
 pub mod dispatchable_impls;
 pub mod game;
+pub mod game_impls;
 #[cfg(test)]
 mod mock;
 pub mod runtime_api;
@@ -87,6 +88,15 @@ pub type BalanceOf<T> =
 pub type CreditOf<T> = Credit<<T as frame_system::Config>::AccountId, <T as Config>::Currency>;
 /// The parameters of a runtime.
 pub type ParamsOf<T> = DisputeParams<frame_system::pallet_prelude::BlockNumberFor<T>>;
+/// The game parameters of a runtime.
+pub type GameParamsOf<T> =
+	GameParams<BalanceOf<T>, frame_system::pallet_prelude::BlockNumberFor<T>>;
+/// A game on record in a runtime.
+pub type GameRecordOf<T> = GameRecord<
+	<T as frame_system::Config>::AccountId,
+	BalanceOf<T>,
+	frame_system::pallet_prelude::BlockNumberFor<T>,
+>;
 
 const LOG_TARGET: &str = "runtime::disputes";
 
@@ -112,9 +122,11 @@ pub mod pallet {
 		traits::{Contains, OnUnbalanced},
 	};
 	use frame_system::pallet_prelude::*;
+	use crate::game::Party;
 	use pallet_compute::{OffchainKeys, TaskDisputes, TaskId};
+	use sp_core::H256;
 
-	/// The in-code storage version.
+	/// The in-code storage version (the game's storage is new; nothing older changed).
 	const STORAGE_VERSION: StorageVersion = StorageVersion::new(0);
 
 	#[pallet::pallet]
@@ -125,8 +137,32 @@ pub mod pallet {
 	pub trait Config:
 		frame_system::Config + frame_system::offchain::CreateAuthorizedTransaction<Call<Self>>
 	{
-		/// The native currency (slashes are paid out in it).
-		type Currency: fungible::Balanced<Self::AccountId> + fungible::Mutate<Self::AccountId>;
+		/// The native currency (slashes are paid out in it, bonds are held in it).
+		type Currency: fungible::Balanced<Self::AccountId>
+			+ fungible::Mutate<Self::AccountId>
+			+ fungible::MutateHold<Self::AccountId, Reason = Self::RuntimeHoldReason>;
+
+		/// The runtime's hold reasons ([`HoldReason::GameBond`] among them).
+		type RuntimeHoldReason: From<HoldReason>;
+
+		/// The account bonds are moved to and held on, under [`HoldReason::GameBond`]. It must
+		/// exist (hold its existential deposit); the runtime uses the market's escrow account.
+		/// A bond leaves its owner's account, as the market's escrow does, so that it can never
+		/// cover a lock of that account.
+		type Escrow: Get<Self::AccountId>;
+
+		/// What of an account is locked or frozen (vesting, staking, votes): a bond is never
+		/// taken out of it.
+		type FrozenBalance: pallet_compute::FrozenBalance<Self::AccountId, BalanceOf<Self>>;
+
+		/// Game parameters until governance sets them.
+		#[pallet::constant]
+		type DefaultGameParams: Get<GameParamsOf<Self>>;
+
+		/// Expired games `on_initialize` settles per block at most (more wait for the next
+		/// block; a party can always settle one at once with [`Pallet::timeout`]).
+		#[pallet::constant]
+		type MaxSettlesPerBlock: Get<u32>;
 
 		/// The compute market whose results are disputed.
 		type Market: TaskDisputes<
@@ -169,6 +205,41 @@ pub mod pallet {
 	/// The referee's parameters.
 	#[pallet::storage]
 	pub type Params<T: Config> = StorageValue<_, ParamsOf<T>, ValueQuery, T::DefaultParams>;
+
+	/// The bisection game's parameters.
+	#[pallet::storage]
+	pub type GameParameters<T: Config> =
+		StorageValue<_, GameParamsOf<T>, ValueQuery, T::DefaultGameParams>;
+
+	/// The id the next game gets.
+	#[pallet::storage]
+	pub type NextGameId<T: Config> = StorageValue<_, GameId, ValueQuery>;
+
+	/// Games being played (a game is removed when it ends).
+	#[pallet::storage]
+	pub type Games<T: Config> = CountedStorageMap<_, Twox64Concat, GameId, GameRecordOf<T>>;
+
+	/// The games being played on each task.
+	#[pallet::storage]
+	pub type GamesOf<T: Config> =
+		StorageDoubleMap<_, Twox64Concat, TaskId, Twox64Concat, GameId, (), OptionQuery>;
+
+	/// Each game under the first block its due party is out of time in (its deadline + 1):
+	/// `on_initialize` settles them from [`ExpiryCursor`] on.
+	#[pallet::storage]
+	pub type Expiries<T: Config> = StorageDoubleMap<
+		_,
+		Twox64Concat,
+		BlockNumberFor<T>,
+		Twox64Concat,
+		GameId,
+		(),
+		OptionQuery,
+	>;
+
+	/// The oldest block of [`Expiries`] that may still hold games to settle.
+	#[pallet::storage]
+	pub type ExpiryCursor<T: Config> = StorageValue<_, BlockNumberFor<T>, ValueQuery>;
 
 	/// Fraud reports drawn verifiers have sent, by task: one each, whatever its outcome.
 	/// Cleared when the task's result is disproved.
@@ -230,6 +301,90 @@ pub mod pallet {
 			/// The new parameters.
 			params: ParamsOf<T>,
 		},
+		/// A challenger opened a game on a task's result over steps `from + 1..=to`; its bond
+		/// went into escrow. The result is frozen until the game ends.
+		GameOpened {
+			/// The game.
+			game: GameId,
+			/// The task.
+			task: TaskId,
+			/// Who opened it.
+			challenger: T::AccountId,
+			/// The bond it posted.
+			bond: BalanceOf<T>,
+			/// Leaf agreed on.
+			from: u32,
+			/// Leaf disputed.
+			to: u32,
+		},
+		/// A party revealed its leaf `step`.
+		Revealed {
+			/// The game.
+			game: GameId,
+			/// Who.
+			by: Party,
+			/// The leaf's step.
+			step: u32,
+			/// The hash revealed.
+			hash: H256,
+		},
+		/// A game ended.
+		GameEnded {
+			/// The game.
+			game: GameId,
+			/// The task.
+			task: TaskId,
+			/// Who won.
+			winner: Party,
+			/// How.
+			end: GameEnd,
+		},
+		/// The solver lost a game: `slashed` was taken from its stake, `reward` of it paid to
+		/// the challenger and the rest to the treasury; the submitter was refunded (see the
+		/// market's events).
+		GameSlash {
+			/// The game.
+			game: GameId,
+			/// The solver.
+			solver: T::AccountId,
+			/// Slashed from its stake.
+			slashed: BalanceOf<T>,
+			/// Paid to the challenger.
+			reward: BalanceOf<T>,
+			/// Paid to the treasury.
+			to_treasury: BalanceOf<T>,
+		},
+		/// A challenger's bond went back to it (it won, or the game became moot).
+		BondReturned {
+			/// The game.
+			game: GameId,
+			/// The challenger.
+			challenger: T::AccountId,
+			/// The bond.
+			amount: BalanceOf<T>,
+		},
+		/// A challenger lost its game and its bond: `to_solver` went to the solver and
+		/// `to_treasury` to the treasury.
+		BondForfeited {
+			/// The game.
+			game: GameId,
+			/// Paid to the solver.
+			to_solver: BalanceOf<T>,
+			/// Paid to the treasury.
+			to_treasury: BalanceOf<T>,
+		},
+		/// Governance set the game parameters.
+		GameParamsSet {
+			/// The new parameters.
+			params: GameParamsOf<T>,
+		},
+	}
+
+	/// Why this pallet holds funds (on [`Config::Escrow`]).
+	#[pallet::composite_enum]
+	pub enum HoldReason {
+		/// A challenger's bond for a game being played.
+		GameBond,
 	}
 
 	#[pallet::error]
@@ -267,6 +422,32 @@ pub mod pallet {
 		NotTheProgramsShape,
 		/// The parameters do not validate.
 		BadParams,
+		/// No such game is being played.
+		UnknownGame,
+		/// The game's range is empty or beyond the trace, or a range narrower than the trace
+		/// lacks the proofs of the solver's leaves at its ends.
+		BadRange,
+		/// The solver's leaf at the end of the range equals the challenger's: nothing is in
+		/// dispute there.
+		NoDisagreement,
+		/// A challenger's leaf is not in its claim root.
+		ClaimNotCommitted,
+		/// The account is not the party whose move is due.
+		NotAParty,
+		/// It is not this kind of move's turn.
+		NotDue,
+		/// The due party's clock ran out: the game is lost and only waits to be settled.
+		OutOfTime,
+		/// The game can end only when the due party is out of time or the result was settled
+		/// otherwise.
+		GameNotOver,
+		/// The result was settled otherwise: the game only waits to give its bond back.
+		GameMoot,
+		/// The challenger's liquid balance (above every lock and freeze, keeping the existential
+		/// deposit) does not cover the bond.
+		InsufficientBalance,
+		/// The game parameters do not validate.
+		BadGameParams,
 	}
 
 	#[pallet::hooks]
@@ -276,6 +457,15 @@ pub mod pallet {
 				T::DefaultParams::get().validate().is_ok(),
 				"the default dispute parameters must validate"
 			);
+			assert!(
+				T::DefaultGameParams::get().validate().is_ok(),
+				"the default game parameters must validate"
+			);
+			assert!(T::MaxSettlesPerBlock::get() > 0, "expired games must be settled");
+		}
+
+		fn on_initialize(now: BlockNumberFor<T>) -> Weight {
+			Self::settle_expired(now)
 		}
 
 		#[cfg(feature = "try-runtime")]
@@ -357,6 +547,74 @@ pub mod pallet {
 			})?;
 			Params::<T>::put(params);
 			Self::deposit_event(Event::ParamsSet { params });
+			Ok(())
+		}
+
+		/// Open a bisection game on `task`'s result, inside its challenge window, posting the
+		/// bond ([`GameParams`]: the larger of `bond_min` and `bond_share` of the fee) from the
+		/// caller's liquid funds. See [`Opening`] for the claim and the range; a range narrower
+		/// than the trace needs the proofs that the solver's leaf `from` is the claim's and its
+		/// leaf `to` is not. The result is frozen (unpaid) until every game on it ends.
+		///
+		/// Origin: signed. Emits [`Event::GameOpened`] (and the market's `TaskChallenged`).
+		/// Errors: [`Error::NotDisputable`], [`Error::UnknownBatchCount`], [`Error::BadRange`],
+		/// [`Error::ClaimNotCommitted`], [`Error::LeafNotCommitted`],
+		/// [`Error::NoDisagreement`], [`Error::InsufficientBalance`].
+		#[pallet::call_index(4)]
+		#[pallet::weight(T::WeightInfo::open_game())]
+		pub fn open_game(
+			origin: OriginFor<T>,
+			task: TaskId,
+			opening: alloc::boxed::Box<Opening>,
+		) -> DispatchResult {
+			let who = ensure_signed(origin)?;
+			Self::do_open(who, task, *opening).map(|_| ())
+		}
+
+		/// Make the due move of `game`: a reveal (solver or challenger, as due) or the
+		/// challenger's referee move. A referee move pays for the referee's full weight at its
+		/// `max_cost`; its outcome ends the game.
+		///
+		/// Origin: signed, by the party whose move is due. Emits [`Event::Revealed`] or the
+		/// game's end ([`Event::GameEnded`] with [`Event::GameSlash`] or
+		/// [`Event::BondForfeited`]). Errors: [`Error::UnknownGame`], [`Error::NotAParty`],
+		/// [`Error::NotDue`], [`Error::OutOfTime`], [`Error::GameMoot`], proofs that fail
+		/// ([`Error::LeafNotCommitted`], [`Error::ClaimNotCommitted`]) and the referee's
+		/// refusals.
+		#[pallet::call_index(5)]
+		#[pallet::weight(Pallet::<T>::move_weight(mv))]
+		pub fn play(origin: OriginFor<T>, game: GameId, mv: Move) -> DispatchResult {
+			let who = ensure_signed(origin)?;
+			Self::do_play(&who, game, mv)
+		}
+
+		/// Settle `game` once its due party is out of time (that party loses) or once the
+		/// result was settled otherwise (the bond goes back). `on_initialize` does the same for
+		/// expired games; anyone may call it sooner.
+		///
+		/// Origin: signed (anyone). Emits [`Event::GameEnded`] and its money movements.
+		/// Errors: [`Error::UnknownGame`], [`Error::GameNotOver`].
+		#[pallet::call_index(6)]
+		#[pallet::weight(T::WeightInfo::timeout())]
+		pub fn timeout(origin: OriginFor<T>, game: GameId) -> DispatchResult {
+			ensure_signed(origin)?;
+			Self::do_timeout(game)
+		}
+
+		/// Set the game's parameters (they apply to games opened afterwards).
+		///
+		/// Origin: [`Config::GovernanceOrigin`]. Emits [`Event::GameParamsSet`]. Errors:
+		/// [`Error::BadGameParams`].
+		#[pallet::call_index(7)]
+		#[pallet::weight(T::WeightInfo::set_params())]
+		pub fn set_game_params(origin: OriginFor<T>, params: GameParamsOf<T>) -> DispatchResult {
+			T::GovernanceOrigin::ensure_origin(origin)?;
+			params.validate().map_err(|e| {
+				log::debug!(target: LOG_TARGET, "game parameters refused: {e}");
+				Error::<T>::BadGameParams
+			})?;
+			GameParameters::<T>::put(params);
+			Self::deposit_event(Event::GameParamsSet { params });
 			Ok(())
 		}
 	}

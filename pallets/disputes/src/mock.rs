@@ -202,8 +202,22 @@ impl pallet_compute::Config for Test {
 	type BenchmarkHelper = TestValidators;
 }
 
+parameter_types! {
+	pub EscrowAccount: u64 = Compute::escrow_account();
+	pub GameTestParams: crate::GameParamsOf<Test> = crate::GameParams {
+		bond_min: 1_000,
+		bond_share: Perbill::from_percent(5),
+		clock: 10,
+	};
+}
+
 impl crate::Config for Test {
 	type Currency = Balances;
+	type RuntimeHoldReason = RuntimeHoldReason;
+	type Escrow = EscrowAccount;
+	type FrozenBalance = Frozen;
+	type DefaultGameParams = GameTestParams;
+	type MaxSettlesPerBlock = ConstU32<3>;
 	type Market = Compute;
 	type Treasury = ResolveTo<Treasury>;
 	type BlindAttesters = RecordBlind;
@@ -328,6 +342,7 @@ pub fn run_to_block(n: u64) {
 		let next = System::block_number() + 1;
 		System::set_block_number(next);
 		Compute::on_initialize(next);
+		Disputes::on_initialize(next);
 		check_invariants(issuance);
 	}
 }

@@ -143,3 +143,170 @@ pub struct DisputeInfo<AccountId, Balance, BlockNumber> {
 	/// What a proven fraud would slash from the solver now.
 	pub slash: Balance,
 }
+
+/// Identifies a bisection game.
+pub type GameId = u64;
+
+/// Governance parameters of the bisection game.
+#[derive(
+	Clone,
+	Copy,
+	PartialEq,
+	Eq,
+	Encode,
+	Decode,
+	DecodeWithMemTracking,
+	MaxEncodedLen,
+	TypeInfo,
+	Debug,
+)]
+pub struct GameParams<Balance, BlockNumber> {
+	/// The least bond a challenger posts.
+	pub bond_min: Balance,
+	/// The bond's share of the task's fee, when more than `bond_min`.
+	pub bond_share: Perbill,
+	/// Each party's chess clock, in blocks.
+	pub clock: BlockNumber,
+}
+
+impl<Balance: Copy + PartialOrd + Default, BlockNumber: Copy + PartialOrd + Default>
+	GameParams<Balance, BlockNumber>
+{
+	/// Check the parameters: a game must cost its challenger something and give each party
+	/// time to move.
+	pub fn validate(&self) -> Result<(), &'static str> {
+		if self.bond_min <= Balance::default() {
+			return Err("a challenger must post a bond");
+		}
+		if self.clock <= BlockNumber::default() {
+			return Err("each party needs time to move");
+		}
+		Ok(())
+	}
+}
+
+/// A challenger's leaf with its proof against the challenger's own root.
+#[derive(
+	Clone, PartialEq, Eq, Encode, Decode, DecodeWithMemTracking, MaxEncodedLen, TypeInfo, Debug,
+)]
+pub struct Leaf {
+	/// The state hash after the step.
+	pub hash: H256,
+	/// Its proof against the root it is claimed in.
+	pub proof: MerkleProof,
+}
+
+/// How a challenger opens a game: its root over its own state hashes after steps `1..=N` (the
+/// solver's trace's length, built as the solver's trace root is) and the range it disputes.
+#[derive(
+	Clone, PartialEq, Eq, Encode, Decode, DecodeWithMemTracking, MaxEncodedLen, TypeInfo, Debug,
+)]
+pub struct Opening {
+	/// The challenger's root.
+	pub claim_root: H256,
+	/// The first step of the range, `from + 1`, is the first one in dispute: leaf `from` is
+	/// agreed (0: the program's initial state).
+	pub from: u32,
+	/// The last step of the range; the two sides differ on leaf `to`.
+	pub to: u32,
+	/// Leaf `from` (when `from > 0`): its hash with its proof against the claim root; its
+	/// proof against the solver's trace root is `from_trace_proof`.
+	pub from_leaf: Option<Leaf>,
+	/// Proof of leaf `from` against the solver's trace root (when `from > 0`).
+	pub from_trace_proof: Option<MerkleProof>,
+	/// The challenger's leaf `to`, proven against the claim root.
+	pub claim_to: Leaf,
+	/// The solver's leaf `to`, proven against its trace root: required for a range narrower
+	/// than the whole trace, optional otherwise (without it, the solver reveals it first).
+	pub solver_to: Option<Leaf>,
+}
+
+/// A move in a game.
+#[derive(
+	Clone, PartialEq, Eq, Encode, Decode, DecodeWithMemTracking, MaxEncodedLen, TypeInfo, Debug,
+)]
+pub enum Move {
+	/// The due party's leaf at the step the game names ([`crate::game::Game::due_step`]),
+	/// proven against its own root (the solver's trace root, the challenger's claim root).
+	Reveal(Leaf),
+	/// The challenger's last move: the agreed state before the one step left, and that step's
+	/// minibatch, for the referee to recompute it. `max_cost` is the referee cost the move pays
+	/// for, as in [`StepFraud`]'s claim.
+	Referee {
+		/// What the weight covers, in referee cost units.
+		max_cost: u64,
+		/// The agreed state before the step (SCALE); empty for step 1.
+		prior_state: StateBytes,
+		/// The step's minibatch (SCALE).
+		minibatch: MinibatchBytes,
+		/// Its proof against the task's dataset root.
+		minibatch_proof: MerkleProof,
+	},
+}
+
+/// How a game ended.
+#[derive(
+	Clone,
+	Copy,
+	PartialEq,
+	Eq,
+	Encode,
+	Decode,
+	DecodeWithMemTracking,
+	MaxEncodedLen,
+	TypeInfo,
+	Debug,
+)]
+pub enum GameEnd {
+	/// The referee recomputed the last step left and the solver's leaf is wrong.
+	Refereed(Fault),
+	/// The referee recomputed the last step left and it matches the solver's leaf.
+	SolverRight,
+	/// The solver's leaf at the end of the range equals the challenger's.
+	SameEnd,
+	/// This party's clock ran out.
+	OutOfTime(crate::game::Party),
+	/// The result was settled otherwise (another game or a fraud proof disproved it): the bond
+	/// goes back.
+	Moot,
+}
+
+/// A game on record.
+#[derive(
+	Clone, PartialEq, Eq, Encode, Decode, DecodeWithMemTracking, MaxEncodedLen, TypeInfo, Debug,
+)]
+pub struct GameRecord<AccountId, Balance, BlockNumber> {
+	/// The task whose result is challenged.
+	pub task: TaskId,
+	/// Who opened it and posted the bond.
+	pub challenger: AccountId,
+	/// The solver of the result.
+	pub solver: AccountId,
+	/// The challenger's bond, held in escrow.
+	pub bond: Balance,
+	/// The challenger's root.
+	pub claim_root: H256,
+	/// The solver's trace root.
+	pub trace_root: H256,
+	/// Steps of the trace.
+	pub steps: u32,
+	/// Moves made so far (a fee-free move is admitted once per value).
+	pub moves: u32,
+	/// Where it stands.
+	pub state: crate::game::Game<BlockNumber>,
+}
+
+/// A game as wallets and clients see it (the runtime API's answer).
+#[derive(Clone, PartialEq, Eq, Encode, Decode, TypeInfo, Debug)]
+pub struct GameInfo<AccountId, Balance, BlockNumber> {
+	/// The game on record.
+	pub record: GameRecord<AccountId, Balance, BlockNumber>,
+	/// Whose move is due.
+	pub due: crate::game::Party,
+	/// The leaf the due reveal is at (`None`: the referee move is due).
+	pub due_step: Option<u32>,
+	/// The last block the due move is in time in.
+	pub deadline: BlockNumber,
+	/// Whether the result was settled otherwise, so the game only waits to give its bond back.
+	pub moot: bool,
+}

@@ -47,6 +47,9 @@ pub trait WeightInfo {
 	fn prove_model(b: u32, ) -> Weight;
 	fn authorize_report() -> Weight;
 	fn set_params() -> Weight;
+	fn open_game() -> Weight;
+	fn reveal() -> Weight;
+	fn timeout() -> Weight;
 }
 
 /// Weights for `pallet_disputes` measured on the machine named above, with the runtime's database weights.
@@ -104,6 +107,21 @@ impl<T: frame_system::Config> WeightInfo for SubstrateWeight<T> {
 			.saturating_add(Weight::from_parts(0, 0))
 			.saturating_add(T::DbWeight::get().writes(1))
 	}
+	fn open_game() -> Weight {
+		Weight::from_parts(500_000_000, 20_000)
+			.saturating_add(T::DbWeight::get().reads(12))
+			.saturating_add(T::DbWeight::get().writes(10))
+	}
+	fn reveal() -> Weight {
+		Weight::from_parts(200_000_000, 10_000)
+			.saturating_add(T::DbWeight::get().reads(4))
+			.saturating_add(T::DbWeight::get().writes(4))
+	}
+	fn timeout() -> Weight {
+		Weight::from_parts(1_000_000_000, 40_000)
+			.saturating_add(T::DbWeight::get().reads(40))
+			.saturating_add(T::DbWeight::get().writes(30))
+	}
 }
 
 // For tests: the same figures with RocksDB weights.
@@ -159,5 +177,20 @@ impl WeightInfo for () {
 		Weight::from_parts(4_227_000, 0)
 			.saturating_add(Weight::from_parts(0, 0))
 			.saturating_add(RocksDbWeight::get().writes(1))
+	}
+	fn open_game() -> Weight {
+		Weight::from_parts(500_000_000, 20_000)
+			.saturating_add(RocksDbWeight::get().reads(12))
+			.saturating_add(RocksDbWeight::get().writes(10))
+	}
+	fn reveal() -> Weight {
+		Weight::from_parts(200_000_000, 10_000)
+			.saturating_add(RocksDbWeight::get().reads(4))
+			.saturating_add(RocksDbWeight::get().writes(4))
+	}
+	fn timeout() -> Weight {
+		Weight::from_parts(1_000_000_000, 40_000)
+			.saturating_add(RocksDbWeight::get().reads(40))
+			.saturating_add(RocksDbWeight::get().writes(30))
 	}
 }
