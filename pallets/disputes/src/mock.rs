@@ -207,7 +207,7 @@ parameter_types! {
 	pub GameTestParams: crate::GameParamsOf<Test> = crate::GameParams {
 		bond_min: 1_000,
 		bond_share: Perbill::from_percent(5),
-		clock: 10,
+		clock: crate::MIN_CLOCK as u64,
 	};
 }
 

@@ -796,3 +796,6 @@ fn step_one_starts_from_the_programs_initial_state_and_takes_no_other() {
 		));
 	});
 }
+
+#[path = "game_tests.rs"]
+mod game;

@@ -169,17 +169,23 @@ pub struct GameParams<Balance, BlockNumber> {
 	pub clock: BlockNumber,
 }
 
-impl<Balance: Copy + PartialOrd + Default, BlockNumber: Copy + PartialOrd + Default>
+/// The least chess clock: two blocks for each of a party's moves in the longest game (a trace
+/// of up to 2^32 steps: 32 midpoint reveals, and the end reveal or the referee move), so that
+/// a party answering every move in the block after it became due, or the one after, never runs
+/// out.
+pub const MIN_CLOCK: u32 = 2 * (32 + 1);
+
+impl<Balance: Copy + PartialOrd + Default, BlockNumber: Copy + PartialOrd + From<u32>>
 	GameParams<Balance, BlockNumber>
 {
 	/// Check the parameters: a game must cost its challenger something and give each party
-	/// time to move.
+	/// time for all of its moves ([`MIN_CLOCK`]).
 	pub fn validate(&self) -> Result<(), &'static str> {
 		if self.bond_min <= Balance::default() {
 			return Err("a challenger must post a bond");
 		}
-		if self.clock <= BlockNumber::default() {
-			return Err("each party needs time to move");
+		if self.clock < BlockNumber::from(MIN_CLOCK) {
+			return Err("each party needs two blocks for each of its moves in the longest game");
 		}
 		Ok(())
 	}
