@@ -319,3 +319,342 @@ fn whoever_runs_out_of_time_loses_in_every_phase() {
 		}
 	}
 }
+
+#[test]
+fn openings_that_prove_nothing_in_dispute_are_refused() {
+	build_and_execute(|| {
+		let job = Job::new(7);
+		let lying = job.lying_leaves(4);
+		let id = post(&job, &lying, last_model(&job));
+		let honest = &job.leaves;
+		let o = RuntimeOrigin::signed(CHALLENGER);
+		// Equal hashes at the end of the range.
+		assert_noop!(
+			Disputes::open_game(o.clone(), id, narrow(honest, &lying, 5, 7)),
+			Error::<Test>::NoDisagreement
+		);
+		// A narrow range must show the solver's leaf at its end.
+		let mut no_end = narrow(honest, &lying, 3, 4);
+		no_end.solver_to = None;
+		assert_noop!(Disputes::open_game(o.clone(), id, no_end), Error::<Test>::BadRange);
+		// Or its agreed leaf, proven in both roots.
+		let mut no_from = narrow(honest, &lying, 3, 4);
+		no_from.from_trace_proof = None;
+		assert_noop!(Disputes::open_game(o.clone(), id, no_from), Error::<Test>::BadRange);
+		// A leaf `from` the solver does not have.
+		assert_noop!(
+			Disputes::open_game(o.clone(), id, narrow(honest, &lying, 4, 5)),
+			Error::<Test>::LeafNotCommitted
+		);
+		// Empty or out-of-trace ranges.
+		let mut empty = whole(honest);
+		empty.from = 7;
+		assert_noop!(Disputes::open_game(o.clone(), id, empty), Error::<Test>::BadRange);
+		let mut beyond = whole(honest);
+		beyond.to = 8;
+		assert_noop!(Disputes::open_game(o.clone(), id, beyond), Error::<Test>::BadRange);
+		// A claim leaf not in the claim root.
+		let mut forged = whole(honest);
+		forged.claim_to.hash = H256::repeat_byte(1);
+		assert_noop!(Disputes::open_game(o.clone(), id, forged), Error::<Test>::ClaimNotCommitted);
+		// A solver leaf not in its trace.
+		let mut wrong = narrow(honest, &lying, 3, 4);
+		wrong.solver_to = Some(leaf(honest, 4));
+		assert_noop!(Disputes::open_game(o.clone(), id, wrong), Error::<Test>::LeafNotCommitted);
+		// The narrow range that isolates the lie opens, and is refereed at once.
+		let game = open(CHALLENGER, id, narrow(honest, &lying, 3, 4));
+		assert_eq!(info(game).due_step, None);
+		assert_ok!(Disputes::play(o, game, referee_move(&job, 4)));
+		assert_eq!(ended(game), (Party::Challenger, GameEnd::Refereed(Fault::WrongState)));
+	});
+}
+
+#[test]
+fn a_single_wrong_leaf_is_only_caught_through_a_narrow_opening() {
+	build_and_execute(|| {
+		// The solver commits one wrong hash at step 4 and trains on honestly: its last leaf is
+		// right, so a whole-trace game fails at its end.
+		let job = Job::new(7);
+		let lying = job.lying_leaves(4);
+		let id = post(&job, &lying, last_model(&job));
+		let game = open(CHALLENGER, id, whole(&job.leaves));
+		step(&job, game, CHALLENGER, &lying, &job.leaves);
+		assert_eq!(ended(game), (Party::Solver, GameEnd::SameEnd));
+		// The range (3, 4] (or (2, 4], bisected) catches it.
+		let game = open(CHALLENGER, id, narrow(&job.leaves, &lying, 2, 4));
+		assert_eq!(play_out(&job, game, CHALLENGER, &lying, &job.leaves), 1);
+		assert_eq!(ended(game), (Party::Challenger, GameEnd::Refereed(Fault::WrongState)));
+	});
+}
+
+#[test]
+fn late_opens_and_poor_challengers_are_refused() {
+	build_and_execute(|| {
+		let job = Job::new(7);
+		let lying = carried_lie(&job, 2);
+		let id = post(&job, &lying, last_model(&job));
+		let window_end = match Tasks::<Test>::get(id).unwrap().status {
+			TaskStatus::Submitted { window_end, .. } => window_end,
+			_ => unreachable!(),
+		};
+		// Liquid funds only: what a lock or freeze covers, and the existential deposit, stay.
+		let poor = 15;
+		<Balances as frame_support::traits::LockableCurrency<u64>>::set_lock(
+			*b"vesting ",
+			&poor,
+			INITIAL - BOND + 1,
+			frame_support::traits::WithdrawReasons::all(),
+		);
+		assert_noop!(
+			Disputes::open_game(RuntimeOrigin::signed(poor), id, whole(&job.leaves)),
+			Error::<Test>::InsufficientBalance
+		);
+		let broke = 16;
+		assert_ok!(Balances::transfer_allow_death(
+			RuntimeOrigin::signed(broke),
+			USER,
+			INITIAL - BOND
+		));
+		// The existential deposit stays too.
+		assert_noop!(
+			Disputes::open_game(RuntimeOrigin::signed(broke), id, whole(&job.leaves)),
+			Error::<Test>::InsufficientBalance
+		);
+		// Inside the window's last block a game still opens; after it, none.
+		run_to_block(window_end);
+		open(CHALLENGER, id, whole(&job.leaves));
+		run_to_block(window_end + 1);
+		assert_noop!(
+			Disputes::open_game(RuntimeOrigin::signed(PROVER), id, whole(&job.leaves)),
+			Error::<Test>::NotDisputable
+		);
+		// Nor on a task that does not exist.
+		assert_noop!(
+			Disputes::open_game(RuntimeOrigin::signed(PROVER), id + 1, whole(&job.leaves)),
+			Error::<Test>::NotDisputable
+		);
+	});
+}
+
+#[test]
+fn only_the_due_party_moves_once_per_due_move() {
+	build_and_execute(|| {
+		let (job, lying, _, game) = game_after(0);
+		let honest = job.leaves.clone();
+		let end = Move::Reveal(leaf(&lying, 7));
+		// Neither party: refused; the challenger, out of turn: refused.
+		assert_noop!(
+			Disputes::play(RuntimeOrigin::signed(PROVER), game, end.clone()),
+			Error::<Test>::NotAParty
+		);
+		assert_noop!(
+			Disputes::play(RuntimeOrigin::signed(CHALLENGER), game, Move::Reveal(leaf(&honest, 7))),
+			Error::<Test>::NotDue
+		);
+		// The solver cannot reveal what its trace does not hold.
+		assert_noop!(
+			Disputes::play(RuntimeOrigin::signed(SOLVER), game, Move::Reveal(leaf(&honest, 7))),
+			Error::<Test>::LeafNotCommitted
+		);
+		// Nor the referee move, which is the challenger's.
+		assert_noop!(
+			Disputes::play(RuntimeOrigin::signed(SOLVER), game, referee_move(&job, 7)),
+			Error::<Test>::NotDue
+		);
+		assert_ok!(Disputes::play(RuntimeOrigin::signed(SOLVER), game, end.clone()));
+		// The same move again: no longer due.
+		assert_noop!(
+			Disputes::play(RuntimeOrigin::signed(SOLVER), game, end),
+			Error::<Test>::NotDue
+		);
+		// The challenger's midpoint (leaf 3), from its own root only.
+		assert_noop!(
+			Disputes::play(RuntimeOrigin::signed(CHALLENGER), game, Move::Reveal(leaf(&lying, 3))),
+			Error::<Test>::ClaimNotCommitted
+		);
+		assert_noop!(
+			Disputes::play(RuntimeOrigin::signed(CHALLENGER), game, referee_move(&job, 3)),
+			Error::<Test>::NotDue
+		);
+		assert_ok!(Disputes::play(
+			RuntimeOrigin::signed(CHALLENGER),
+			game,
+			Move::Reveal(leaf(&honest, 3))
+		));
+		let i = info(game);
+		assert_eq!((i.due, i.due_step, i.record.moves), (Party::Solver, Some(3), 2));
+		// A referee move with a state that is not the agreed one proves nothing and changes
+		// nothing.
+		let (job, lying, _, game) = (job, lying, (), game);
+		while info(game).due_step.is_some() {
+			step(&job, game, CHALLENGER, &lying, &honest);
+		}
+		let to = info(game).record.state.to;
+		assert_eq!(to, 3, "the lie is at step 3");
+		let Move::Referee { max_cost, minibatch, minibatch_proof, .. } = referee_move(&job, to)
+		else {
+			unreachable!()
+		};
+		let wrong_prior = Move::Referee {
+			max_cost,
+			prior_state: BoundedVec::truncate_from(job.states[0].encode()),
+			minibatch: minibatch.clone(),
+			minibatch_proof: minibatch_proof.clone(),
+		};
+		assert_noop!(
+			Disputes::play(RuntimeOrigin::signed(CHALLENGER), game, wrong_prior),
+			Error::<Test>::PriorStateNotCommitted
+		);
+		let cheap = Move::Referee {
+			max_cost: max_cost - 1,
+			prior_state: BoundedVec::truncate_from(job.states[2].encode()),
+			minibatch,
+			minibatch_proof,
+		};
+		assert_noop!(
+			Disputes::play(RuntimeOrigin::signed(CHALLENGER), game, cheap),
+			Error::<Test>::CostNotCovered
+		);
+		assert_ok!(Disputes::play(RuntimeOrigin::signed(CHALLENGER), game, referee_move(&job, 3)));
+		assert_eq!(ended(game), (Party::Challenger, GameEnd::Refereed(Fault::WrongState)));
+	});
+}
+
+#[test]
+fn two_games_on_one_result_hold_it_until_both_end() {
+	build_and_execute(|| {
+		let job = Job::new(7);
+		let id = post(&job, &job.leaves, last_model(&job));
+		let window_end = match Tasks::<Test>::get(id).unwrap().status {
+			TaskStatus::Submitted { window_end, .. } => window_end,
+			_ => unreachable!(),
+		};
+		let (claim_a, claim_b) = (carried_lie(&job, 2), carried_lie(&job, 6));
+		let a = open(CHALLENGER, id, whole(&claim_a));
+		let b = open(PROVER, id, whole(&claim_b));
+		let mut games = Disputes::games_of(id);
+		games.sort();
+		assert_eq!(games, vec![a, b]);
+		assert_eq!(held_bonds(), 2 * BOND);
+		// A plays out and loses before the window ends; B stalls past it.
+		play_out(&job, a, CHALLENGER, &job.leaves, &claim_a);
+		step(&job, b, PROVER, &job.leaves, &claim_b);
+		let deadline = info(b).deadline;
+		run_to_block(window_end + 1);
+		assert!(matches!(Tasks::<Test>::get(id).unwrap().status, TaskStatus::Submitted { .. }));
+		run_to_block(deadline + 1);
+		assert_eq!(ended(b), (Party::Solver, GameEnd::OutOfTime(Party::Challenger)));
+		assert!(matches!(Tasks::<Test>::get(id).unwrap().status, TaskStatus::Finalized { .. }));
+		assert_eq!(pallet_compute::Solvers::<Test>::get(SOLVER).unwrap().stats.disputes_won, 1);
+	});
+}
+
+#[test]
+fn a_lost_result_makes_its_other_games_moot_and_their_bonds_go_back() {
+	for by_proof in [false, true] {
+		build_and_execute(|| {
+			let job = Job::new(7);
+			let lying = carried_lie(&job, 5);
+			let id = post(&job, &lying, last_model(&job));
+			let a = open(CHALLENGER, id, whole(&job.leaves));
+			let b = open(PROVER, id, whole(&job.leaves));
+			let c = open(USER, id, whole(&job.leaves));
+			let prover = balance(PROVER);
+			if by_proof {
+				// A one-shot fraud proof settles the result under the games.
+				assert_ok!(Disputes::prove_fraud(
+					RuntimeOrigin::signed(7),
+					id,
+					job.cost(),
+					job.proof(&lying, 5)
+				));
+			} else {
+				play_out(&job, a, CHALLENGER, &lying, &job.leaves);
+				assert_eq!(ended(a), (Party::Challenger, GameEnd::Refereed(Fault::WrongState)));
+			}
+			let i = info(b);
+			assert!(i.moot);
+			// A moot game takes no moves; anyone settles it at once, or the hook at its expiry.
+			let (who, mv) = due_move(&job, b, PROVER, &lying, &job.leaves);
+			assert_noop!(Disputes::play(RuntimeOrigin::signed(who), b, mv), Error::<Test>::GameMoot);
+			assert_ok!(Disputes::timeout(RuntimeOrigin::signed(SOLVER), b));
+			assert_eq!(ended(b), (Party::Challenger, GameEnd::Moot));
+			assert_eq!(balance(PROVER), prover + BOND);
+			let expiry = info(c).deadline + 1;
+			let expiry_a = Disputes::game_info(a).map(|i| i.deadline + 1);
+			run_to_block(expiry.max(expiry_a.unwrap_or_default()));
+			assert_eq!(ended(c), (Party::Challenger, GameEnd::Moot));
+			if by_proof {
+				assert_eq!(ended(a), (Party::Challenger, GameEnd::Moot));
+			}
+			assert_eq!(held_bonds(), 0);
+			assert_eq!(Games::<Test>::count(), 0);
+		});
+	}
+}
+
+#[test]
+fn a_solver_challenging_itself_earns_nothing() {
+	build_and_execute(|| {
+		let job = Job::new(7);
+		let lying = carried_lie(&job, 3);
+		let id = post(&job, &lying, last_model(&job));
+		let solver = balance(SOLVER);
+		let game = open(SOLVER, id, whole(&job.leaves));
+		play_out(&job, game, SOLVER, &lying, &job.leaves);
+		assert_eq!(ended(game), (Party::Challenger, GameEnd::Refereed(Fault::WrongState)));
+		// Its bond back, no share of its own slash.
+		assert_eq!(balance(SOLVER), solver);
+	});
+}
+
+#[test]
+fn the_agenda_settles_a_bounded_number_per_block_and_catches_up() {
+	build_and_execute(|| {
+		let job = Job::new(7);
+		let id = post(&job, &job.leaves, last_model(&job));
+		let claim = carried_lie(&job, 7);
+		// Seven games expire in the same block; three are settled per block.
+		let games: Vec<_> = (1..=7).map(|who| open(who + 1, id, whole(&claim))).collect();
+		let expiry = info(games[0]).deadline + 1;
+		assert!(games.iter().all(|g| info(*g).deadline + 1 == expiry));
+		run_to_block(expiry);
+		assert_eq!(Games::<Test>::count(), 4);
+		run_to_block(expiry + 1);
+		assert_eq!(Games::<Test>::count(), 1);
+		run_to_block(expiry + 2);
+		assert_eq!(Games::<Test>::count(), 0);
+		// The solver ran out of time in every game: the first settled convicted it, the others
+		// were moot.
+		let ends: Vec<_> = games.iter().map(|g| ended(*g)).collect();
+		let lost = (Party::Challenger, GameEnd::OutOfTime(Party::Solver));
+		assert_eq!(ends.iter().filter(|e| **e == lost).count(), 1);
+		assert_eq!(ends.iter().filter(|e| **e == (Party::Challenger, GameEnd::Moot)).count(), 6);
+		assert_eq!(ExpiryCursor::<Test>::get(), expiry + 3);
+	});
+}
+
+#[test]
+fn game_parameters_are_governed_and_validated() {
+	build_and_execute(|| {
+		let mut params = GameParameters::<Test>::get();
+		params.clock = (crate::MIN_CLOCK - 1) as u64;
+		assert_noop!(
+			Disputes::set_game_params(RuntimeOrigin::root(), params),
+			Error::<Test>::BadGameParams
+		);
+		params.clock = 100;
+		params.bond_min = 0;
+		assert_noop!(
+			Disputes::set_game_params(RuntimeOrigin::root(), params),
+			Error::<Test>::BadGameParams
+		);
+		params.bond_min = 5;
+		assert_noop!(
+			Disputes::set_game_params(RuntimeOrigin::signed(1), params),
+			sp_runtime::DispatchError::BadOrigin
+		);
+		assert_ok!(Disputes::set_game_params(RuntimeOrigin::root(), params));
+		assert_eq!(GameParameters::<Test>::get(), params);
+	});
+}
