@@ -89,7 +89,7 @@ impl<T: Config> Pallet<T> {
 
 	/// The games being played on `task`.
 	pub fn games_of(task: TaskId) -> alloc::vec::Vec<GameId> {
-		GamesOf::<T>::iter_key_prefix(task).collect()
+		GamesOf::<T>::iter_prefix_values(task).collect()
 	}
 
 	/// Open a game (see [`Pallet::open_game`]).
@@ -109,6 +109,7 @@ impl<T: Config> Pallet<T> {
 		let trace_root = target.result.trace_root;
 		let Opening { claim_root, from, to, from_leaf, from_trace_proof, claim_to, solver_to } =
 			opening;
+		ensure!(!GamesOf::<T>::contains_key(task, &challenger), Error::<T>::AlreadyOpened);
 		ensure!(from < to && to <= steps, Error::<T>::BadRange);
 		let whole = from == 0 && to == steps;
 		ensure!(
@@ -169,7 +170,7 @@ impl<T: Config> Pallet<T> {
 		};
 		Expiries::<T>::insert(Self::expiry(&record.state), id, ());
 		Games::<T>::insert(id, record);
-		GamesOf::<T>::insert(task, id, ());
+		GamesOf::<T>::insert(task, &challenger, id);
 		Self::deposit_event(Event::GameOpened { game: id, task, challenger, bond, from, to });
 		Ok(id)
 	}
@@ -324,7 +325,7 @@ impl<T: Config> Pallet<T> {
 	/// the window has closed).
 	fn end_game(id: GameId, record: GameRecordOf<T>, winner: Party, end: GameEnd) -> DispatchResult {
 		Games::<T>::remove(id);
-		GamesOf::<T>::remove(record.task, id);
+		GamesOf::<T>::remove(record.task, &record.challenger);
 		Expiries::<T>::remove(Self::expiry(&record.state), id);
 		let bond = Self::bond_out(record.bond)?;
 		match winner {
@@ -450,7 +451,10 @@ impl<T: Config> Pallet<T> {
 				Self::expiry(&record.state) >= ExpiryCursor::<T>::get(),
 				"a game's expiry lies before the agenda's cursor"
 			);
-			ensure!(GamesOf::<T>::contains_key(record.task, id), "a game is not in its task's index");
+			ensure!(
+				GamesOf::<T>::get(record.task, &record.challenger) == Some(id),
+				"a game is not in its task's index"
+			);
 			let game = &record.state;
 			ensure!(game.from < game.to && game.to <= record.steps, "a game's range is broken");
 			if let Some(target) = T::Market::dispute_target(record.task) {
@@ -510,5 +514,191 @@ impl<T: Config> Pallet<T> {
 		T::Treasury::on_unbalanced(to_treasury);
 		let _ = Reported::<T>::clear_prefix(task, u32::MAX, None);
 		Ok(Slash { slashed, reward, to_treasury: slashed.saturating_sub(reward) })
+	}
+}
+
+/// Priority of the parties' fee-free actions in the pool: above ordinary transactions, like
+/// fraud reports.
+const ACTION_PRIORITY: u64 = u64::MAX / 2;
+
+/// Blocks a fee-free action stays valid in the pool.
+const ACTION_LONGEVITY: u64 = 8;
+
+impl<T: Config> Pallet<T> {
+	/// The bytes an action's key signs: a domain tag, this chain's genesis hash and the
+	/// action's blake2-256 (a referee move may be megabytes).
+	pub fn action_payload(action: &SignedGameAction<T::OffchainKey>) -> alloc::vec::Vec<u8> {
+		use codec::Encode;
+		(
+			b"aichain/disputes/game",
+			frame_system::Pallet::<T>::block_hash(BlockNumberFor::<T>::zero()),
+			sp_io::hashing::blake2_256(&action.encode()),
+		)
+			.encode()
+	}
+
+	/// Who acts, if its key may act fee-free now: an open is a verifier drawn for the task; a
+	/// move is the due party (the solver by its own key, a challenger that is a verifier drawn
+	/// for the task by its `compute` key), at the game's current move count.
+	pub(crate) fn action_actor(
+		signed: &SignedGameAction<T::OffchainKey>,
+	) -> Result<T::AccountId, DispatchError> {
+		use pallet_compute::OffchainKeys;
+		let drawn = |task: TaskId, who: &T::AccountId| -> DispatchResult {
+			let target = T::Market::dispute_target(task).ok_or(Error::<T>::NotDisputable)?;
+			ensure!(target.verifiers.iter().any(|v| v.account == *who), Error::<T>::NotAVerifier);
+			Ok(())
+		};
+		match &signed.action {
+			GameAction::Open { task, .. } => {
+				let who =
+					T::OffchainKeys::validator(&signed.key).ok_or(Error::<T>::NotAVerifier)?;
+				drawn(*task, &who)?;
+				Ok(who)
+			},
+			GameAction::Play { game, moves, .. } => {
+				let record = Games::<T>::get(game).ok_or(Error::<T>::UnknownGame)?;
+				ensure!(*moves == record.moves, Error::<T>::StaleMove);
+				match record.state.due() {
+					Party::Solver => {
+						ensure!(
+							T::OffchainKeys::account(&signed.key) == record.solver,
+							Error::<T>::NotAParty
+						);
+						Ok(record.solver)
+					},
+					Party::Challenger => {
+						let who = T::OffchainKeys::validator(&signed.key)
+							.filter(|who| *who == record.challenger)
+							.ok_or(Error::<T>::NotAParty)?;
+						drawn(record.task, &who)?;
+						Ok(who)
+					},
+				}
+			},
+		}
+	}
+
+	/// A fee-free referee move carries exactly what the program needs (its referee cost, a
+	/// state and minibatch of its shape) and the agreed state and committed minibatch: all but
+	/// the recomputation, which the dispatch does.
+	fn check_referee_move(game: GameId, mv: &Move) -> DispatchResult {
+		let Move::Referee { max_cost, prior_state, minibatch, minibatch_proof } = mv else {
+			return Ok(());
+		};
+		let record = Games::<T>::get(game).ok_or(Error::<T>::UnknownGame)?;
+		let target = T::Market::dispute_target(record.task).ok_or(Error::<T>::GameMoot)?;
+		ensure!(record.state.phase == crate::game::Phase::Referee, Error::<T>::NotDue);
+		let now = frame_system::Pallet::<T>::block_number();
+		ensure!(!record.state.expired(now), Error::<T>::OutOfTime);
+		let program = &target.program;
+		let step = record.state.to;
+		let state_len = if step == 1 { 0 } else { referee::state_len(program) };
+		ensure!(
+			*max_cost == referee::referee_cost(program) &&
+				prior_state.len() == state_len &&
+				minibatch.len() == referee::minibatch_len(program),
+			Error::<T>::NotTheProgramsShape
+		);
+		if step > 1 {
+			ensure!(
+				aichain_engine::trace::blake2_256(prior_state) == record.state.from_hash.0,
+				Error::<T>::PriorStateNotCommitted
+			);
+		}
+		let index = aichain_engine::dataset::batch_for_step(program.seed, target.batches, step)
+			.ok_or(Error::<T>::StepOutOfRange)?;
+		ensure!(
+			aichain_engine::trace::verify_proof(
+				&target.dataset_root.0,
+				target.batches,
+				index,
+				aichain_engine::trace::blake2_256(minibatch),
+				minibatch_proof
+			),
+			Error::<T>::MinibatchNotCommitted
+		);
+		Ok(())
+	}
+
+	/// Pool validity of a fee-free action: signed by its key, from a party that may act now,
+	/// and valid (an open or a reveal is tried and rolled back; a referee move is checked but
+	/// for its recomputation). One per verifier and task for an open, one per due move.
+	pub(crate) fn authorize_action(
+		signed: &SignedGameAction<T::OffchainKey>,
+		signature: &<T::OffchainKey as sp_runtime::RuntimeAppPublic>::Signature,
+	) -> sp_runtime::transaction_validity::TransactionValidityWithRefund {
+		use codec::Encode;
+		use sp_runtime::{
+			transaction_validity::{InvalidTransaction, ValidTransaction},
+			RuntimeAppPublic,
+		};
+		if !signed.key.verify(&Self::action_payload(signed), signature) {
+			return Err(InvalidTransaction::BadProof.into());
+		}
+		let checked = frame_support::storage::with_transaction(|| {
+			let outcome = Self::action_actor(signed).and_then(|who| {
+				match &signed.action {
+					GameAction::Open { task, opening } =>
+						Self::do_open(who.clone(), *task, opening.clone()).map(|_| ()),
+					GameAction::Play { game, mv: mv @ Move::Reveal(_), .. } =>
+						Self::do_play(&who, *game, mv.clone()),
+					GameAction::Play { game, mv, .. } => Self::check_referee_move(*game, mv),
+				}
+				.map(|()| who)
+			});
+			sp_runtime::TransactionOutcome::Rollback(Ok::<_, DispatchError>(outcome))
+		});
+		let who = match checked {
+			Ok(Ok(who)) => who,
+			Ok(Err(e)) | Err(e) => {
+				log::debug!(target: LOG_TARGET, "game action refused: {e:?}");
+				return Err(InvalidTransaction::Stale.into());
+			},
+		};
+		let tag = match &signed.action {
+			GameAction::Open { task, .. } => (b"open", task, who).encode(),
+			GameAction::Play { game, moves, .. } => (b"move", game, moves).encode(),
+		};
+		let validity = ValidTransaction::with_tag_prefix("disputes")
+			.priority(ACTION_PRIORITY)
+			.and_provides(tag)
+			.longevity(ACTION_LONGEVITY)
+			.propagate(true)
+			.build()?;
+		Ok((validity, Weight::zero()))
+	}
+
+	/// Dispatch a fee-free action.
+	pub(crate) fn do_act(signed: SignedGameAction<T::OffchainKey>) -> DispatchResult {
+		let who = Self::action_actor(&signed)?;
+		match signed.action {
+			GameAction::Open { task, opening } => Self::do_open(who, task, opening).map(|_| ()),
+			GameAction::Play { game, mv, .. } => {
+				Self::check_referee_move(game, &mv)?;
+				Self::do_play(&who, game, mv)
+			},
+		}
+	}
+
+	/// Weight of an action's dispatch: that of the signed call doing the same.
+	pub fn action_weight(action: &GameAction) -> Weight {
+		match action {
+			GameAction::Open { .. } => T::WeightInfo::open_game(),
+			GameAction::Play { mv, .. } => Self::move_weight(mv),
+		}
+	}
+
+	/// Weight of an action's pool check: the signature and the dry run.
+	pub fn authorize_weight(action: &GameAction) -> Weight {
+		let check = match action {
+			GameAction::Open { .. } => T::WeightInfo::open_game(),
+			GameAction::Play { mv: Move::Reveal(_), .. } => T::WeightInfo::reveal(),
+			GameAction::Play { mv: Move::Referee { prior_state, minibatch, .. }, .. } => {
+				let bytes = prior_state.len().saturating_add(minibatch.len());
+				T::WeightInfo::read_bytes(bytes.try_into().unwrap_or(u32::MAX))
+			},
+		};
+		T::WeightInfo::authorize_report().saturating_add(check)
 	}
 }

@@ -6,6 +6,7 @@
 use super::*;
 use crate::game::{rounds, Party};
 use frame_support::traits::fungible::InspectHold;
+use sp_runtime::traits::Dispatchable;
 
 /// The challenger: an account with funds, not a validator.
 const CHALLENGER: u64 = 6;
@@ -656,5 +657,137 @@ fn game_parameters_are_governed_and_validated() {
 		);
 		assert_ok!(Disputes::set_game_params(RuntimeOrigin::root(), params));
 		assert_eq!(GameParameters::<Test>::get(), params);
+	});
+}
+
+fn action(key: u64, action: GameAction) -> RuntimeCall {
+	let signed = SignedGameAction { key: UintAuthorityId(key), action };
+	let signature = UintAuthorityId(key).sign(&Disputes::action_payload(&signed)).unwrap();
+	RuntimeCall::Disputes(Call::act { action: signed, signature })
+}
+
+fn admitted(call: &RuntimeCall) -> bool {
+	call.authorize(TransactionSource::External).unwrap().is_ok()
+}
+
+fn dispatch(call: RuntimeCall) -> sp_runtime::DispatchResultWithInfo<frame_support::dispatch::PostDispatchInfo> {
+	call.dispatch(frame_system::RawOrigin::Authorized.into())
+}
+
+/// The fee-free move due in `game` now, signed by `key`.
+fn fee_free(job: &Job, game: GameId, key: u64, solver: &[Hash], claim: &[Hash]) -> RuntimeCall {
+	let (_, mv) = due_move(job, game, key, solver, claim);
+	action(key, GameAction::Play { game, moves: info(game).record.moves, mv })
+}
+
+#[test]
+fn a_drawn_verifier_and_the_solver_play_fee_free_once_per_due_move() {
+	build_and_execute(|| {
+		let job = Job::new(7);
+		let lying = carried_lie(&job, 6);
+		let id = post(&job, &lying, last_model(&job));
+		let drawn: Vec<u64> = verifiers(id).into_iter().map(|v| v.account).collect();
+		let outsider = VALIDATORS.iter().copied().find(|v| !drawn.contains(v)).unwrap();
+		let verifier = drawn[0];
+		let open_by = |key| action(key, GameAction::Open { task: id, opening: *whole(&job.leaves) });
+		// A validator not drawn for the task, or an ordinary account: refused by the pool.
+		assert!(!admitted(&open_by(outsider)));
+		assert!(!admitted(&open_by(CHALLENGER)));
+		assert_noop!(dispatch(open_by(outsider)).map_err(|e| e.error), Error::<Test>::NotAVerifier);
+		// A forged signature: refused.
+		let RuntimeCall::Disputes(Call::act { action: signed, .. }) = open_by(verifier) else {
+			unreachable!()
+		};
+		let forged = RuntimeCall::Disputes(Call::act {
+			action: signed,
+			signature: UintAuthorityId(outsider).sign(&b"x".to_vec()).unwrap(),
+		});
+		assert!(!admitted(&forged));
+		// An opening that proves nothing in dispute: refused before it costs a block anything.
+		let mut equal = whole(&lying);
+		equal.solver_to = Some(leaf(&lying, 7));
+		assert!(!admitted(&action(verifier, GameAction::Open { task: id, opening: *equal })));
+		// The drawn verifier opens, fee-free, bonding from its validator account.
+		let before = balance(verifier);
+		let call = open_by(verifier);
+		assert!(admitted(&call));
+		let game = NextGameId::<Test>::get();
+		assert_eq!(dispatch(call).unwrap().pays_fee, Pays::No);
+		assert_eq!(balance(verifier), before - BOND);
+		assert_eq!(info(game).record.challenger, verifier);
+		// Once per task while its game runs.
+		assert!(!admitted(&open_by(verifier)));
+		// Each move: the solver with its own key, the verifier with its `compute` key; never
+		// the other's, never an outdated one, never twice.
+		while Games::<Test>::contains_key(game) {
+			let i = info(game);
+			let (key, other) = match i.due {
+				Party::Solver => (SOLVER, verifier),
+				Party::Challenger => (verifier, SOLVER),
+			};
+			assert!(!admitted(&fee_free(&job, game, other, &lying, &job.leaves)));
+			let call = fee_free(&job, game, key, &lying, &job.leaves);
+			assert!(admitted(&call), "move {} by {key}", i.record.moves);
+			let again = call.clone();
+			assert_eq!(dispatch(call).unwrap().pays_fee, Pays::No);
+			if Games::<Test>::contains_key(game) {
+				assert!(!admitted(&again));
+				assert_noop!(dispatch(again).map_err(|e| e.error), Error::<Test>::StaleMove);
+			}
+			run_to_block(System::block_number() + 1);
+		}
+		assert_eq!(ended(game), (Party::Challenger, GameEnd::Refereed(Fault::WrongState)));
+		assert_eq!(balance(verifier), before + STAKE / 4, "its bond back and the reward");
+	});
+}
+
+#[test]
+fn fee_free_referee_moves_carry_exactly_the_programs_shape() {
+	build_and_execute(|| {
+		let job = Job::new(7);
+		let lying = carried_lie(&job, 6);
+		let id = post(&job, &lying, last_model(&job));
+		let verifier = verifiers(id)[0].account;
+		assert_ok!(dispatch(action(
+			verifier,
+			GameAction::Open { task: id, opening: *narrow(&job.leaves, &lying, 5, 6) }
+		)));
+		let game = NextGameId::<Test>::get() - 1;
+		let Move::Referee { max_cost, prior_state, minibatch, minibatch_proof } =
+			referee_move(&job, 6)
+		else {
+			unreachable!()
+		};
+		let play = |mv| action(verifier, GameAction::Play { game, moves: 0, mv });
+		let overpaid = Move::Referee {
+			max_cost: max_cost + 1,
+			prior_state: prior_state.clone(),
+			minibatch: minibatch.clone(),
+			minibatch_proof: minibatch_proof.clone(),
+		};
+		assert!(!admitted(&play(overpaid.clone())));
+		assert_noop!(
+			dispatch(play(overpaid)).map_err(|e| e.error),
+			Error::<Test>::NotTheProgramsShape
+		);
+		let mut padded = minibatch.clone();
+		padded.try_push(0).unwrap();
+		assert!(!admitted(&play(Move::Referee {
+			max_cost,
+			prior_state: prior_state.clone(),
+			minibatch: padded,
+			minibatch_proof: minibatch_proof.clone(),
+		})));
+		// A state of the right shape that is not the agreed one.
+		assert!(!admitted(&play(Move::Referee {
+			max_cost,
+			prior_state: BoundedVec::truncate_from(job.states[4].encode()),
+			minibatch: minibatch.clone(),
+			minibatch_proof: minibatch_proof.clone(),
+		})));
+		let good = play(Move::Referee { max_cost, prior_state, minibatch, minibatch_proof });
+		assert!(admitted(&good));
+		assert_ok!(dispatch(good));
+		assert_eq!(ended(game), (Party::Challenger, GameEnd::Refereed(Fault::WrongState)));
 	});
 }

@@ -219,10 +219,11 @@ pub mod pallet {
 	#[pallet::storage]
 	pub type Games<T: Config> = CountedStorageMap<_, Twox64Concat, GameId, GameRecordOf<T>>;
 
-	/// The games being played on each task.
+	/// The games being played on each task, by challenger: one game per challenger and task at
+	/// a time.
 	#[pallet::storage]
 	pub type GamesOf<T: Config> =
-		StorageDoubleMap<_, Twox64Concat, TaskId, Twox64Concat, GameId, (), OptionQuery>;
+		StorageDoubleMap<_, Twox64Concat, TaskId, Twox64Concat, T::AccountId, GameId, OptionQuery>;
 
 	/// Each game under the first block its due party is out of time in (its deadline + 1):
 	/// `on_initialize` settles them from [`ExpiryCursor`] on.
@@ -448,6 +449,10 @@ pub mod pallet {
 		InsufficientBalance,
 		/// The game parameters do not validate.
 		BadGameParams,
+		/// This account already plays a game on this task.
+		AlreadyOpened,
+		/// The move was signed for another point of the game (it has moved since).
+		StaleMove,
 	}
 
 	#[pallet::hooks]
@@ -599,6 +604,30 @@ pub mod pallet {
 		pub fn timeout(origin: OriginFor<T>, game: GameId) -> DispatchResult {
 			ensure_signed(origin)?;
 			Self::do_timeout(game)
+		}
+
+		/// A party's offchain worker acts in a game, fee-free: a drawn verifier opens one (once
+		/// per task, the bond from its validator account), or the solver or a drawn verifier
+		/// that opened one makes its due move. Admitted to the pool only when signed by the
+		/// party's key and valid now (a referee move's recomputation is left to the dispatch),
+		/// once per due move.
+		///
+		/// Origin: authorized (see [`Pallet::authorize_action`]). Emits what `open_game` and
+		/// `play` emit.
+		#[pallet::call_index(8)]
+		#[pallet::authorize(|_source, action, signature| Pallet::<T>::authorize_action(action, signature))]
+		#[pallet::weight_of_authorize(Pallet::<T>::authorize_weight(&action.action))]
+		#[pallet::weight(Pallet::<T>::action_weight(&action.action))]
+		pub fn act(
+			origin: OriginFor<T>,
+			action: SignedGameAction<T::OffchainKey>,
+			signature: <T::OffchainKey as sp_runtime::RuntimeAppPublic>::Signature,
+		) -> DispatchResultWithPostInfo {
+			frame_system::ensure_authorized(origin)?;
+			// The signature was checked by `authorize_action` before the call was admitted.
+			let _ = signature;
+			Self::do_act(action)?;
+			Ok(Pays::No.into())
 		}
 
 		/// Set the game's parameters (they apply to games opened afterwards).

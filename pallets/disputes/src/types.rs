@@ -316,3 +316,40 @@ pub struct GameInfo<AccountId, Balance, BlockNumber> {
 	/// Whether the result was settled otherwise, so the game only waits to give its bond back.
 	pub moot: bool,
 }
+
+/// What a party's offchain worker does in a game, fee-free.
+#[derive(
+	Clone, PartialEq, Eq, Encode, Decode, DecodeWithMemTracking, MaxEncodedLen, TypeInfo, Debug,
+)]
+pub enum GameAction {
+	/// A drawn verifier opens a game on the task it was drawn for (once per task), its bond
+	/// taken from its validator account.
+	Open {
+		/// The task.
+		task: TaskId,
+		/// The claim and the range.
+		opening: Opening,
+	},
+	/// A party makes the due move: the solver (with its own `aicm` key) or a challenger that
+	/// is a verifier drawn for the task (with its `compute` key).
+	Play {
+		/// The game.
+		game: GameId,
+		/// The moves made so far: the move is due at this count only, so one transaction is
+		/// admitted per due move however many nodes send it.
+		moves: u32,
+		/// The move.
+		mv: Move,
+	},
+}
+
+/// A [`GameAction`] signed with an offchain key.
+#[derive(
+	Clone, PartialEq, Eq, Encode, Decode, DecodeWithMemTracking, MaxEncodedLen, TypeInfo, Debug,
+)]
+pub struct SignedGameAction<Key> {
+	/// The signing key: the solver account's `aicm` key, or a validator's `compute` key.
+	pub key: Key,
+	/// The action.
+	pub action: GameAction,
+}
