@@ -19,7 +19,8 @@ use codec::{DecodeAll, Encode};
 use frame_benchmarking::v2::*;
 use frame_support::{traits::EnsureOrigin, BoundedVec};
 use frame_system::RawOrigin;
-use pallet_compute::{TaskId, TaskResult};
+use pallet_compute::{TaskDisputes, TaskId, TaskResult};
+use sp_runtime::traits::Saturating;
 use sp_core::H256;
 
 /// What the benchmarks need from the runtime.
@@ -122,6 +123,112 @@ fn step_two_fraud<T: Config>(program: Program) -> (TaskId, Vec<T::AccountId>, St
 	(task, verifiers, proof)
 }
 
+/// The smallest model, over the most steps a program may have: its proofs are the longest a
+/// trace has (24 siblings).
+fn longest() -> Program {
+	Program {
+		model: ModelSpec {
+			inputs: 1,
+			hidden: BoundedVec::truncate_from(vec![HiddenLayer {
+				units: 1,
+				activation: Activation::Relu,
+			}]),
+			classes: 2,
+		},
+		optimizer: Sgd { learning_rate: Fixed(6554), momentum: Fixed(58982) },
+		batch_size: 1,
+		steps: aichain_engine::program::MAX_STEPS,
+		seed: 42,
+	}
+}
+
+/// Sibling hashes for a proof of the longest trace.
+fn siblings(seed: u8) -> Vec<[u8; 32]> {
+	(0..32u32 - (aichain_engine::program::MAX_STEPS - 1).leading_zeros())
+		.map(|i| blake2_256(&(seed, i).encode()))
+		.collect()
+}
+
+/// The root a proof of `leaf` at 0-based `index` among `width` leaves folds to (as
+/// `binary_merkle_tree::verify_proof` folds it): a tree of millions of leaves without building
+/// it.
+fn fold(leaf: [u8; 32], index: u32, width: u32, siblings: &[[u8; 32]]) -> [u8; 32] {
+	let (mut hash, mut position, mut width) = (blake2_256(&leaf), index, width);
+	for sibling in siblings {
+		let pair = if position % 2 == 1 || position + 1 == width {
+			[&sibling[..], &hash[..]].concat()
+		} else {
+			[&hash[..], &sibling[..]].concat()
+		};
+		hash = blake2_256(&pair);
+		position /= 2;
+		width = (width - 1) / 2 + 1;
+	}
+	hash
+}
+
+fn proof_of(siblings: &[[u8; 32]]) -> aichain_engine::MerkleProof {
+	aichain_engine::MerkleProof { siblings: BoundedVec::truncate_from(siblings.to_vec()) }
+}
+
+/// A task over [`longest`] whose trace root commits `solver_to` at its last step, and a
+/// challenger's claim root committing `claim_to` there, with both proofs.
+struct LongGame<AccountId> {
+	task: TaskId,
+	claim_root: H256,
+	claim_to: Leaf,
+	solver_to: Leaf,
+	verifiers: Vec<AccountId>,
+}
+
+fn long_game<T: Config>() -> LongGame<T::AccountId> {
+	let n = aichain_engine::program::MAX_STEPS;
+	let (solver_leaf, claim_leaf) = ([0x11; 32], [0x22; 32]);
+	let (solver_path, claim_path) = (siblings(1), siblings(2));
+	let result = TaskResult {
+		model_hash: H256::repeat_byte(1),
+		trace_root: H256(fold(solver_leaf, n - 1, n, &solver_path)),
+		steps: n,
+	};
+	let (task, verifiers) =
+		T::BenchmarkHelper::disputable_task(longest(), H256::repeat_byte(3), 2, result);
+	LongGame {
+		task,
+		claim_root: H256(fold(claim_leaf, n - 1, n, &claim_path)),
+		claim_to: Leaf { hash: H256(claim_leaf), proof: proof_of(&claim_path) },
+		solver_to: Leaf { hash: H256(solver_leaf), proof: proof_of(&solver_path) },
+		verifiers,
+	}
+}
+
+/// A funded challenger.
+fn challenger<T: Config>() -> T::AccountId {
+	use frame_support::traits::fungible::Mutate;
+	let who: T::AccountId = whitelisted_caller();
+	let bond = Pallet::<T>::bond_for(BalanceOf::<T>::from(u32::MAX));
+	T::Currency::set_balance(&who, bond.saturating_mul(1_000u32.into()));
+	who
+}
+
+/// A game over the whole longest trace, opened by a funded challenger, the solver's end reveal
+/// due.
+fn opened<T: Config>() -> (GameId, LongGame<T::AccountId>, T::AccountId) {
+	let setup = long_game::<T>();
+	let who = challenger::<T>();
+	let n = aichain_engine::program::MAX_STEPS;
+	let opening = Opening {
+		claim_root: setup.claim_root,
+		from: 0,
+		to: n,
+		from_leaf: None,
+		from_trace_proof: None,
+		claim_to: setup.claim_to.clone(),
+		solver_to: None,
+	};
+	let game = Pallet::<T>::do_open(who.clone(), setup.task, opening).expect("a valid opening");
+	(game, setup, who)
+}
+
 #[benchmarks]
 mod benchmarks {
 	use super::*;
@@ -200,6 +307,129 @@ mod benchmarks {
 			call.authorize(TransactionSource::External)
 				.ok_or("an authorized call")?
 				.map_err(|_| "a valid report")?;
+		}
+		Ok(())
+	}
+
+	/// The costliest opening: a range narrower than the trace, so four proofs of the longest
+	/// trace are checked (leaf `from` in both roots, leaf `to` in each); the bond into escrow,
+	/// the task frozen, the game on the agenda.
+	#[benchmark]
+	fn open_game() {
+		let n = aichain_engine::program::MAX_STEPS;
+		// Leaves n − 1 and n are siblings at the bottom of both trees.
+		let (agreed, solver_leaf, claim_leaf) = ([0x10; 32], [0x11; 32], [0x22; 32]);
+		let path = siblings(1);
+		let solver_path = [vec![blake2_256(&agreed)], path[1..].to_vec()].concat();
+		let agreed_in_trace = [vec![blake2_256(&solver_leaf)], path[1..].to_vec()].concat();
+		let claim_path = [vec![blake2_256(&agreed)], path[1..].to_vec()].concat();
+		let agreed_in_claim = [vec![blake2_256(&claim_leaf)], path[1..].to_vec()].concat();
+		let trace_root = fold(solver_leaf, n - 1, n, &solver_path);
+		assert_eq!(trace_root, fold(agreed, n - 2, n, &agreed_in_trace));
+		let claim_root = fold(claim_leaf, n - 1, n, &claim_path);
+		assert_eq!(claim_root, fold(agreed, n - 2, n, &agreed_in_claim));
+		let result =
+			TaskResult { model_hash: H256::repeat_byte(1), trace_root: H256(trace_root), steps: n };
+		let (task, _) =
+			T::BenchmarkHelper::disputable_task(longest(), H256::repeat_byte(3), 2, result);
+		let opening = Opening {
+			claim_root: H256(claim_root),
+			from: n - 1,
+			to: n,
+			from_leaf: Some(Leaf { hash: H256(agreed), proof: proof_of(&agreed_in_claim) }),
+			from_trace_proof: Some(proof_of(&agreed_in_trace)),
+			claim_to: Leaf { hash: H256(claim_leaf), proof: proof_of(&claim_path) },
+			solver_to: Some(Leaf { hash: H256(solver_leaf), proof: proof_of(&solver_path) }),
+		};
+		let who = challenger::<T>();
+		#[extrinsic_call]
+		_(RawOrigin::Signed(who), task, alloc::boxed::Box::new(opening));
+		assert_eq!(Games::<T>::count(), 1);
+	}
+
+	/// A reveal that moves the game on: the solver's last leaf, proven against its trace root
+	/// (the longest proof), the clocks charged and the game rescheduled.
+	#[benchmark]
+	fn reveal() {
+		let (game, setup, _) = opened::<T>();
+		let solver = Games::<T>::get(game).expect("open").solver;
+		#[extrinsic_call]
+		play(RawOrigin::Signed(solver), game, Move::Reveal(setup.solver_to));
+		assert_eq!(Games::<T>::get(game).expect("open").moves, 1);
+	}
+
+	/// A game settled because the solver ran out of time: the solver convicted (slashed, the
+	/// submitter refunded, every verifier's duty released), the slash shared, the bond back.
+	#[benchmark]
+	fn timeout() {
+		let (game, _, _) = opened::<T>();
+		let deadline = Games::<T>::get(game).expect("open").state.deadline();
+		frame_system::Pallet::<T>::set_block_number(deadline + 1u32.into());
+		let caller: T::AccountId = account("caller", 0, 0);
+		#[extrinsic_call]
+		_(RawOrigin::Signed(caller), game);
+		assert_eq!(Games::<T>::count(), 0);
+	}
+
+	/// A game settled because the challenger ran out of time after the window: the bond
+	/// shared, the dispute closed and, as the last one, the result paid (solver, every
+	/// verifier, the vault).
+	#[benchmark]
+	fn timeout_pays() -> Result<(), BenchmarkError> {
+		let (game, setup, _) = opened::<T>();
+		let solver = Games::<T>::get(game).expect("open").solver;
+		Pallet::<T>::do_play(&solver, game, Move::Reveal(setup.solver_to))
+			.map_err(|_| "the solver reveals")?;
+		let record = Games::<T>::get(game).expect("open");
+		let window_end =
+			T::Market::dispute_target(record.task).ok_or("disputable")?.window_end;
+		let over = record.state.deadline().max(window_end) + 1u32.into();
+		frame_system::Pallet::<T>::set_block_number(over);
+		let caller: T::AccountId = account("caller", 0, 0);
+		#[block]
+		{
+			Pallet::<T>::do_timeout(game).map_err(|_| "settled")?;
+		}
+		assert!(T::Market::dispute_target(record.task).is_none(), "paid");
+		let _ = (caller, setup.verifiers);
+		Ok(())
+	}
+
+	/// The pool's check of a fee-free move: the signature, the game, the due party, a reveal
+	/// tried and rolled back.
+	#[benchmark]
+	fn authorize_action() -> Result<(), BenchmarkError> {
+		use frame_support::pallet_prelude::{Authorize, TransactionSource};
+		use sp_runtime::RuntimeAppPublic;
+		let setup = long_game::<T>();
+		let verifier = setup.verifiers.last().cloned().ok_or("a verifier")?;
+		let key = T::BenchmarkHelper::verifier_key(&verifier);
+		use frame_support::traits::fungible::Mutate;
+		T::Currency::set_balance(
+			&verifier,
+			Pallet::<T>::bond_for(BalanceOf::<T>::from(u32::MAX)).saturating_mul(1_000u32.into()),
+		);
+		let n = aichain_engine::program::MAX_STEPS;
+		let opening = Opening {
+			claim_root: setup.claim_root,
+			from: 0,
+			to: n,
+			from_leaf: None,
+			from_trace_proof: None,
+			claim_to: setup.claim_to.clone(),
+			solver_to: Some(setup.solver_to.clone()),
+		};
+		let action = SignedGameAction {
+			key: key.clone(),
+			action: GameAction::Open { task: setup.task, opening },
+		};
+		let signature = key.sign(&Pallet::<T>::action_payload(&action)).ok_or("the key signs")?;
+		let call = Call::<T>::act { action, signature };
+		#[block]
+		{
+			call.authorize(TransactionSource::External)
+				.ok_or("an authorized call")?
+				.map_err(|_| "a valid action")?;
 		}
 		Ok(())
 	}

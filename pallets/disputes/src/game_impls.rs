@@ -53,11 +53,17 @@ impl<T: Config> Pallet<T> {
 		params.bond_share.mul_floor(fee).max(params.bond_min)
 	}
 
+	/// Weight of ending a game, whichever way: the heavier of convicting the solver and
+	/// paying its result.
+	pub fn settle_weight() -> Weight {
+		T::WeightInfo::timeout().max(T::WeightInfo::timeout_pays())
+	}
+
 	/// Weight of a move: a reveal, or a referee move paying for `max_cost` referee cost units
-	/// and carrying its bytes, which also ends the game.
+	/// and carrying its bytes; either may end the game.
 	pub fn move_weight(mv: &Move) -> Weight {
 		match mv {
-			Move::Reveal(_) => T::WeightInfo::reveal(),
+			Move::Reveal(_) => T::WeightInfo::reveal().saturating_add(Self::settle_weight()),
 			Move::Referee { max_cost, prior_state, minibatch, .. } => {
 				let units = (*max_cost)
 					.min(referee::MAX_REFEREE_COST)
@@ -68,7 +74,7 @@ impl<T: Config> Pallet<T> {
 					.saturating_add(T::WeightInfo::read_bytes(
 						bytes.try_into().unwrap_or(u32::MAX),
 					))
-					.saturating_add(T::WeightInfo::timeout())
+					.saturating_add(Self::settle_weight())
 			},
 		}
 	}
@@ -410,7 +416,7 @@ impl<T: Config> Pallet<T> {
 			weight.saturating_accrue(db.reads(due.len().saturating_add(1) as u64));
 			for id in due {
 				settled = settled.saturating_add(1);
-				weight.saturating_accrue(T::WeightInfo::timeout());
+				weight.saturating_accrue(Self::settle_weight());
 				let outcome =
 					frame_support::storage::with_storage_layer(|| Self::do_timeout(id));
 				if let Err(e) = outcome {
@@ -691,14 +697,14 @@ impl<T: Config> Pallet<T> {
 
 	/// Weight of an action's pool check: the signature and the dry run.
 	pub fn authorize_weight(action: &GameAction) -> Weight {
-		let check = match action {
-			GameAction::Open { .. } => T::WeightInfo::open_game(),
-			GameAction::Play { mv: Move::Reveal(_), .. } => T::WeightInfo::reveal(),
+		// Measured for an open, the costliest dry run (a reveal's is a part of it).
+		let check = T::WeightInfo::authorize_action();
+		match action {
 			GameAction::Play { mv: Move::Referee { prior_state, minibatch, .. }, .. } => {
 				let bytes = prior_state.len().saturating_add(minibatch.len());
-				T::WeightInfo::read_bytes(bytes.try_into().unwrap_or(u32::MAX))
+				check.saturating_add(T::WeightInfo::read_bytes(bytes.try_into().unwrap_or(u32::MAX)))
 			},
-		};
-		T::WeightInfo::authorize_report().saturating_add(check)
+			_ => check,
+		}
 	}
 }

@@ -600,7 +600,7 @@ pub mod pallet {
 		/// Origin: signed (anyone). Emits [`Event::GameEnded`] and its money movements.
 		/// Errors: [`Error::UnknownGame`], [`Error::GameNotOver`].
 		#[pallet::call_index(6)]
-		#[pallet::weight(T::WeightInfo::timeout())]
+		#[pallet::weight(Pallet::<T>::settle_weight())]
 		pub fn timeout(origin: OriginFor<T>, game: GameId) -> DispatchResult {
 			ensure_signed(origin)?;
 			Self::do_timeout(game)

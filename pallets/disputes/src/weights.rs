@@ -50,6 +50,8 @@ pub trait WeightInfo {
 	fn open_game() -> Weight;
 	fn reveal() -> Weight;
 	fn timeout() -> Weight;
+	fn timeout_pays() -> Weight;
+	fn authorize_action() -> Weight;
 }
 
 /// Weights for `pallet_disputes` measured on the machine named above, with the runtime's database weights.
@@ -122,6 +124,15 @@ impl<T: frame_system::Config> WeightInfo for SubstrateWeight<T> {
 			.saturating_add(T::DbWeight::get().reads(40))
 			.saturating_add(T::DbWeight::get().writes(30))
 	}
+	fn timeout_pays() -> Weight {
+		Weight::from_parts(1_000_000_000, 40_000)
+			.saturating_add(T::DbWeight::get().reads(40))
+			.saturating_add(T::DbWeight::get().writes(30))
+	}
+	fn authorize_action() -> Weight {
+		Weight::from_parts(500_000_000, 20_000)
+			.saturating_add(T::DbWeight::get().reads(12))
+	}
 }
 
 // For tests: the same figures with RocksDB weights.
@@ -192,5 +203,14 @@ impl WeightInfo for () {
 		Weight::from_parts(1_000_000_000, 40_000)
 			.saturating_add(RocksDbWeight::get().reads(40))
 			.saturating_add(RocksDbWeight::get().writes(30))
+	}
+	fn timeout_pays() -> Weight {
+		Weight::from_parts(1_000_000_000, 40_000)
+			.saturating_add(RocksDbWeight::get().reads(40))
+			.saturating_add(RocksDbWeight::get().writes(30))
+	}
+	fn authorize_action() -> Weight {
+		Weight::from_parts(500_000_000, 20_000)
+			.saturating_add(RocksDbWeight::get().reads(12))
 	}
 }
