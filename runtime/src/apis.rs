@@ -303,6 +303,16 @@ impl_runtime_apis! {
 		) -> Option<pallet_disputes::DisputeInfo<AccountId, Balance, BlockNumber>> {
 			Disputes::dispute_info(task)
 		}
+
+		fn game(
+			game: pallet_disputes::GameId,
+		) -> Option<pallet_disputes::GameInfo<AccountId, Balance, BlockNumber>> {
+			Disputes::game_info(game)
+		}
+
+		fn games_of(task: pallet_compute::TaskId) -> alloc::vec::Vec<pallet_disputes::GameId> {
+			Disputes::games_of(task)
+		}
 	}
 
 	impl pallet_staking_runtime_api::StakingApi<Block, Balance, AccountId> for Runtime {

@@ -13,7 +13,7 @@
 use crate::{
 	configs::{TreasuryPalletId, FIRST_PUBLIC_ASSET_ID, STABLE_ASSET_ID, USD},
 	AccountId, AssetConversionConfig, AssetsConfig, Balance, BalancesConfig, Buyback, Compute,
-	ComputeConfig,
+	BlockNumber, ComputeConfig, DisputesConfig,
 	RuntimeGenesisConfig,
 	SessionConfig, SessionKeys, StakingConfig, SudoConfig, Supply, VestingConfig, AI,
 	BABE_GENESIS_EPOCH_CONFIG, COMMUNITY_SALE_ALLOCATION, EXISTENTIAL_DEPOSIT,
@@ -159,6 +159,7 @@ fn genesis(
 	endowed: Vec<AccountId>,
 	dex: Option<GenesisDex>,
 	sudo: Option<AccountId>,
+	game_clock: Option<BlockNumber>,
 ) -> Value {
 	let mut all_endowed = endowed;
 	for v in &validators {
@@ -252,8 +253,13 @@ fn genesis(
 				})
 				.collect::<Vec<_>>(),
 		},
+		disputes: DisputesConfig { game_clock },
 	})
 }
+
+/// The chess clock of dev and local games: the least the pallet allows (two blocks for each
+/// move of the longest game), 6.6 minutes.
+const DEV_GAME_CLOCK: BlockNumber = pallet_disputes::MIN_CLOCK;
 
 /// The well-known dev accounts, endowed in dev and local presets.
 fn dev_accounts() -> Vec<AccountId> {
@@ -280,6 +286,7 @@ fn development_config_genesis() -> Value {
 		dev_accounts(),
 		Some(dev_dex()),
 		Some(Sr25519Keyring::Alice.to_account_id()),
+		Some(DEV_GAME_CLOCK),
 	)
 }
 
@@ -309,6 +316,7 @@ fn local_config_genesis() -> Value {
 		dev_accounts(),
 		Some(dev_dex()),
 		Some(Sr25519Keyring::Alice.to_account_id()),
+		Some(DEV_GAME_CLOCK),
 	)
 }
 
@@ -342,7 +350,7 @@ fn testnet_config_genesis() -> Value {
 			compute: ComputeId::unchecked_from(*sr),
 		})
 		.collect();
-	genesis(validators, Vec::new(), Vec::new(), None, None)
+	genesis(validators, Vec::new(), Vec::new(), None, None, None)
 }
 
 /// The genesis config of preset `id`, as JSON, if `id` names one.

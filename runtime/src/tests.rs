@@ -527,6 +527,104 @@ fn the_largest_fraud_proof_fits_a_block_and_a_parachain_pov() {
 	});
 }
 
+/// A bisection game's calls over a `steps`-step trace over `batches` minibatches: the costliest
+/// opening (four proofs), a reveal and the referee move with a state of `state` bytes and a
+/// minibatch of `minibatch` bytes at `max_cost`.
+fn game_calls(max_cost: u64, steps: u32, batches: u32, state: usize, minibatch: usize) -> [RuntimeCall; 3] {
+	use pallet_disputes::{Leaf, Move, Opening};
+	use sp_runtime::BoundedVec;
+	let depth = |leaves: u32| 32 - leaves.saturating_sub(1).leading_zeros();
+	let proof = |leaves: u32| aichain_engine::MerkleProof {
+		siblings: BoundedVec::truncate_from(vec![[7u8; 32]; depth(leaves) as usize]),
+	};
+	let leaf = || Leaf { hash: Default::default(), proof: proof(steps) };
+	let opening = Opening {
+		claim_root: Default::default(),
+		from: steps - 1,
+		to: steps,
+		from_leaf: Some(leaf()),
+		from_trace_proof: Some(proof(steps)),
+		claim_to: leaf(),
+		solver_to: Some(leaf()),
+	};
+	[
+		RuntimeCall::Disputes(pallet_disputes::Call::open_game { task: u64::MAX, opening: Box::new(opening) }),
+		RuntimeCall::Disputes(pallet_disputes::Call::play { game: u64::MAX, mv: Move::Reveal(leaf()) }),
+		RuntimeCall::Disputes(pallet_disputes::Call::play {
+			game: u64::MAX,
+			mv: Move::Referee {
+				max_cost,
+				prior_state: BoundedVec::truncate_from(vec![1u8; state]),
+				minibatch: BoundedVec::truncate_from(vec![2u8; minibatch]),
+				minibatch_proof: proof(batches),
+			},
+		}),
+	]
+}
+
+/// Every call of a bisection game fits one block by time and length and a parachain's proof of
+/// validity, the largest referee move included. Prints each call's weight, size and fee, and a
+/// whole game's rounds, bytes and weight for the digits job and for a 10^7-step job (the
+/// issue's note quotes them).
+#[test]
+fn every_game_move_fits_a_block_and_a_parachain_pov() {
+	use aichain_engine::{program::MAX_STEPS, referee};
+	use frame_support::dispatch::DispatchClass;
+	preset_ext(DEV_RUNTIME_PRESET).execute_with(|| {
+		let weights = <Runtime as frame_system::Config>::BlockWeights::get();
+		let normal = weights.get(DispatchClass::Normal);
+		let max_extrinsic = normal.max_extrinsic.expect("normal extrinsics are bounded");
+		for (job, max_cost, steps, batches, state, minibatch) in [
+			(
+				"largest",
+				referee::MAX_REFEREE_COST,
+				MAX_STEPS,
+				aichain_engine::dataset::MAX_TASK_BATCHES,
+				referee::MAX_STATE_BYTES as usize,
+				referee::MAX_MINIBATCH_BYTES as usize,
+			),
+			// Digits 64-32-10, batch 32, 30,000 steps over 56 minibatches.
+			("digits", 231_124, 30_000, 56, 19_320, 8_262),
+			// The digits model over 10^7 steps.
+			("digits, 10^7 steps", 231_124, 10_000_000, 56, 19_320, 8_262),
+		] {
+			let mut totals = Vec::new();
+			for (kind, call) in ["open_game", "reveal", "referee move"].into_iter().zip(game_calls(
+				max_cost, steps, batches, state, minibatch,
+			)) {
+				let name = format!("disputes {kind}, {job}");
+				let (by_time, _, by_length) = per_block(&name, call.clone());
+				let xt = signed_extrinsic(call);
+				let info = xt.get_dispatch_info();
+				let len = xt.encoded_size() as u64;
+				let total = info.total_weight().saturating_add(normal.base_extrinsic);
+				let fee = TransactionPayment::compute_fee(len as u32, &info, 0);
+				eprintln!("{name}: {len} bytes on-chain, fee {:.4} AI", fee as f64 / AI as f64);
+				assert!(by_time >= 1 && by_length >= 1, "{name} does not fit a block");
+				assert!(total.all_lte(max_extrinsic), "{name} weighs more than the largest normal extrinsic");
+				assert!(
+					total.proof_size().saturating_add(len) <= crate::configs::PARACHAIN_MAX_POV_SIZE,
+					"{name} does not fit a parachain block's proof of validity"
+				);
+				totals.push((total, len));
+			}
+			// A whole game over the full trace: the opening, the solver's end reveal, two
+			// reveals per round, the referee move.
+			let rounds = pallet_disputes::game::rounds(steps) as u64;
+			let reveals = 1 + 2 * rounds;
+			let weight = totals[0].0 + totals[1].0.saturating_mul(reveals) + totals[2].0;
+			let bytes = totals[0].1 + totals[1].1 * reveals + totals[2].1;
+			eprintln!(
+				"a whole game, {job}: {rounds} rounds, {} moves, {bytes} bytes on-chain, weight {:.1} ms \
+				 ({} bytes of proof)",
+				reveals + 2,
+				weight.ref_time() as f64 / 1e9,
+				weight.proof_size(),
+			);
+		}
+	});
+}
+
 /// The weight of `balances.transfer_keep_alive` as a signed transaction and how many fit in a
 /// block by the runtime's weights: the figure the throughput benchmark is measured against.
 #[test]

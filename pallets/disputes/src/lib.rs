@@ -254,6 +254,25 @@ pub mod pallet {
 	pub type Excluded<T: Config> =
 		StorageMap<_, Twox64Concat, T::AccountId, BlockNumberFor<T>, OptionQuery>;
 
+	#[pallet::genesis_config]
+	#[derive(frame_support::DefaultNoBound)]
+	pub struct GenesisConfig<T: Config> {
+		/// Each party's chess clock, if not [`Config::DefaultGameParams`]'s (dev and local
+		/// chains play games in minutes).
+		pub game_clock: Option<BlockNumberFor<T>>,
+	}
+
+	#[pallet::genesis_build]
+	impl<T: Config> BuildGenesisConfig for GenesisConfig<T> {
+		fn build(&self) {
+			if let Some(clock) = self.game_clock {
+				let params = GameParams { clock, ..T::DefaultGameParams::get() };
+				assert!(params.validate().is_ok(), "the genesis game clock must validate");
+				GameParameters::<T>::put(params);
+			}
+		}
+	}
+
 	#[pallet::event]
 	#[pallet::generate_deposit(pub(super) fn deposit_event)]
 	pub enum Event<T: Config> {

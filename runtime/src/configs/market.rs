@@ -163,8 +163,25 @@ parameter_types! {
 	};
 }
 
+parameter_types! {
+	/// A challenger's bond: at least 100 AI, or 5% of the task's fee when more; each party's
+	/// chess clock 300 blocks (30 minutes). Dev and local presets set a shorter clock.
+	pub GameDefaults: pallet_disputes::GameParamsOf<Runtime> = pallet_disputes::GameParams {
+		bond_min: 100 * AI,
+		bond_share: Perbill::from_percent(5),
+		clock: 300,
+	};
+	/// Bonds are held on the market's escrow account (it keeps its existential deposit).
+	pub DisputesEscrow: AccountId = crate::Compute::escrow_account();
+}
+
 impl pallet_disputes::Config for Runtime {
 	type Currency = Balances;
+	type RuntimeHoldReason = RuntimeHoldReason;
+	type Escrow = DisputesEscrow;
+	type FrozenBalance = FrozenBalance;
+	type DefaultGameParams = GameDefaults;
+	type MaxSettlesPerBlock = ConstU32<8>;
 	type Market = crate::Compute;
 	type Treasury = ResolveOrBurn<Runtime, super::TreasuryAccount>;
 	type BlindAttesters = BlindAttestationOffences;
