@@ -240,6 +240,14 @@ fn body<T>(payload: Result<Json<T>, JsonRejection>) -> ApiResult<T> {
 	})
 }
 
+/// The public listener of a service started with `--withhold-trace` serves no trace.
+fn served(app: &App) -> ApiResult<()> {
+	if app.side == Side::Public && app.manager.withholds_trace() {
+		return Err(ApiError::new(StatusCode::NOT_FOUND, "this service withholds its traces"));
+	}
+	Ok(())
+}
+
 /// The router of one listener. Serve it with
 /// `into_make_service_with_connect_info::<SocketAddr>()`: the per-client limit needs the peer.
 pub fn router(app: Arc<App>) -> Router {
@@ -434,6 +442,7 @@ async fn step_proof(
 	ConnectInfo(peer): ConnectInfo<SocketAddr>,
 	Path((id, step)): Path<(String, u32)>,
 ) -> ApiResult<Json<StepProof>> {
+	served(&app)?;
 	let job = job(&app, &id)?;
 	let result = completed(&job)?.clone();
 	check_step(&job, step)?;
@@ -470,6 +479,7 @@ async fn minibatch_at(
 	ConnectInfo(peer): ConnectInfo<SocketAddr>,
 	Path((id, step)): Path<(String, u32)>,
 ) -> ApiResult<Json<MinibatchProof>> {
+	served(&app)?;
 	let job = job(&app, &id)?;
 	completed(&job)?;
 	check_step(&job, step)?;
@@ -516,6 +526,7 @@ async fn state_at(
 	ConnectInfo(peer): ConnectInfo<SocketAddr>,
 	Path((id, step)): Path<(String, u32)>,
 ) -> ApiResult<Json<StateAt>> {
+	served(&app)?;
 	let job = job(&app, &id)?;
 	check_step(&job, step)?;
 	if step > job.checkpoint_step && job.state != JobState::Completed {
@@ -633,6 +644,7 @@ async fn execute(
 		Ok(Json(SegmentResult {
 			from_step: from,
 			to_step: to,
+			model_hash: HexHash(state.model_hash()),
 			start_hash,
 			hash: step_hashes.last().copied().unwrap_or(start_hash),
 			step_hashes,

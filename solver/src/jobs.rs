@@ -28,6 +28,9 @@ pub struct Config {
 	/// Tests and demos of a lying solver only: the step of every job this service trains whose
 	/// state it alters before committing it (`--corrupt-step`).
 	pub corrupt_step: Option<u32>,
+	/// Tests and demos of a withholding solver only: the public listener serves no step,
+	/// state or minibatch of any job (`--withhold-trace`).
+	pub withhold_trace: bool,
 }
 
 /// The lie `--corrupt-step` tells: the lowest bit of the output layer's first bias flips (the
@@ -88,6 +91,13 @@ pub struct Manager {
 	submit_lock: Mutex<()>,
 	/// Prometheus metrics.
 	pub metrics: Metrics,
+}
+
+impl Manager {
+	/// Whether the public listener withholds every trace (`--withhold-trace`).
+	pub fn withholds_trace(&self) -> bool {
+		self.config.withhold_trace
+	}
 }
 
 fn now() -> u64 {

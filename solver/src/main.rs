@@ -126,6 +126,12 @@ struct ServeArgs {
 	/// stake. Off by default; never use it with a stake you want to keep.
 	#[arg(long, value_name = "K", value_parser = clap::value_parser!(u32).range(1..))]
 	corrupt_step: Option<u32>,
+	/// FOR TESTS AND DEMOS OF A WITHHOLDING SOLVER ONLY: the public listener serves no step,
+	/// state or minibatch of any job (the control listener still does, for the node's own
+	/// worker). Verifiers cannot check such a result and challenge it with a bisection game,
+	/// which the solver must play move by move on-chain.
+	#[arg(long)]
+	withhold_trace: bool,
 }
 
 #[derive(Subcommand, Debug)]
@@ -333,9 +339,16 @@ fn serve(args: ServeArgs) -> Result<(), String> {
 			max_queued_jobs: args.max_queued_jobs,
 			checkpoint_interval: args.checkpoint_interval,
 			corrupt_step: args.corrupt_step,
+			withhold_trace: args.withhold_trace,
 		},
 		metrics,
 	)?;
+	if args.withhold_trace {
+		tracing::warn!(
+			"--withhold-trace: the public listener serves no trace; verifiers will challenge every \
+			 result with a bisection game (tests and demos only)"
+		);
+	}
 	if let Some(k) = args.corrupt_step {
 		tracing::warn!(
 			"--corrupt-step {k}: every job this service trains is corrupted at step {k}; its results \

@@ -220,6 +220,9 @@ pub struct SegmentResult {
 	pub start_hash: HexHash,
 	/// Hash of the state after `to_step`.
 	pub hash: HexHash,
+	/// The model hash of the state after `to_step` (what a result posts when `to_step` is the
+	/// last step).
+	pub model_hash: HexHash,
 	/// Hashes after each step `from_step + 1 ..= to_step`.
 	pub step_hashes: Vec<HexHash>,
 	/// With `evidence`: the state before `to_step`, its minibatch and proof.

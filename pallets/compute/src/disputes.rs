@@ -66,6 +66,17 @@ pub trait TaskDisputes<AccountId> {
 	/// The fee `task` pays, while it is on record.
 	fn fee_of(task: TaskId) -> Option<Self::Balance>;
 
+	/// Offchain only: the solver's leaf `step` of `task`'s result with its proof, from this
+	/// node's own solver service (`--solver-url`), which trained the job. `None` if the service
+	/// cannot serve it (or its leaf is not the committed one).
+	fn served_leaf(task: TaskId, step: u32) -> Option<(H256, aichain_engine::MerkleProof)>;
+
+	/// Offchain only: `task`'s program re-executed honestly on this node's solver service
+	/// from the initial state through step `to`: every state hash, the last state's model hash
+	/// and, with `evidence`, what the referee needs to recompute step `to`. `None` if the
+	/// service cannot do it.
+	fn replay(task: TaskId, to: u32, evidence: bool) -> Option<Replay>;
+
 	/// One dispute about `task` ended without disproving its result. When it was the last one
 	/// open, the solver's `disputes_won` counts one (once per result, however many disputes
 	/// it won) and, if the window has closed, the solver is paid at once, as after an
@@ -155,6 +166,14 @@ impl<T: Config> TaskDisputes<T::AccountId> for Pallet<T> {
 		Tasks::<T>::get(id).map(|task| task.fee)
 	}
 
+	fn served_leaf(id: TaskId, step: u32) -> Option<(H256, aichain_engine::MerkleProof)> {
+		crate::offchain::served_leaf::<T>(id, step)
+	}
+
+	fn replay(id: TaskId, to: u32, evidence: bool) -> Option<Replay> {
+		crate::offchain::replay::<T>(id, to, evidence)
+	}
+
 	fn acquit(id: TaskId) -> Result<u32, DispatchError> {
 		frame_support::storage::with_storage_layer(|| Self::do_acquit(id))
 	}
@@ -212,15 +231,36 @@ pub struct StepEvidence {
 	pub leaf_proof: aichain_engine::MerkleProof,
 }
 
+/// A task's program re-executed by this node's service (see [`TaskDisputes::replay`]).
+#[derive(Clone, PartialEq, Eq, Debug)]
+pub struct Replay {
+	/// The state hash after each step `1..=to`.
+	pub leaves: alloc::vec::Vec<[u8; 32]>,
+	/// The model hash of the state after step `to`.
+	pub model_hash: H256,
+	/// The state after step `to − 1` (SCALE; empty for step 1), minibatch `to` (SCALE) and
+	/// its proof against the dataset root, when asked for.
+	pub evidence: Option<(alloc::vec::Vec<u8>, alloc::vec::Vec<u8>, aichain_engine::MerkleProof)>,
+}
+
 /// Where a verifier's offchain worker sends its fraud proofs (the disputes pallet, which signs
 /// them with the verifier's key and puts them in the pool).
 pub trait FraudProofs<Key> {
 	/// Send the fraud proof of `task` signed with `key`; whether the pool took it.
 	fn send(key: &Key, task: TaskId, evidence: StepEvidence) -> bool;
+
+	/// The solver of `task` does not serve the segment `key`'s verifier must check, after
+	/// retries: challenge its result by a bisection game. Whether a game is open (now or
+	/// before) on the verifier's behalf.
+	fn withheld(key: &Key, task: TaskId) -> bool;
 }
 
 impl<Key> FraudProofs<Key> for () {
 	fn send(_: &Key, _: TaskId, _: StepEvidence) -> bool {
+		false
+	}
+
+	fn withheld(_: &Key, _: TaskId) -> bool {
 		false
 	}
 }

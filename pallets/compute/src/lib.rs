@@ -101,7 +101,7 @@ mod tick_impls;
 pub mod types;
 pub mod weights;
 
-pub use disputes::{DisputeTarget, FraudProofs, StepEvidence, TaskDisputes};
+pub use disputes::{DisputeTarget, FraudProofs, Replay, StepEvidence, TaskDisputes};
 pub use offchain::OffchainKeys;
 pub use weights::WeightInfo;
 

@@ -54,6 +54,7 @@ pub const ESCROW_ED: u64 = 1;
 
 thread_local! {
 	static FRAUD_PROOFS: RefCell<Vec<(UintAuthorityId, u64, crate::StepEvidence)>> = const { RefCell::new(Vec::new()) };
+	static WITHHELD: RefCell<Vec<(UintAuthorityId, u64)>> = const { RefCell::new(Vec::new()) };
 	static ACTIVE_VALIDATORS: RefCell<Vec<u64>> = RefCell::new(VALIDATORS.to_vec());
 	static VRF_SEEDS: RefCell<Vec<(u64, u64)>> = const { RefCell::new(Vec::new()) };
 	static RANDOMNESS_LAG: RefCell<u64> = const { RefCell::new(0) };
@@ -224,6 +225,16 @@ impl crate::FraudProofs<UintAuthorityId> for RecordFraudProofs {
 		FRAUD_PROOFS.with(|f| f.borrow_mut().push((key.clone(), task, evidence)));
 		true
 	}
+
+	fn withheld(key: &UintAuthorityId, task: u64) -> bool {
+		WITHHELD.with(|w| w.borrow_mut().push((key.clone(), task)));
+		true
+	}
+}
+
+/// The tasks handed to a game as withheld so far, with the verifier's key (and forget them).
+pub fn take_withheld() -> Vec<(UintAuthorityId, u64)> {
+	WITHHELD.with(|w| std::mem::take(&mut *w.borrow_mut()))
 }
 
 /// The fraud proofs sent so far (and forget them).

@@ -122,6 +122,9 @@ pub const LOCK_BLOCKS: u32 = 50;
 pub const RESEND_AFTER: u32 = crate::dispatchable_impls::REPORT_LONGEVITY as u32;
 /// Longest backoff after failures, in blocks.
 pub const MAX_BACKOFF: u32 = 32;
+/// Failed checks in a row after which a verifier whose solver's public side serves nothing
+/// (while its own service is up) challenges the result with a bisection game.
+pub const WITHHELD_AFTER: u32 = 3;
 
 /// Whether `url` is an `http://` or `https://` address of printable ASCII without spaces.
 pub fn is_http_url(url: &[u8]) -> bool {
@@ -505,9 +508,69 @@ fn verifier_duties<T: Config>(
 			Err(e) => {
 				log::warn!(target: crate::LOG_TARGET, "task {id}: cannot verify steps {from}..{to} yet: {e:?}");
 				back_off(now, &mut job.failures, &mut job.retry_at);
+				// Its own service answers and the solver's public side does not serve even the
+				// segment's last leaf: the trace is withheld. A game forces it out on-chain.
+				let withheld = job.failures >= WITHHELD_AFTER &&
+					local.health().is_ok() &&
+					remote
+						.proven_leaf(&job_id::<T>(id, &task), to, result.steps, &result.trace_root)
+						.is_err();
+				if withheld && T::FraudProofs::withheld(key, id) {
+					log::info!(
+						target: crate::LOG_TARGET,
+						"task {id}: its solver withholds its trace; challenged by a bisection game"
+					);
+				}
 			},
 		}
 	}
+}
+
+/// The leaf `step` of `id`'s result with its proof, from this node's own service (the solver
+/// that trained it): see [`crate::TaskDisputes::served_leaf`].
+pub fn served_leaf<T: Config>(id: TaskId, step: u32) -> Option<(H256, aichain_engine::MerkleProof)> {
+	let task = Tasks::<T>::get(id)?;
+	let TaskStatus::Submitted { result, .. } = &task.status else { return None };
+	let local = Service::local()?;
+	match local.proven_leaf(&job_id::<T>(id, &task), step, result.steps, &result.trace_root) {
+		Ok((hash, proof)) => Some((H256(hash), proof)),
+		Err(e) => {
+			log::warn!(target: crate::LOG_TARGET, "task {id}: the local service cannot prove leaf {step}: {e:?}");
+			None
+		},
+	}
+}
+
+/// `id`'s program re-executed through step `to` on this node's own service: see
+/// [`crate::TaskDisputes::replay`].
+pub fn replay<T: Config>(id: TaskId, to: u32, evidence: bool) -> Option<crate::Replay> {
+	let task = Tasks::<T>::get(id)?;
+	let local = Service::local()?;
+	let segment = match local.execute(&task.program, &task.dataset, 0, to, None, evidence) {
+		Ok(segment) => segment,
+		Err(e) => {
+			log::warn!(target: crate::LOG_TARGET, "task {id}: the local service cannot re-execute steps 1..={to}: {e:?}");
+			return None;
+		},
+	};
+	if segment.from_step != 0 || segment.to_step != to || segment.step_hashes.len() != to as usize {
+		log::warn!(target: crate::LOG_TARGET, "task {id}: the local service answered another segment");
+		return None;
+	}
+	let evidence = match (evidence, segment.evidence) {
+		(false, _) => None,
+		(true, Some(e)) => {
+			// Step 1 starts from the initial state, which the referee builds itself.
+			let prior = if to == 1 { Vec::new() } else { e.prior_state.0 };
+			Some((prior, e.minibatch.0, merkle_proof(&e.proof).ok()?))
+		},
+		(true, None) => return None,
+	};
+	Some(crate::Replay {
+		leaves: segment.step_hashes.iter().map(|h| h.0).collect(),
+		model_hash: H256(segment.model_hash?.0),
+		evidence,
+	})
 }
 
 /// Re-execute steps `from + 1 ..= to` of a result on the local service, from the state the
@@ -1024,6 +1087,9 @@ pub struct Segment {
 	pub start_hash: HexHash,
 	/// Hash after `to_step`.
 	pub hash: HexHash,
+	/// The model hash of the state after `to_step` (absent from older services).
+	#[serde(default)]
+	pub model_hash: Option<HexHash>,
 	/// Hash after every step `from_step + 1 ..= to_step`.
 	#[serde(default)]
 	pub step_hashes: Vec<HexHash>,

@@ -503,6 +503,45 @@ fn verifiers_attest_a_matching_segment_and_hold_back_a_different_one_until_it_is
 	});
 }
 
+/// A solver whose public side serves nothing cannot be checked: after `WITHHELD_AFTER` failed
+/// checks in a row, while its own service is up, the verifier hands the task to a bisection
+/// game. A service of its own that is down is no reason to.
+#[test]
+fn a_verifier_challenges_a_withheld_trace_by_a_game_after_retries() {
+	let trace = leaves(10);
+	let mut w = world(&[]);
+	let service = w.service.clone();
+	w.ext.execute_with(|| {
+		let (id, verifiers) = submitted_task(10, &trace);
+		let job = job_id::<Test>(id, &task(id));
+		let withheld = || json(404, serde_json::json!({ "error": "this service withholds its traces" }));
+		// Both verifiers' checks fail, the first's because the solver serves nothing, the
+		// second's because its own service is down. Backoff: they run at blocks 3, 5 and 9.
+		for (attempt, block) in [(1, 3), (2, 5), (3, 9)] {
+			run_to_block(block);
+			service.on("POST", &format!("{LOCAL}/execute"), json(200, segment_json(0, 10, [0; 32], &trace)));
+			service.on("GET", &format!("{REMOTE}/jobs/{job}/steps/1"), withheld());
+			service.on("POST", &format!("{LOCAL}/execute"), Reply::Broken);
+			if attempt == offchain::WITHHELD_AFTER {
+				service.on("GET", &format!("{LOCAL}/health"), json(200, serde_json::json!({})));
+				service.on("GET", &format!("{REMOTE}/jobs/{job}/steps/10"), withheld());
+				service.on("GET", &format!("{LOCAL}/health"), Reply::Broken);
+			}
+			for verifier in &verifiers {
+				UintAuthorityId::set_all_keys(vec![UintAuthorityId(*verifier)]);
+				offchain::run::<Test>(block);
+			}
+			let handed = take_withheld();
+			if attempt < offchain::WITHHELD_AFTER {
+				assert!(handed.is_empty(), "attempt {attempt}: too soon");
+			} else {
+				assert_eq!(handed, vec![(UintAuthorityId(verifiers[0]), id)]);
+			}
+		}
+		service.assert_script_used();
+	});
+}
+
 /// A dispute keeps a result unpaid past its window, and its drawn verifiers' duties with it;
 /// verdicts are over, so their workers no longer fetch or send anything for it.
 #[test]
@@ -690,25 +729,37 @@ fn unprovable_answers_give_no_verdict() {
 		let mut long_proof = proof_json(&trace, 1);
 		long_proof["proof"] = serde_json::json!(vec![format!("0x{}", hex::encode([3u8; 32])); 33]);
 		let mut now = 3;
-		for reply in [
+		// From the third failure on, the worker asks whether the trace is withheld: its own
+		// service is up and the solver's public side does not prove the segment's last leaf.
+		let probe = |attempt: u32| {
+			if attempt >= offchain::WITHHELD_AFTER {
+				service.on("GET", &format!("{LOCAL}/health"), json(200, serde_json::json!({})));
+				service.on("GET", &format!("{REMOTE}/jobs/{job}/steps/10"), Reply::Timeout);
+			}
+		};
+		for (attempt, reply) in (1..).zip([
 			json(200, wrong_sibling),
 			json(200, other_trace),
 			json(200, long_proof),
 			json(404, serde_json::json!({"error": "no such job"})),
 			Reply::Answer(200, b"{\"step\": 1".to_vec()),
 			Reply::Timeout,
-		] {
+		]) {
 			service.on("POST", &format!("{LOCAL}/execute"), json(200, segment_json(0, 10, [0; 32], &trace)));
 			service.on("GET", &proof_uri, reply);
+			probe(attempt);
 			offchain::run::<Test>(now);
 			assert!(take_reports(&pool).is_empty());
 			now += 33;
 		}
 		// The local service answers for another segment: no verdict either.
 		service.on("POST", &format!("{LOCAL}/execute"), json(200, segment_json(0, 9, [0; 32], &trace[..9])));
+		probe(7);
 		offchain::run::<Test>(now);
 		assert!(take_reports(&pool).is_empty());
 		service.assert_script_used();
+		// A solver that serves nothing provable is challenged by a game from the third failure.
+		assert_eq!(take_withheld().len(), 5);
 		let TaskStatus::Submitted { verifiers, .. } = task(id).status else { panic!() };
 		assert!(verifiers.iter().all(|v| v.verdict.is_none()));
 	});

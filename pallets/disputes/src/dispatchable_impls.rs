@@ -278,6 +278,10 @@ impl<T: Config> Pallet<T> {
 /// A verifier's offchain worker hands its evidence over here: it becomes a fee-free fraud
 /// report signed with the verifier's key, paying for the task's referee cost.
 impl<T: Config> pallet_compute::FraudProofs<T::OffchainKey> for Pallet<T> {
+	fn withheld(key: &T::OffchainKey, task: TaskId) -> bool {
+		crate::offchain::withheld::<T>(key, task)
+	}
+
 	fn send(key: &T::OffchainKey, task: TaskId, evidence: pallet_compute::StepEvidence) -> bool {
 		use frame_system::offchain::SubmitTransaction;
 		use sp_runtime::RuntimeAppPublic;

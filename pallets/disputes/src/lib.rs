@@ -69,6 +69,7 @@ pub mod benchmarking;
 pub mod dispatchable_impls;
 pub mod game;
 pub mod game_impls;
+pub mod offchain;
 #[cfg(test)]
 mod mock;
 pub mod runtime_api;
@@ -490,6 +491,10 @@ pub mod pallet {
 
 		fn on_initialize(now: BlockNumberFor<T>) -> Weight {
 			Self::settle_expired(now)
+		}
+
+		fn offchain_worker(now: BlockNumberFor<T>) {
+			crate::offchain::run::<T>(now);
 		}
 
 		#[cfg(feature = "try-runtime")]
