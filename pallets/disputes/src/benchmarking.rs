@@ -20,8 +20,8 @@ use frame_benchmarking::v2::*;
 use frame_support::{traits::EnsureOrigin, BoundedVec};
 use frame_system::RawOrigin;
 use pallet_compute::{TaskDisputes, TaskId, TaskResult};
-use sp_runtime::traits::Saturating;
 use sp_core::H256;
+use sp_runtime::traits::Saturating;
 
 /// What the benchmarks need from the runtime.
 pub trait BenchmarkHelper<AccountId, Key> {
@@ -381,8 +381,7 @@ mod benchmarks {
 		Pallet::<T>::do_play(&solver, game, Move::Reveal(setup.solver_to))
 			.map_err(|_| "the solver reveals")?;
 		let record = Games::<T>::get(game).expect("open");
-		let window_end =
-			T::Market::dispute_target(record.task).ok_or("disputable")?.window_end;
+		let window_end = T::Market::dispute_target(record.task).ok_or("disputable")?.window_end;
 		let over = record.state.deadline().max(window_end) + 1u32.into();
 		frame_system::Pallet::<T>::set_block_number(over);
 		let caller: T::AccountId = account("caller", 0, 0);

@@ -71,9 +71,7 @@ impl<T: Config> Pallet<T> {
 					.max(1);
 				let bytes = prior_state.len().saturating_add(minibatch.len());
 				T::WeightInfo::prove_fraud(units.try_into().unwrap_or(u32::MAX))
-					.saturating_add(T::WeightInfo::read_bytes(
-						bytes.try_into().unwrap_or(u32::MAX),
-					))
+					.saturating_add(T::WeightInfo::read_bytes(bytes.try_into().unwrap_or(u32::MAX)))
 					.saturating_add(Self::settle_weight())
 			},
 		}
@@ -223,8 +221,9 @@ impl<T: Config> Pallet<T> {
 						Games::<T>::insert(id, record);
 						Ok(())
 					},
-					Revealed::ChallengeFails =>
-						Self::end_game(id, record, Party::Solver, GameEnd::SameEnd),
+					Revealed::ChallengeFails => {
+						Self::end_game(id, record, Party::Solver, GameEnd::SameEnd)
+					},
 				}
 			},
 			Move::Referee { max_cost, prior_state, minibatch, minibatch_proof } => {
@@ -248,8 +247,9 @@ impl<T: Config> Pallet<T> {
 						// as prover (the blind attesters of its segment are penalized too).
 						Self::take_down(id, record, Some((case.step, fault)))
 					},
-					Err(RefereeError::NoFraud) =>
-						Self::end_game(id, record, Party::Solver, GameEnd::SolverRight),
+					Err(RefereeError::NoFraud) => {
+						Self::end_game(id, record, Party::Solver, GameEnd::SolverRight)
+					},
 					Err(e) => Err(Self::refusal(e)),
 				}
 			},
@@ -257,7 +257,9 @@ impl<T: Config> Pallet<T> {
 	}
 
 	/// What the referee checks a step against.
-	pub(crate) fn commitments(target: &DisputeTarget<T::AccountId, BlockNumberFor<T>>) -> Commitments {
+	pub(crate) fn commitments(
+		target: &DisputeTarget<T::AccountId, BlockNumberFor<T>>,
+	) -> Commitments {
 		Commitments {
 			trace_root: target.result.trace_root.0,
 			steps: target.result.steps,
@@ -285,22 +287,24 @@ impl<T: Config> Pallet<T> {
 		ensure!(record.state.expired(now), Error::<T>::GameNotOver);
 		match record.state.due() {
 			Party::Solver => Self::take_down(id, record, None),
-			Party::Challenger => Self::end_game(
-				id,
-				record,
-				Party::Solver,
-				GameEnd::OutOfTime(Party::Challenger),
-			),
+			Party::Challenger => {
+				Self::end_game(id, record, Party::Solver, GameEnd::OutOfTime(Party::Challenger))
+			},
 		}
 	}
 
 	/// The challenger won: the solver is convicted (a proven step is a fraud proof of it,
 	/// `None` is the solver out of time) and the bond goes back.
-	fn take_down(id: GameId, record: GameRecordOf<T>, proven: Option<(u32, Fault)>) -> DispatchResult {
+	fn take_down(
+		id: GameId,
+		record: GameRecordOf<T>,
+		proven: Option<(u32, Fault)>,
+	) -> DispatchResult {
 		let target = T::Market::dispute_target(record.task).ok_or(Error::<T>::GameMoot)?;
 		let end = match proven {
 			Some((step, fault)) => {
-				let slash = Self::convict(record.task, target, record.challenger.clone(), step, fault)?;
+				let slash =
+					Self::convict(record.task, target, record.challenger.clone(), step, fault)?;
 				Self::deposit_event(Event::GameSlash {
 					game: id,
 					solver: record.solver.clone(),
@@ -329,7 +333,12 @@ impl<T: Config> Pallet<T> {
 	/// convicted before this) or the game is moot; otherwise half to the solver, the rest to the
 	/// treasury, and the game's dispute closes (the result is paid if it was the last one and
 	/// the window has closed).
-	fn end_game(id: GameId, record: GameRecordOf<T>, winner: Party, end: GameEnd) -> DispatchResult {
+	fn end_game(
+		id: GameId,
+		record: GameRecordOf<T>,
+		winner: Party,
+		end: GameEnd,
+	) -> DispatchResult {
 		Games::<T>::remove(id);
 		GamesOf::<T>::remove(record.task, &record.challenger);
 		Expiries::<T>::remove(Self::expiry(&record.state), id);
@@ -417,8 +426,7 @@ impl<T: Config> Pallet<T> {
 			for id in due {
 				settled = settled.saturating_add(1);
 				weight.saturating_accrue(Self::settle_weight());
-				let outcome =
-					frame_support::storage::with_storage_layer(|| Self::do_timeout(id));
+				let outcome = frame_support::storage::with_storage_layer(|| Self::do_timeout(id));
 				if let Err(e) = outcome {
 					// Cannot happen (an expiry is only ever where its game's deadline is); the
 					// entry goes so that the agenda moves on, and the game stays for
@@ -464,7 +472,8 @@ impl<T: Config> Pallet<T> {
 			let game = &record.state;
 			ensure!(game.from < game.to && game.to <= record.steps, "a game's range is broken");
 			if let Some(target) = T::Market::dispute_target(record.task) {
-				*per_task.entry(record.task).or_default() += 1;
+				let count = per_task.entry(record.task).or_default();
+				*count = count.saturating_add(1);
 				ensure!(target.solver == record.solver, "a game's solver is not its result's");
 			}
 		}
@@ -601,9 +610,9 @@ impl<T: Config> Pallet<T> {
 		let step = record.state.to;
 		let state_len = if step == 1 { 0 } else { referee::state_len(program) };
 		ensure!(
-			*max_cost == referee::referee_cost(program) &&
-				prior_state.len() == state_len &&
-				minibatch.len() == referee::minibatch_len(program),
+			*max_cost == referee::referee_cost(program)
+				&& prior_state.len() == state_len
+				&& minibatch.len() == referee::minibatch_len(program),
 			Error::<T>::NotTheProgramsShape
 		);
 		if step > 1 {
@@ -645,10 +654,12 @@ impl<T: Config> Pallet<T> {
 		let checked = frame_support::storage::with_transaction(|| {
 			let outcome = Self::action_actor(signed).and_then(|who| {
 				match &signed.action {
-					GameAction::Open { task, opening } =>
-						Self::do_open(who.clone(), *task, opening.clone()).map(|_| ()),
-					GameAction::Play { game, mv: mv @ Move::Reveal(_), .. } =>
-						Self::do_play(&who, *game, mv.clone()),
+					GameAction::Open { task, opening } => {
+						Self::do_open(who.clone(), *task, opening.clone()).map(|_| ())
+					},
+					GameAction::Play { game, mv: mv @ Move::Reveal(_), .. } => {
+						Self::do_play(&who, *game, mv.clone())
+					},
 					GameAction::Play { game, mv, .. } => Self::check_referee_move(*game, mv),
 				}
 				.map(|()| who)
@@ -702,7 +713,8 @@ impl<T: Config> Pallet<T> {
 		match action {
 			GameAction::Play { mv: Move::Referee { prior_state, minibatch, .. }, .. } => {
 				let bytes = prior_state.len().saturating_add(minibatch.len());
-				check.saturating_add(T::WeightInfo::read_bytes(bytes.try_into().unwrap_or(u32::MAX)))
+				check
+					.saturating_add(T::WeightInfo::read_bytes(bytes.try_into().unwrap_or(u32::MAX)))
 			},
 			_ => check,
 		}

@@ -87,7 +87,13 @@ fn referee_move(job: &Job, step: u32) -> Move {
 
 /// The due move of `game` and who makes it: the solver reveals from `solver`, the challenger
 /// from `claim` (and makes the referee move from the honest run).
-fn due_move(job: &Job, game: GameId, challenger: u64, solver: &[Hash], claim: &[Hash]) -> (u64, Move) {
+fn due_move(
+	job: &Job,
+	game: GameId,
+	challenger: u64,
+	solver: &[Hash],
+	claim: &[Hash],
+) -> (u64, Move) {
 	let i = info(game);
 	match (i.due, i.due_step) {
 		(Party::Solver, Some(k)) => (SOLVER, Move::Reveal(leaf(solver, k))),
@@ -126,8 +132,9 @@ fn ended(game: GameId) -> (Party, GameEnd) {
 	System::events()
 		.into_iter()
 		.find_map(|r| match r.event {
-			RuntimeEvent::Disputes(Event::GameEnded { game: g, winner, end, .. }) if g == game =>
-				Some((winner, end)),
+			RuntimeEvent::Disputes(Event::GameEnded { game: g, winner, end, .. }) if g == game => {
+				Some((winner, end))
+			},
 			_ => None,
 		})
 		.expect("the game ended")
@@ -267,12 +274,9 @@ fn game_after(moves: u32) -> (Job, Vec<Hash>, TaskId, GameId) {
 fn whoever_runs_out_of_time_loses_in_every_phase() {
 	// 7 steps, lie at 3: end (solver), mid 3 (challenger), mid 3 (solver), mid 1 (challenger),
 	// mid 1 (solver), mid 2 (challenger), mid 2 (solver), referee (challenger).
-	for (moves, silent) in [
-		(0, Party::Solver),
-		(1, Party::Challenger),
-		(2, Party::Solver),
-		(7, Party::Challenger),
-	] {
+	for (moves, silent) in
+		[(0, Party::Solver), (1, Party::Challenger), (2, Party::Solver), (7, Party::Challenger)]
+	{
 		for by_hook in [true, false] {
 			build_and_execute(|| {
 				let (job, lying, id, game) = game_after(moves);
@@ -312,8 +316,9 @@ fn whoever_runs_out_of_time_loses_in_every_phase() {
 						TaskStatus::Refunded { cause: RefundCause::ResultDisproved, .. }
 					)),
 					// The clocks outlast the mock's window: the result is paid at once.
-					Party::Challenger =>
-						assert!(matches!(status, TaskStatus::Finalized { .. }), "{status:?}"),
+					Party::Challenger => {
+						assert!(matches!(status, TaskStatus::Finalized { .. }), "{status:?}")
+					},
 				}
 				assert_eq!(held_bonds(), 0);
 			});
@@ -577,7 +582,10 @@ fn a_lost_result_makes_its_other_games_moot_and_their_bonds_go_back() {
 			assert!(i.moot);
 			// A moot game takes no moves; anyone settles it at once, or the hook at its expiry.
 			let (who, mv) = due_move(&job, b, PROVER, &lying, &job.leaves);
-			assert_noop!(Disputes::play(RuntimeOrigin::signed(who), b, mv), Error::<Test>::GameMoot);
+			assert_noop!(
+				Disputes::play(RuntimeOrigin::signed(who), b, mv),
+				Error::<Test>::GameMoot
+			);
 			assert_ok!(Disputes::timeout(RuntimeOrigin::signed(SOLVER), b));
 			assert_eq!(ended(b), (Party::Challenger, GameEnd::Moot));
 			assert_eq!(balance(PROVER), prover + BOND);
@@ -670,7 +678,9 @@ fn admitted(call: &RuntimeCall) -> bool {
 	call.authorize(TransactionSource::External).unwrap().is_ok()
 }
 
-fn dispatch(call: RuntimeCall) -> sp_runtime::DispatchResultWithInfo<frame_support::dispatch::PostDispatchInfo> {
+fn dispatch(
+	call: RuntimeCall,
+) -> sp_runtime::DispatchResultWithInfo<frame_support::dispatch::PostDispatchInfo> {
 	call.dispatch(frame_system::RawOrigin::Authorized.into())
 }
 
@@ -689,7 +699,8 @@ fn a_drawn_verifier_and_the_solver_play_fee_free_once_per_due_move() {
 		let drawn: Vec<u64> = verifiers(id).into_iter().map(|v| v.account).collect();
 		let outsider = VALIDATORS.iter().copied().find(|v| !drawn.contains(v)).unwrap();
 		let verifier = drawn[0];
-		let open_by = |key| action(key, GameAction::Open { task: id, opening: *whole(&job.leaves) });
+		let open_by =
+			|key| action(key, GameAction::Open { task: id, opening: *whole(&job.leaves) });
 		// A validator not drawn for the task, or an ordinary account: refused by the pool.
 		assert!(!admitted(&open_by(outsider)));
 		assert!(!admitted(&open_by(CHALLENGER)));

@@ -15,9 +15,7 @@
 //! Each due move is sent once and again only after its pool lifetime, if it is still due; the
 //! pool admits one transaction per due move whichever nodes send it.
 
-use crate::{
-	game::Party, pallet::*, types::*, LOG_TARGET,
-};
+use crate::{game::Party, pallet::*, types::*, LOG_TARGET};
 use aichain_engine::{
 	referee,
 	trace::{merkle_proof, merkle_root},
@@ -130,11 +128,12 @@ pub(crate) fn run<T: Config>(now: BlockNumberFor<T>) {
 	if keys.is_empty() {
 		return;
 	}
-	let mut lock = StorageLock::<BlockAndTime<frame_system::Pallet<T>>>::with_block_and_time_deadline(
-		b"aichain::disputes::lock",
-		50,
-		Duration::from_millis(300_000),
-	);
+	let mut lock =
+		StorageLock::<BlockAndTime<frame_system::Pallet<T>>>::with_block_and_time_deadline(
+			b"aichain::disputes::lock",
+			50,
+			Duration::from_millis(300_000),
+		);
 	let Ok(_guard) = lock.try_lock() else {
 		log::debug!(target: LOG_TARGET, "game moves of an earlier block still running; skipped");
 		return;
@@ -163,8 +162,9 @@ pub(crate) fn run<T: Config>(now: BlockNumberFor<T>) {
 		let mv = match (due, record.state.due_step()) {
 			(Party::Solver, Some(step)) => T::Market::served_leaf(task, step)
 				.map(|(hash, proof)| Move::Reveal(Leaf { hash, proof })),
-			(Party::Challenger, Some(step)) =>
-				claim::<T>(task, &record.challenger).and_then(|c| leaf(&c.leaves, step)).map(Move::Reveal),
+			(Party::Challenger, Some(step)) => claim::<T>(task, &record.challenger)
+				.and_then(|c| leaf(&c.leaves, step))
+				.map(Move::Reveal),
 			(Party::Challenger, None) => T::Market::replay(task, record.state.to, true)
 				.and_then(|replay| replay.evidence)
 				.and_then(|(prior, minibatch, minibatch_proof)| {
