@@ -68,7 +68,7 @@ test("a false challenge from a wallet, answered by the solver's worker, loses it
   const ferdie = keyring.addFromUri('//Ferdie');
 
   const params = (await api.query.compute.params()).toJSON();
-  params.challengeWindow = 40;
+  params.challengeWindow = 24;
   await sendAndFinalize(api.tx.sudo.sudo(api.tx.compute.setParams(params)), alice);
   await sendAndFinalize(api.tx.compute.setEndpoint(solver.url), ferdie);
   await provider.send('author_insertKey', ['aicm', '//Ferdie', u8aToHex(ferdie.publicKey)]);

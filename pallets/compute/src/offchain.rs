@@ -541,36 +541,70 @@ pub fn served_leaf<T: Config>(id: TaskId, step: u32) -> Option<(H256, aichain_en
 	}
 }
 
+/// Most steps of one `POST /execute` in a [`replay`]: the service's default
+/// `--max-segment-steps`.
+pub const REPLAY_CHUNK_STEPS: u32 = 1_000;
+/// Most work units of one `POST /execute` in a [`replay`]: the service's default
+/// `--max-segment-work`.
+pub const REPLAY_CHUNK_WORK: u64 = 64 * aichain_engine::program::MAX_STEP_WORK;
+
 /// `id`'s program re-executed through step `to` on this node's own service: see
-/// [`crate::TaskDisputes::replay`].
+/// [`crate::TaskDisputes::replay`]. A long job goes in segments within the service's default
+/// limits; each segment asks for the state before its last step and the next one starts from
+/// it (one step is executed twice per segment).
 pub fn replay<T: Config>(id: TaskId, to: u32, evidence: bool) -> Option<crate::Replay> {
 	let task = Tasks::<T>::get(id)?;
 	let local = Service::local()?;
-	let segment = match local.execute(&task.program, &task.dataset, 0, to, None, evidence) {
-		Ok(segment) => segment,
-		Err(e) => {
-			log::warn!(target: crate::LOG_TARGET, "task {id}: the local service cannot re-execute steps 1..={to}: {e:?}");
+	let per_step = task.program.work_units_per_step().max(1);
+	let chunk: u32 = REPLAY_CHUNK_WORK
+		.checked_div(per_step)
+		.unwrap_or_default()
+		.min(u64::from(REPLAY_CHUNK_STEPS))
+		.max(2)
+		.unique_saturated_into();
+	let mut leaves: Vec<[u8; 32]> = Vec::new();
+	let (mut from, mut state) = (0u32, None::<Vec<u8>>);
+	loop {
+		let end = from.saturating_add(chunk).min(to);
+		let more = end < to;
+		let segment = match local.execute(&task.program, &task.dataset, from, end, state.take(), more || evidence) {
+			Ok(segment) => segment,
+			Err(e) => {
+				log::warn!(target: crate::LOG_TARGET, "task {id}: the local service cannot re-execute steps {from}..={end}: {e:?}");
+				return None;
+			},
+		};
+		if segment.from_step != from ||
+			segment.to_step != end ||
+			segment.step_hashes.len() != end.saturating_sub(from) as usize
+		{
+			log::warn!(target: crate::LOG_TARGET, "task {id}: the local service answered another segment");
 			return None;
-		},
-	};
-	if segment.from_step != 0 || segment.to_step != to || segment.step_hashes.len() != to as usize {
-		log::warn!(target: crate::LOG_TARGET, "task {id}: the local service answered another segment");
-		return None;
+		}
+		// Segments after the first repeat the step before their start's.
+		let known = leaves.len();
+		let skip = known.saturating_sub(from as usize);
+		leaves.extend(segment.step_hashes.iter().skip(skip).map(|h| h.0));
+		if !more {
+			let evidence = match (evidence, segment.evidence) {
+				(false, _) => None,
+				(true, Some(e)) => {
+					// Step 1 starts from the initial state, which the referee builds itself.
+					let prior = if to == 1 { Vec::new() } else { e.prior_state.0 };
+					Some((prior, e.minibatch.0, merkle_proof(&e.proof).ok()?))
+				},
+				(true, None) => return None,
+			};
+			return Some(crate::Replay {
+				leaves,
+				model_hash: H256(segment.model_hash?.0),
+				evidence,
+			});
+		}
+		// The next segment starts from the state before this one's last step.
+		state = Some(segment.evidence?.prior_state.0);
+		from = end.saturating_sub(1);
 	}
-	let evidence = match (evidence, segment.evidence) {
-		(false, _) => None,
-		(true, Some(e)) => {
-			// Step 1 starts from the initial state, which the referee builds itself.
-			let prior = if to == 1 { Vec::new() } else { e.prior_state.0 };
-			Some((prior, e.minibatch.0, merkle_proof(&e.proof).ok()?))
-		},
-		(true, None) => return None,
-	};
-	Some(crate::Replay {
-		leaves: segment.step_hashes.iter().map(|h| h.0).collect(),
-		model_hash: H256(segment.model_hash?.0),
-		evidence,
-	})
 }
 
 /// Re-execute steps `from + 1 ..= to` of a result on the local service, from the state the

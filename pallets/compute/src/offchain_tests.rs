@@ -542,6 +542,61 @@ fn a_verifier_challenges_a_withheld_trace_by_a_game_after_retries() {
 	});
 }
 
+/// A `POST /execute` answer for `from..=to` of `trace` with the model hash and the evidence of
+/// step `to` (the state before it is `prior`).
+fn segment_with_evidence(from: u32, to: u32, trace: &[[u8; 32]], prior: &[u8]) -> serde_json::Value {
+	let mut answer = segment_json(from, to, [0; 32], &trace[from as usize..to as usize]);
+	answer["model_hash"] = serde_json::json!(format!("0x{}", hex::encode([9u8; 32])));
+	answer["evidence"] = serde_json::json!({
+		"prior_state": format!("0x{}", hex::encode(prior)),
+		"minibatch": "0x0102",
+		"index": 0,
+		"proof": Vec::<String>::new(),
+	});
+	answer
+}
+
+/// A game over a long job needs its whole re-execution: it goes in segments within the
+/// service's default limits, each starting from the state before the last one's end.
+#[test]
+fn a_long_replay_goes_in_segments_chained_by_state() {
+	let trace = leaves(2_500);
+	let mut w = world(&[]);
+	let service = w.service.clone();
+	w.ext.execute_with(|| {
+		let (id, _) = submitted_task(2_500, &trace);
+		let state = |step: u32| step.encode();
+		for (from, to) in [(0, 1_000), (999, 1_999), (1_998, 2_500)] {
+			service.on(
+				"POST",
+				&format!("{LOCAL}/execute"),
+				json(200, segment_with_evidence(from, to, &trace, &state(to - 1))),
+			);
+		}
+		let replay = offchain::replay::<Test>(id, 2_500, true).expect("replayed");
+		assert_eq!(replay.leaves, trace);
+		assert_eq!(replay.model_hash, H256([9u8; 32]));
+		let (prior, minibatch, _) = replay.evidence.expect("the evidence of the last step");
+		assert_eq!((prior, minibatch), (state(2_499), vec![1, 2]));
+		// Each segment after the first starts from the state the one before gave.
+		let bodies: Vec<serde_json::Value> = service
+			.0
+			.lock()
+			.log
+			.iter()
+			.map(|(_, body)| serde_json::from_slice(body).unwrap())
+			.collect();
+		assert_eq!(bodies.len(), 3);
+		assert!(bodies[0].get("state").is_none());
+		assert_eq!(bodies[1]["state"], format!("0x{}", hex::encode(state(999))));
+		assert_eq!(bodies[2]["state"], format!("0x{}", hex::encode(state(1_998))));
+		service.assert_script_used();
+		// A segment the service will not answer: no replay.
+		service.on("POST", &format!("{LOCAL}/execute"), json(400, serde_json::json!({"error": "too long"})));
+		assert!(offchain::replay::<Test>(id, 2_500, false).is_none());
+	});
+}
+
 /// A dispute keeps a result unpaid past its window, and its drawn verifiers' duties with it;
 /// verdicts are over, so their workers no longer fetch or send anything for it.
 #[test]
