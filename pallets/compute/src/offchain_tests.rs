@@ -564,7 +564,8 @@ fn a_long_replay_goes_in_segments_chained_by_state() {
 	let mut w = world(&[]);
 	let service = w.service.clone();
 	w.ext.execute_with(|| {
-		let (id, _) = submitted_task(2_500, &trace);
+		// A replay needs only the task's program and dataset.
+		let id = crate::tests::submit_with(USER, program(2_500), HardwareClass::Cpu, 50);
 		let state = |step: u32| step.encode();
 		for (from, to) in [(0, 1_000), (999, 1_999), (1_998, 2_500)] {
 			service.on(
