@@ -980,11 +980,49 @@ fn a_solver_told_to_corrupt_a_step_serves_a_consistent_lie_that_the_referee_conv
 	);
 	assert_eq!(status, 200, "{mine}");
 	let evidence = &mine["evidence"];
-	assert_eq!((&evidence["prior_state"], &evidence["minibatch"]), (&at4["state"], &mb["minibatch"]));
+	assert_eq!(
+		(&evidence["prior_state"], &evidence["minibatch"]),
+		(&at4["state"], &mb["minibatch"])
+	);
 	assert_eq!((&evidence["index"], &evidence["proof"]), (&mb["index"], &mb["proof"]));
 	assert_eq!(mine["step_hashes"].as_array().unwrap().len(), 2);
 	// `--help` names it for what it is.
-	let help = Command::new(env!("CARGO_BIN_EXE_aichain-solver")).args(["serve", "--help"]).output().unwrap();
+	let help = Command::new(env!("CARGO_BIN_EXE_aichain-solver"))
+		.args(["serve", "--help"])
+		.output()
+		.unwrap();
 	let help = String::from_utf8_lossy(&help.stdout);
 	assert!(help.contains("--corrupt-step") && help.contains("LYING SOLVER ONLY"), "{help}");
+}
+
+/// `--withhold-trace` (tests and demos of a withholding solver): the public listener serves no
+/// step, state or minibatch; the control listener, the node's own, still does. A segment's answer
+/// names the model hash of its last state, the posted result's for the whole job.
+#[test]
+fn a_withholding_service_serves_its_trace_to_its_own_node_only() {
+	let (datasets, train) = digits_dir("withhold");
+	let solver = Solver::start(&scratch("withhold-data"), &datasets, &["--withhold-trace"]);
+	let program = digits_program(20);
+	let body = job_body("digits-w", &program, &train, json!({ "path": "digits-train.aids" }));
+	let (status, job) = solver.post("/jobs", &body);
+	assert_eq!(status, 202, "{job}");
+	solver.wait_for("digits-w", |j| j["state"] == "completed");
+	for path in [
+		"/jobs/digits-w/steps/5",
+		"/jobs/digits-w/steps/5/state",
+		"/jobs/digits-w/steps/5/minibatch",
+	] {
+		assert_eq!(solver.get(path).0, 404, "{path} is withheld");
+		assert_eq!(solver.control_request("GET", path, None).0, 200, "{path} for the node");
+	}
+	// The job's status and result stay public: the chain has the result anyway.
+	let (status, result) = solver.get("/jobs/digits-w/result");
+	assert_eq!(status, 200, "{result}");
+	let (status, segment) = solver.post(
+		"/execute",
+		&json!({ "program": program, "dataset": body["dataset"], "from_step": 0, "to_step": 20 }),
+	);
+	assert_eq!(status, 200, "{segment}");
+	assert_eq!(segment["model_hash"], result["model_hash"]);
+	assert_eq!(segment["hash"], result["final_state_hash"]);
 }
