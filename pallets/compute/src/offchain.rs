@@ -122,8 +122,8 @@ pub const LOCK_BLOCKS: u32 = 50;
 pub const RESEND_AFTER: u32 = crate::dispatchable_impls::REPORT_LONGEVITY as u32;
 /// Longest backoff after failures, in blocks.
 pub const MAX_BACKOFF: u32 = 32;
-/// Failed checks in a row after which a verifier whose solver's public side serves nothing
-/// (while its own service is up) challenges the result with a bisection game.
+/// Failed checks in a row after which a verifier whose own service is up hands the result to
+/// a bisection game (the solver's public side does not serve what a check needs).
 pub const WITHHELD_AFTER: u32 = 3;
 
 /// Whether `url` is an `http://` or `https://` address of printable ASCII without spaces.
@@ -508,13 +508,11 @@ fn verifier_duties<T: Config>(
 			Err(e) => {
 				log::warn!(target: crate::LOG_TARGET, "task {id}: cannot verify steps {from}..{to} yet: {e:?}");
 				back_off(now, &mut job.failures, &mut job.retry_at);
-				// Its own service answers and the solver's public side does not serve even the
-				// segment's last leaf: the trace is withheld. A game forces it out on-chain.
-				let withheld = job.failures >= WITHHELD_AFTER &&
-					local.health().is_ok() &&
-					remote
-						.proven_leaf(&job_id::<T>(id, &task), to, result.steps, &result.trace_root)
-						.is_err();
+				// Checks keep failing while its own service answers: the solver's public side does
+				// not serve what a check needs (leaves, proofs, states). A game forces its
+				// commitments out on-chain. (Its worker opens one only if its own replay of the
+				// job ends in another model than the posted one.)
+				let withheld = job.failures >= WITHHELD_AFTER && local.health().is_ok();
 				if withheld && T::FraudProofs::withheld(key, id) {
 					log::info!(
 						target: crate::LOG_TARGET,

@@ -524,7 +524,6 @@ fn a_verifier_challenges_a_withheld_trace_by_a_game_after_retries() {
 			service.on("POST", &format!("{LOCAL}/execute"), Reply::Broken);
 			if attempt == offchain::WITHHELD_AFTER {
 				service.on("GET", &format!("{LOCAL}/health"), json(200, serde_json::json!({})));
-				service.on("GET", &format!("{REMOTE}/jobs/{job}/steps/10"), withheld());
 				service.on("GET", &format!("{LOCAL}/health"), Reply::Broken);
 			}
 			for verifier in &verifiers {
@@ -785,12 +784,11 @@ fn unprovable_answers_give_no_verdict() {
 		let mut long_proof = proof_json(&trace, 1);
 		long_proof["proof"] = serde_json::json!(vec![format!("0x{}", hex::encode([3u8; 32])); 33]);
 		let mut now = 3;
-		// From the third failure on, the worker asks whether the trace is withheld: its own
-		// service is up and the solver's public side does not prove the segment's last leaf.
+		// From the third failure on, with its own service up, the worker hands the result to a
+		// game (which opens only if its own replay ends in another model).
 		let probe = |attempt: u32| {
 			if attempt >= offchain::WITHHELD_AFTER {
 				service.on("GET", &format!("{LOCAL}/health"), json(200, serde_json::json!({})));
-				service.on("GET", &format!("{REMOTE}/jobs/{job}/steps/10"), Reply::Timeout);
 			}
 		};
 		for (attempt, reply) in (1..).zip([

@@ -142,29 +142,33 @@ fn longest() -> Program {
 	}
 }
 
-/// Sibling hashes for a proof of the longest trace.
+/// How many siblings the proof of leaf `index` among `width` leaves has (promoted nodes take
+/// none).
+fn path_len(mut index: u32, mut width: u32) -> usize {
+	let mut len = 0;
+	while width > 1 {
+		if !(index % 2 == 0 && index + 1 == width) {
+			len += 1;
+		}
+		index /= 2;
+		width = width.div_ceil(2);
+	}
+	len
+}
+
+/// Sibling hashes for a proof of the last leaf of the longest trace.
 fn siblings(seed: u8) -> Vec<[u8; 32]> {
-	(0..32u32 - (aichain_engine::program::MAX_STEPS - 1).leading_zeros())
+	let n = aichain_engine::program::MAX_STEPS;
+	(0..path_len(n - 1, n) as u32)
 		.map(|i| blake2_256(&(seed, i).encode()))
 		.collect()
 }
 
-/// The root a proof of `leaf` at 0-based `index` among `width` leaves folds to (as
-/// `binary_merkle_tree::verify_proof` folds it): a tree of millions of leaves without building
-/// it.
+/// The root a proof of `leaf` at 0-based `index` among `width` leaves leads to: a tree of
+/// millions of leaves without building it.
 fn fold(leaf: [u8; 32], index: u32, width: u32, siblings: &[[u8; 32]]) -> [u8; 32] {
-	let (mut hash, mut position, mut width) = (blake2_256(&leaf), index, width);
-	for sibling in siblings {
-		let pair = if position % 2 == 1 || position + 1 == width {
-			[&sibling[..], &hash[..]].concat()
-		} else {
-			[&hash[..], &sibling[..]].concat()
-		};
-		hash = blake2_256(&pair);
-		position /= 2;
-		width = (width - 1) / 2 + 1;
-	}
-	hash
+	aichain_engine::trace::root_from_proof(leaf, index, width, &proof_of(siblings))
+		.expect("a proof as long as the leaf's path")
 }
 
 fn proof_of(siblings: &[[u8; 32]]) -> aichain_engine::MerkleProof {
@@ -420,7 +424,7 @@ mod benchmarks {
 		};
 		let action = SignedGameAction {
 			key: key.clone(),
-			action: GameAction::Open { task: setup.task, opening },
+			action: GameAction::Open { task: setup.task, opening, game: NextGameId::<T>::get() },
 		};
 		let signature = key.sign(&Pallet::<T>::action_payload(&action)).ok_or("the key signs")?;
 		let call = Call::<T>::act { action, signature };

@@ -9,7 +9,9 @@
 //! Both sides agree on leaf `from` and differ on leaf `to`:
 //!
 //! 1. **End** ([`Phase::SolverEnd`]): unless the solver's leaf `to` was proven at the opening,
-//!    the solver reveals it. Equal to the challenger's, the challenge fails at once.
+//!    the solver reveals it. Equal to the challenger's, the challenge fails at once, unless it
+//!    is the trace's last leaf: then the model is in dispute ([`Phase::Model`]), and the
+//!    challenger shows the last state for the referee to compare its model with the posted one.
 //! 2. **Bisection**: while `to − from > 1`, the challenger reveals its leaf at the midpoint
 //!    ([`Phase::ChallengerMid`]), then the solver its own ([`Phase::SolverMid`]). Equal: the
 //!    range becomes `(mid, to]`; different: `(from, mid]`. After `ceil(log2(to − from))` rounds
@@ -74,6 +76,10 @@ pub enum Phase {
 	},
 	/// One step is left: the challenger hands the referee the agreed state and the minibatch.
 	Referee,
+	/// The solver's last leaf equals the challenger's: the challenger shows the state it hashes
+	/// to, and the referee compares that state's model with the posted model hash. (A solver
+	/// that trained honestly but posted another model must not win on its last leaf.)
+	Model,
 }
 
 /// Each party's blocks left.
@@ -120,6 +126,8 @@ pub struct Game<BlockNumber> {
 	pub claim_to: H256,
 	/// The solver's leaf `to`, once proven.
 	pub solver_to: Option<H256>,
+	/// Steps of the trace (leaf `steps` is the last state, whose model the result posts).
+	pub steps: u32,
 	/// The move due.
 	pub phase: Phase,
 	/// Blocks left on each clock.
@@ -211,6 +219,7 @@ impl<BlockNumber: AtLeast32BitUnsigned + Copy> Game<BlockNumber> {
 			to,
 			claim_to,
 			solver_to,
+			steps,
 			phase: Phase::SolverEnd,
 			clocks: Clocks { challenger: clock, solver: clock },
 			since: now,
@@ -230,16 +239,16 @@ impl<BlockNumber: AtLeast32BitUnsigned + Copy> Game<BlockNumber> {
 	pub fn due(&self) -> Party {
 		match self.phase {
 			Phase::SolverEnd | Phase::SolverMid { .. } => Party::Solver,
-			Phase::ChallengerMid | Phase::Referee => Party::Challenger,
+			Phase::ChallengerMid | Phase::Referee | Phase::Model => Party::Challenger,
 		}
 	}
 
-	/// The leaf the due reveal must be at (`None` in the referee phase).
+	/// The leaf the due reveal must be at (`None` in the referee and model phases).
 	pub fn due_step(&self) -> Option<u32> {
 		match self.phase {
 			Phase::SolverEnd => Some(self.to),
 			Phase::ChallengerMid | Phase::SolverMid { .. } => Some(self.mid()),
-			Phase::Referee => None,
+			Phase::Referee | Phase::Model => None,
 		}
 	}
 
@@ -292,14 +301,20 @@ impl<BlockNumber: AtLeast32BitUnsigned + Copy> Game<BlockNumber> {
 		hash: H256,
 		now: BlockNumber,
 	) -> Result<Revealed, MoveError> {
-		if self.phase == Phase::Referee {
+		if matches!(self.phase, Phase::Referee | Phase::Model) {
 			return Err(MoveError::NotDue);
 		}
 		self.charge(by, now)?;
 		match self.phase {
 			Phase::SolverEnd => {
 				if hash == self.claim_to {
-					return Ok(Revealed::ChallengeFails);
+					if self.to != self.steps {
+						return Ok(Revealed::ChallengeFails);
+					}
+					// The last state is agreed: its model is what remains in dispute.
+					self.solver_to = Some(hash);
+					self.phase = Phase::Model;
+					return Ok(Revealed::Continue);
 				}
 				self.solver_to = Some(hash);
 			},
@@ -318,7 +333,7 @@ impl<BlockNumber: AtLeast32BitUnsigned + Copy> Game<BlockNumber> {
 					self.solver_to = Some(hash);
 				}
 			},
-			Phase::Referee => return Err(MoveError::NotDue),
+			Phase::Referee | Phase::Model => return Err(MoveError::NotDue),
 		}
 		self.phase = self.after_range();
 		Ok(Revealed::Continue)
@@ -332,6 +347,17 @@ impl<BlockNumber: AtLeast32BitUnsigned + Copy> Game<BlockNumber> {
 		let leaf = self.solver_to.ok_or(MoveError::NotDue)?;
 		self.charge(Party::Challenger, now)?;
 		Ok(RefereeCase { step: self.to, prior: self.from_hash, leaf })
+	}
+
+	/// The challenger's model move at `now`: the agreed last leaf, which the state it shows
+	/// must hash to.
+	pub fn model(&mut self, now: BlockNumber) -> Result<H256, MoveError> {
+		if self.phase != Phase::Model {
+			return Err(MoveError::NotDue);
+		}
+		let leaf = self.solver_to.ok_or(MoveError::NotDue)?;
+		self.charge(Party::Challenger, now)?;
+		Ok(leaf)
 	}
 }
 
@@ -414,14 +440,18 @@ mod tests {
 				for carry in [true, false] {
 					let solver = lying(steps, bad, carry);
 					if !carry && bad < steps {
-						// Its last leaf is honest: the end reveal equals the claim and the
-						// challenge over the whole trace fails (the lie needs a narrower range).
+						// Its last leaf is honest: the end reveal equals the claim, and over the
+						// whole trace only the model is left in dispute (the lie needs a
+						// narrower range).
 						let mut game =
 							open(steps, 0, H256::zero(), steps, leaf(steps), None, 300, 1).unwrap();
 						assert_eq!(
 							game.reveal(Party::Solver, solver[steps as usize], 1),
-							Ok(Revealed::ChallengeFails)
+							Ok(Revealed::Continue)
 						);
+						assert_eq!((game.phase, game.due()), (Phase::Model, Party::Challenger));
+						assert_eq!(game.referee(2), Err(MoveError::NotDue));
+						assert_eq!(game.model(2), Ok(leaf(steps)));
 						continue;
 					}
 					let (case, played) = play(steps, &solver);

@@ -74,6 +74,10 @@ impl<T: Config> Pallet<T> {
 					.saturating_add(T::WeightInfo::read_bytes(bytes.try_into().unwrap_or(u32::MAX)))
 					.saturating_add(Self::settle_weight())
 			},
+			Move::Model { last_state } => {
+				T::WeightInfo::prove_model(last_state.len().try_into().unwrap_or(u32::MAX))
+					.saturating_add(Self::settle_weight())
+			},
 		}
 	}
 
@@ -159,6 +163,10 @@ impl<T: Config> Pallet<T> {
 		let bond = Self::bond_for(T::Market::fee_of(task).unwrap_or_default());
 		Self::bond_in(&challenger, bond)?;
 		T::Market::freeze(task)?;
+		if Games::<T>::count() == 0 {
+			// The agenda has been idle: it starts after this block (every expiry is later).
+			ExpiryCursor::<T>::put(now.saturating_add(One::one()));
+		}
 		let id = NextGameId::<T>::get();
 		NextGameId::<T>::put(id.checked_add(1).ok_or(sp_runtime::ArithmeticError::Overflow)?);
 		let record = GameRecord {
@@ -249,6 +257,18 @@ impl<T: Config> Pallet<T> {
 					},
 					Err(RefereeError::NoFraud) => {
 						Self::end_game(id, record, Party::Solver, GameEnd::SolverRight)
+					},
+					Err(e) => Err(Self::refusal(e)),
+				}
+			},
+			Move::Model { last_state } => {
+				let leaf = record.state.model(now).map_err(Self::move_error)?;
+				let commitments = Self::commitments(&target);
+				match referee::referee_model_leaf(&commitments, &last_state, leaf.0) {
+					// Step 0: the model, as a model fraud proof names it.
+					Ok(fault) => Self::take_down(id, record, Some((0, fault))),
+					Err(RefereeError::NoFraud) => {
+						Self::end_game(id, record, Party::Solver, GameEnd::SameEnd)
 					},
 					Err(e) => Err(Self::refusal(e)),
 				}
@@ -409,9 +429,8 @@ impl<T: Config> Pallet<T> {
 	pub(crate) fn settle_expired(now: BlockNumberFor<T>) -> Weight {
 		let db = T::DbWeight::get();
 		if Games::<T>::count() == 0 {
-			// Nothing to settle: the agenda starts after this block.
-			ExpiryCursor::<T>::put(now.saturating_add(One::one()));
-			return db.reads_writes(1, 1);
+			// Nothing to settle (the first game to open sets the cursor).
+			return db.reads(1);
 		}
 		let max = T::MaxSettlesPerBlock::get();
 		let mut cursor = ExpiryCursor::<T>::get();
@@ -435,6 +454,7 @@ impl<T: Config> Pallet<T> {
 					Expiries::<T>::remove(cursor, id);
 				}
 			}
+			weight.saturating_accrue(db.reads(1));
 			if Expiries::<T>::iter_key_prefix(cursor).next().is_some() {
 				break;
 			}
@@ -565,7 +585,8 @@ impl<T: Config> Pallet<T> {
 			Ok(())
 		};
 		match &signed.action {
-			GameAction::Open { task, .. } => {
+			GameAction::Open { task, game, .. } => {
+				ensure!(*game == NextGameId::<T>::get(), Error::<T>::StaleMove);
 				let who =
 					T::OffchainKeys::validator(&signed.key).ok_or(Error::<T>::NotAVerifier)?;
 				drawn(*task, &who)?;
@@ -598,11 +619,22 @@ impl<T: Config> Pallet<T> {
 	/// state and minibatch of its shape) and the agreed state and committed minibatch: all but
 	/// the recomputation, which the dispatch does.
 	fn check_referee_move(game: GameId, mv: &Move) -> DispatchResult {
-		let Move::Referee { max_cost, prior_state, minibatch, minibatch_proof } = mv else {
-			return Ok(());
-		};
 		let record = Games::<T>::get(game).ok_or(Error::<T>::UnknownGame)?;
 		let target = T::Market::dispute_target(record.task).ok_or(Error::<T>::GameMoot)?;
+		let (max_cost, prior_state, minibatch, minibatch_proof) = match mv {
+			Move::Reveal(_) => return Ok(()),
+			// A model move carries exactly a state of the program's shape.
+			Move::Model { last_state } => {
+				ensure!(
+					last_state.len() == referee::state_len(&target.program),
+					Error::<T>::NotTheProgramsShape
+				);
+				return Ok(());
+			},
+			Move::Referee { max_cost, prior_state, minibatch, minibatch_proof } => {
+				(max_cost, prior_state, minibatch, minibatch_proof)
+			},
+		};
 		ensure!(record.state.phase == crate::game::Phase::Referee, Error::<T>::NotDue);
 		let now = frame_system::Pallet::<T>::block_number();
 		ensure!(!record.state.expired(now), Error::<T>::OutOfTime);
@@ -637,8 +669,9 @@ impl<T: Config> Pallet<T> {
 	}
 
 	/// Pool validity of a fee-free action: signed by its key, from a party that may act now,
-	/// and valid (an open or a reveal is tried and rolled back; a referee move is checked but
-	/// for its recomputation). One per verifier and task for an open, one per due move.
+	/// and valid (an open, a reveal or a model move is tried and rolled back; a referee move is
+	/// checked but for its recomputation). One per verifier and task for an open, one per due
+	/// move.
 	pub(crate) fn authorize_action(
 		signed: &SignedGameAction<T::OffchainKey>,
 		signature: &<T::OffchainKey as sp_runtime::RuntimeAppPublic>::Signature,
@@ -654,13 +687,14 @@ impl<T: Config> Pallet<T> {
 		let checked = frame_support::storage::with_transaction(|| {
 			let outcome = Self::action_actor(signed).and_then(|who| {
 				match &signed.action {
-					GameAction::Open { task, opening } => {
+					GameAction::Open { task, opening, .. } => {
 						Self::do_open(who.clone(), *task, opening.clone()).map(|_| ())
 					},
-					GameAction::Play { game, mv: mv @ Move::Reveal(_), .. } => {
-						Self::do_play(&who, *game, mv.clone())
+					GameAction::Play { game, mv: mv @ Move::Referee { .. }, .. } => {
+						Self::check_referee_move(*game, mv)
 					},
-					GameAction::Play { game, mv, .. } => Self::check_referee_move(*game, mv),
+					GameAction::Play { game, mv, .. } => Self::check_referee_move(*game, mv)
+						.and_then(|()| Self::do_play(&who, *game, mv.clone())),
 				}
 				.map(|()| who)
 			});
@@ -690,7 +724,7 @@ impl<T: Config> Pallet<T> {
 	pub(crate) fn do_act(signed: SignedGameAction<T::OffchainKey>) -> DispatchResult {
 		let who = Self::action_actor(&signed)?;
 		match signed.action {
-			GameAction::Open { task, opening } => Self::do_open(who, task, opening).map(|_| ()),
+			GameAction::Open { task, opening, .. } => Self::do_open(who, task, opening).map(|_| ()),
 			GameAction::Play { game, mv, .. } => {
 				Self::check_referee_move(game, &mv)?;
 				Self::do_play(&who, game, mv)
@@ -708,15 +742,16 @@ impl<T: Config> Pallet<T> {
 
 	/// Weight of an action's pool check: the signature and the dry run.
 	pub fn authorize_weight(action: &GameAction) -> Weight {
-		// Measured for an open, the costliest dry run (a reveal's is a part of it).
+		// Measured for an open; a move's dry run is the move itself, which may end the game.
 		let check = T::WeightInfo::authorize_action();
 		match action {
+			GameAction::Open { .. } => check,
 			GameAction::Play { mv: Move::Referee { prior_state, minibatch, .. }, .. } => {
 				let bytes = prior_state.len().saturating_add(minibatch.len());
 				check
 					.saturating_add(T::WeightInfo::read_bytes(bytes.try_into().unwrap_or(u32::MAX)))
 			},
-			_ => check,
+			GameAction::Play { mv, .. } => check.saturating_add(Self::move_weight(mv)),
 		}
 	}
 }

@@ -4,7 +4,7 @@
 //! held equal the open games' bonds, the market's, issuance) after every block and test.
 
 use super::*;
-use crate::game::{rounds, Party};
+use crate::game::{rounds, Party, Phase};
 use frame_support::traits::fungible::InspectHold;
 use sp_runtime::traits::Dispatchable;
 
@@ -74,6 +74,11 @@ fn info(game: GameId) -> GameInfo<u64, u64, u64> {
 	Disputes::game_info(game).expect("the game is being played")
 }
 
+/// The model move: the honest last state.
+fn model_move(job: &Job) -> Move {
+	Move::Model { last_state: BoundedVec::truncate_from(job.states.last().unwrap().encode()) }
+}
+
 /// The referee move: the honest state before the one step left and its minibatch.
 fn referee_move(job: &Job, step: u32) -> Move {
 	let fraud = job.proof(&job.leaves, step);
@@ -98,6 +103,9 @@ fn due_move(
 	match (i.due, i.due_step) {
 		(Party::Solver, Some(k)) => (SOLVER, Move::Reveal(leaf(solver, k))),
 		(Party::Challenger, Some(k)) => (challenger, Move::Reveal(leaf(claim, k))),
+		(Party::Challenger, None) if i.record.state.phase == Phase::Model => {
+			(challenger, model_move(job))
+		},
 		(Party::Challenger, None) => (challenger, referee_move(job, i.record.state.to)),
 		(Party::Solver, None) => panic!("the solver never makes the referee move"),
 	}
@@ -378,18 +386,79 @@ fn openings_that_prove_nothing_in_dispute_are_refused() {
 #[test]
 fn a_single_wrong_leaf_is_only_caught_through_a_narrow_opening() {
 	build_and_execute(|| {
-		// The solver commits one wrong hash at step 4 and trains on honestly: its last leaf is
-		// right, so a whole-trace game fails at its end.
+		// The solver commits one wrong hash at step 4 and trains on honestly: its last leaf and
+		// its model are right, so a whole-trace game fails at its end.
 		let job = Job::new(7);
 		let lying = job.lying_leaves(4);
 		let id = post(&job, &lying, last_model(&job));
 		let game = open(CHALLENGER, id, whole(&job.leaves));
+		step(&job, game, CHALLENGER, &lying, &job.leaves);
+		assert_eq!(info(game).record.state.phase, Phase::Model);
 		step(&job, game, CHALLENGER, &lying, &job.leaves);
 		assert_eq!(ended(game), (Party::Solver, GameEnd::SameEnd));
 		// The range (3, 4] (or (2, 4], bisected) catches it.
 		let game = open(CHALLENGER, id, narrow(&job.leaves, &lying, 2, 4));
 		assert_eq!(play_out(&job, game, CHALLENGER, &lying, &job.leaves), 1);
 		assert_eq!(ended(game), (Party::Challenger, GameEnd::Refereed(Fault::WrongState)));
+	});
+}
+
+/// A solver that trains honestly but posts another model (and withholds its trace, so no
+/// model proof can be built) must not win a game on its honest last leaf: the challenger shows
+/// the last state, and the referee compares its model with the posted one.
+#[test]
+fn an_honest_trace_with_a_wrong_model_is_convicted_in_the_model_phase() {
+	build_and_execute(|| {
+		let job = Job::new(7);
+		let id = post(&job, &job.leaves, [0xab; 32]);
+		let challenger = balance(CHALLENGER);
+		let game = open(CHALLENGER, id, whole(&job.leaves));
+		step(&job, game, CHALLENGER, &job.leaves, &job.leaves);
+		let i = info(game);
+		assert_eq!(
+			(i.record.state.phase, i.due, i.due_step),
+			(Phase::Model, Party::Challenger, None)
+		);
+		// Only the state that hashes to the agreed leaf counts, and only from the challenger.
+		let (_, right) = due_move(&job, game, CHALLENGER, &job.leaves, &job.leaves);
+		assert_noop!(
+			Disputes::play(RuntimeOrigin::signed(SOLVER), game, right.clone()),
+			Error::<Test>::NotDue
+		);
+		let other = Move::Model { last_state: BoundedVec::truncate_from(job.states[6].encode()) };
+		assert_noop!(
+			Disputes::play(RuntimeOrigin::signed(CHALLENGER), game, other),
+			Error::<Test>::LastStateNotCommitted
+		);
+		assert_noop!(
+			Disputes::play(RuntimeOrigin::signed(CHALLENGER), game, referee_move(&job, 7)),
+			Error::<Test>::NotDue
+		);
+		assert_ok!(Disputes::play(RuntimeOrigin::signed(CHALLENGER), game, right));
+		assert_eq!(ended(game), (Party::Challenger, GameEnd::Refereed(Fault::WrongModel)));
+		System::assert_has_event(
+			Event::FraudProven {
+				task: id,
+				solver: SOLVER,
+				prover: CHALLENGER,
+				step: 0,
+				fault: Fault::WrongModel,
+				slashed: STAKE / 2,
+				reward: STAKE / 4,
+				to_treasury: STAKE / 4,
+			}
+			.into(),
+		);
+		assert_eq!(balance(CHALLENGER), challenger + STAKE / 4);
+	});
+	// A challenger that does not show the last state runs out of time and loses.
+	build_and_execute(|| {
+		let job = Job::new(7);
+		let id = post(&job, &job.leaves, [0xab; 32]);
+		let game = open(CHALLENGER, id, whole(&job.leaves));
+		step(&job, game, CHALLENGER, &job.leaves, &job.leaves);
+		run_to_block(info(game).deadline + 1);
+		assert_eq!(ended(game), (Party::Solver, GameEnd::OutOfTime(Party::Challenger)));
 	});
 }
 
@@ -699,8 +768,16 @@ fn a_drawn_verifier_and_the_solver_play_fee_free_once_per_due_move() {
 		let drawn: Vec<u64> = verifiers(id).into_iter().map(|v| v.account).collect();
 		let outsider = VALIDATORS.iter().copied().find(|v| !drawn.contains(v)).unwrap();
 		let verifier = drawn[0];
-		let open_by =
-			|key| action(key, GameAction::Open { task: id, opening: *whole(&job.leaves) });
+		let open_by = |key| {
+			action(
+				key,
+				GameAction::Open {
+					task: id,
+					opening: *whole(&job.leaves),
+					game: NextGameId::<Test>::get(),
+				},
+			)
+		};
 		// A validator not drawn for the task, or an ordinary account: refused by the pool.
 		assert!(!admitted(&open_by(outsider)));
 		assert!(!admitted(&open_by(CHALLENGER)));
@@ -717,10 +794,14 @@ fn a_drawn_verifier_and_the_solver_play_fee_free_once_per_due_move() {
 		// An opening that proves nothing in dispute: refused before it costs a block anything.
 		let mut equal = whole(&lying);
 		equal.solver_to = Some(leaf(&lying, 7));
-		assert!(!admitted(&action(verifier, GameAction::Open { task: id, opening: *equal })));
+		assert!(!admitted(&action(
+			verifier,
+			GameAction::Open { task: id, opening: *equal, game: NextGameId::<Test>::get() }
+		)));
 		// The drawn verifier opens, fee-free, bonding from its validator account.
 		let before = balance(verifier);
 		let call = open_by(verifier);
+		let replayed = call.clone();
 		assert!(admitted(&call));
 		let game = NextGameId::<Test>::get();
 		assert_eq!(dispatch(call).unwrap().pays_fee, Pays::No);
@@ -749,6 +830,10 @@ fn a_drawn_verifier_and_the_solver_play_fee_free_once_per_due_move() {
 		}
 		assert_eq!(ended(game), (Party::Challenger, GameEnd::Refereed(Fault::WrongState)));
 		assert_eq!(balance(verifier), before + STAKE / 4, "its bond back and the reward");
+		// The signed opening names the game id it opened: nobody can send it again to bond the
+		// verifier for another game.
+		assert!(!admitted(&replayed));
+		assert_noop!(dispatch(replayed).map_err(|e| e.error), Error::<Test>::StaleMove);
 	});
 }
 
@@ -761,7 +846,11 @@ fn fee_free_referee_moves_carry_exactly_the_programs_shape() {
 		let verifier = verifiers(id)[0].account;
 		assert_ok!(dispatch(action(
 			verifier,
-			GameAction::Open { task: id, opening: *narrow(&job.leaves, &lying, 5, 6) }
+			GameAction::Open {
+				task: id,
+				opening: *narrow(&job.leaves, &lying, 5, 6),
+				game: NextGameId::<Test>::get(),
+			}
 		)));
 		let game = NextGameId::<Test>::get() - 1;
 		let Move::Referee { max_cost, prior_state, minibatch, minibatch_proof } =

@@ -471,7 +471,8 @@ pub mod pallet {
 		BadGameParams,
 		/// This account already plays a game on this task.
 		AlreadyOpened,
-		/// The move was signed for another point of the game (it has moved since).
+		/// The action was signed for another point: a move for another move count (the game has
+		/// moved since), an opening for another game id (a game opened since).
 		StaleMove,
 	}
 

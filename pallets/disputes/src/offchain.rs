@@ -7,7 +7,8 @@
 //!   over the whole trace with its own leaves as the claim (fee-free, signed with its `compute`
 //!   key, the bond from its validator account) and keeps its leaves in the node's offchain
 //!   storage to play it: its midpoint reveals, then the referee move, whose evidence (the
-//!   agreed state and the minibatch) its service gives.
+//!   agreed state and the minibatch) its service gives, or, when the solver's last leaf is its
+//!   own, the model move with the last state.
 //! - **A solver** answers every move due from it with its leaf and proof from its own service's
 //!   stored trace (signed with its `aicm` key). A solver whose trace is not the one it
 //!   committed to cannot answer, and runs out of time.
@@ -15,7 +16,12 @@
 //! Each due move is sent once and again only after its pool lifetime, if it is still due; the
 //! pool admits one transaction per due move whichever nodes send it.
 
-use crate::{game::Party, pallet::*, types::*, LOG_TARGET};
+use crate::{
+	game::{Party, Phase},
+	pallet::*,
+	types::*,
+	LOG_TARGET,
+};
 use aichain_engine::{
 	referee,
 	trace::{merkle_proof, merkle_root},
@@ -55,6 +61,45 @@ fn claim_key(task: TaskId, who: &impl Encode) -> Vec<u8> {
 	(b"aichain::disputes::claim::", task, who).encode()
 }
 
+fn opened_key(task: TaskId, who: &impl Encode) -> Vec<u8> {
+	(b"aichain::disputes::opened::", task, who).encode()
+}
+
+/// Offchain-storage key of the list of (task, verifier) this node keeps a claim or an opening
+/// mark for, pruned once the task is no longer disputable.
+const CLAIMS_KEY: &[u8] = b"aichain::disputes::claims";
+
+/// Offchain-storage key of the moves sent, by game: (move count, block).
+const SENT_KEY: &[u8] = b"aichain::disputes::sent";
+
+/// Remember that this node keeps something for (`task`, `who`).
+fn remember<T: Config>(task: TaskId, who: &T::AccountId) {
+	let store = StorageValueRef::persistent(CLAIMS_KEY);
+	let mut kept: Vec<(TaskId, T::AccountId)> = store.get().ok().flatten().unwrap_or_default();
+	if !kept.iter().any(|(t, w)| *t == task && w == who) {
+		kept.push((task, who.clone()));
+		store.set(&kept);
+	}
+}
+
+/// Forget the claims and opening marks of tasks no longer disputable.
+fn prune<T: Config>() {
+	let store = StorageValueRef::persistent(CLAIMS_KEY);
+	let Ok(Some(kept)) = store.get::<Vec<(TaskId, T::AccountId)>>() else { return };
+	let (live, gone): (Vec<_>, Vec<_>) = kept
+		.into_iter()
+		.partition(|(task, _)| T::Market::dispute_target(*task).is_some());
+	if gone.is_empty() {
+		return;
+	}
+	for (task, who) in &gone {
+		for key in [claim_key(*task, who), opened_key(*task, who)] {
+			StorageValueRef::persistent(&key).clear();
+		}
+	}
+	store.set(&live);
+}
+
 /// This verifier's own run of `task`'s job, from its offchain storage or its service.
 fn claim<T: Config>(task: TaskId, who: &T::AccountId) -> Option<Claim> {
 	let target = T::Market::dispute_target(task)?;
@@ -63,6 +108,7 @@ fn claim<T: Config>(task: TaskId, who: &T::AccountId) -> Option<Claim> {
 	if let Ok(Some(claim)) = store.get::<Claim>() {
 		return Some(claim);
 	}
+	remember::<T>(task, who);
 	let steps = target.result.steps;
 	if steps > MAX_PLAYED_STEPS {
 		log::warn!(
@@ -90,7 +136,15 @@ fn leaf(leaves: &[[u8; 32]], step: u32) -> Option<Leaf> {
 /// is open or was sent.
 pub(crate) fn withheld<T: Config>(key: &T::OffchainKey, task: TaskId) -> bool {
 	let Some(who) = T::OffchainKeys::validator(key) else { return false };
+	// One game per verifier and task, ever: a game it lost must not be opened again.
+	let opened_key = opened_key(task, &who);
+	let opened = StorageValueRef::persistent(&opened_key);
+	remember::<T>(task, &who);
 	if GamesOf::<T>::contains_key(task, &who) {
+		opened.set(&true);
+		return true;
+	}
+	if let Ok(Some(true)) = opened.get::<bool>() {
 		return true;
 	}
 	let Some(target) = T::Market::dispute_target(task) else { return false };
@@ -116,12 +170,15 @@ pub(crate) fn withheld<T: Config>(key: &T::OffchainKey, task: TaskId) -> bool {
 		claim_to,
 		solver_to: None,
 	};
-	send::<T>(key, GameAction::Open { task, opening })
+	send::<T>(key, GameAction::Open { task, opening, game: NextGameId::<T>::get() })
 }
 
 /// The workers' part in every game this node has a key for (see the module documentation).
 pub(crate) fn run<T: Config>(now: BlockNumberFor<T>) {
+	prune::<T>();
+	let mut sent_store = StorageValueRef::persistent(SENT_KEY);
 	if Games::<T>::count() == 0 {
+		sent_store.clear();
 		return;
 	}
 	let keys = T::OffchainKey::all();
@@ -139,6 +196,9 @@ pub(crate) fn run<T: Config>(now: BlockNumberFor<T>) {
 		return;
 	};
 	let block: u32 = now.unique_saturated_into();
+	let mut sent: alloc::collections::BTreeMap<GameId, (u32, u32)> =
+		sent_store.get().ok().flatten().unwrap_or_default();
+	sent.retain(|game, _| Games::<T>::contains_key(game));
 	for (game, record) in Games::<T>::iter() {
 		let Some(target) = T::Market::dispute_target(record.task) else { continue };
 		if record.state.expired(now) {
@@ -151,10 +211,8 @@ pub(crate) fn run<T: Config>(now: BlockNumberFor<T>) {
 		}) else {
 			continue;
 		};
-		let sent_key = (b"aichain::disputes::sent::", game).encode();
-		let sent = StorageValueRef::persistent(&sent_key);
-		if let Ok(Some((moves, at))) = sent.get::<(u32, u32)>() {
-			if moves == record.moves && block < at.saturating_add(RESEND_AFTER) {
+		if let Some((moves, at)) = sent.get(&game) {
+			if *moves == record.moves && block < at.saturating_add(RESEND_AFTER) {
 				continue;
 			}
 		}
@@ -165,6 +223,11 @@ pub(crate) fn run<T: Config>(now: BlockNumberFor<T>) {
 			(Party::Challenger, Some(step)) => claim::<T>(task, &record.challenger)
 				.and_then(|c| leaf(&c.leaves, step))
 				.map(Move::Reveal),
+			(Party::Challenger, None) if record.state.phase == Phase::Model => {
+				last_state::<T>(task, &target.program, target.result.steps)
+					.and_then(|state| state.try_into().ok())
+					.map(|last_state| Move::Model { last_state })
+			},
 			(Party::Challenger, None) => T::Market::replay(task, record.state.to, true)
 				.and_then(|replay| replay.evidence)
 				.and_then(|(prior, minibatch, minibatch_proof)| {
@@ -182,9 +245,29 @@ pub(crate) fn run<T: Config>(now: BlockNumberFor<T>) {
 			continue;
 		};
 		if send::<T>(key, GameAction::Play { game, moves: record.moves, mv }) {
-			sent.set(&(record.moves, block));
+			sent.insert(game, (record.moves, block));
 		}
 	}
+	sent_store.set(&sent);
+}
+
+/// The state after the last step of `task`'s job (SCALE), for a model move: the service gives
+/// the state before it and its minibatch; the worker runs the step itself, as the referee does.
+fn last_state<T: Config>(
+	task: TaskId,
+	program: &aichain_engine::Program,
+	steps: u32,
+) -> Option<Vec<u8>> {
+	use codec::DecodeAll;
+	let (prior, minibatch, _) = T::Market::replay(task, steps, true)?.evidence?;
+	let mut state = if steps == 1 {
+		aichain_engine::State::initial(program)
+	} else {
+		aichain_engine::State::decode_all(&mut &prior[..]).ok()?
+	};
+	let minibatch = aichain_engine::Minibatch::decode_all(&mut &minibatch[..]).ok()?;
+	aichain_engine::train_step(program, &mut state, &minibatch).ok()?;
+	Some(state.encode())
 }
 
 /// Sign `action` with `key` and put it in the transaction pool.

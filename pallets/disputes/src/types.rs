@@ -248,6 +248,12 @@ pub enum Move {
 		/// Its proof against the task's dataset root.
 		minibatch_proof: MerkleProof,
 	},
+	/// The challenger's move when the solver's last leaf equals its own: the last state
+	/// (SCALE), hashing to that leaf, for the referee to compare its model with the posted one.
+	Model {
+		/// The state after the last step.
+		last_state: StateBytes,
+	},
 }
 
 /// How a game ended.
@@ -268,7 +274,8 @@ pub enum GameEnd {
 	Refereed(Fault),
 	/// The referee recomputed the last step left and it matches the solver's leaf.
 	SolverRight,
-	/// The solver's leaf at the end of the range equals the challenger's.
+	/// The solver's leaf at the end of the range equals the challenger's (at the trace's end,
+	/// and the last state's model is the posted one).
 	SameEnd,
 	/// This party's clock ran out.
 	OutOfTime(crate::game::Party),
@@ -329,6 +336,10 @@ pub enum GameAction {
 		task: TaskId,
 		/// The claim and the range.
 		opening: Opening,
+		/// The id the game gets: the action is valid only while it is the next game id, so a
+		/// signed opening opens one game at most and can never be replayed to bond the
+		/// verifier again.
+		game: GameId,
 	},
 	/// A party makes the due move: the solver (with its own `aicm` key) or a challenger that
 	/// is a verifier drawn for the task (with its `compute` key).

@@ -318,6 +318,24 @@ pub fn referee_model(
 	if !verify_proof(&c.trace_root, c.steps, last, blake2_256(last_state), proof) {
 		return Err(RefereeError::LastStateNotCommitted);
 	}
+	compare_model(c, last_state)
+}
+
+/// Decide the model of a last leaf established without a trace proof (a bisection game's
+/// moves proved it): `last_state` must hash to `leaf`.
+pub fn referee_model_leaf(
+	commitments: &Commitments,
+	last_state: &[u8],
+	leaf: Hash,
+) -> Result<Fault, RefereeError> {
+	if blake2_256(last_state) != leaf {
+		return Err(RefereeError::LastStateNotCommitted);
+	}
+	compare_model(commitments, last_state)
+}
+
+/// The committed last state is no state, or not the posted model's.
+fn compare_model(c: &Commitments, last_state: &[u8]) -> Result<Fault, RefereeError> {
 	let mut bytes = last_state;
 	match State::decode_all(&mut bytes) {
 		Ok(state) if state.model_hash() == c.model_hash => Err(RefereeError::NoFraud),

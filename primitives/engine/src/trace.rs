@@ -73,15 +73,44 @@ pub fn merkle_proof(leaves: &[Hash], index: u32) -> Option<MerkleProof> {
 	Some(MerkleProof { siblings: bounded_collections::BoundedVec::truncate_from(proof.proof) })
 }
 
-/// Whether `leaf` is leaf `index` of a tree of `leaves` leaves with root `root`.
+/// The root a proof of `leaf` at `index` among `leaves` leaves leads to, folded exactly as
+/// [`merkle_root`] builds the tree: the leaf hashed once more, then at each level the sibling on
+/// the side the position's parity gives, except where the node is the last of an odd level and
+/// was promoted without one. `None` unless the proof has exactly as many siblings as that path
+/// takes.
+///
+/// `binary_merkle_tree::verify_proof` is not used: it takes a promoted node's position for a
+/// right child and does not check the proof's length, so in a tree whose leaf count is not a
+/// power of two a genuine proof of one leaf also verifies at other indices (a proof of leaf 3 of
+/// three, for one, verifies as leaf 2). A fraud proof or a game move could then present a real
+/// leaf as another step's.
+pub fn root_from_proof(leaf: Hash, index: u32, leaves: u32, proof: &MerkleProof) -> Option<Hash> {
+	if index >= leaves {
+		return None;
+	}
+	let mut hash = blake2_256(&leaf);
+	let (mut position, mut width) = (index, leaves);
+	let mut siblings = proof.siblings.iter();
+	let mut pair = [0u8; 64];
+	while width > 1 {
+		let promoted = position % 2 == 0 && position.saturating_add(1) == width;
+		if !promoted {
+			let sibling = siblings.next()?;
+			let (left, right) = if position % 2 == 1 { (sibling, &hash) } else { (&hash, sibling) };
+			pair[..32].copy_from_slice(left);
+			pair[32..].copy_from_slice(right);
+			hash = blake2_256(&pair);
+		}
+		position /= 2;
+		width = width.div_ceil(2);
+	}
+	siblings.next().is_none().then_some(hash)
+}
+
+/// Whether `leaf` is leaf `index` of a tree of `leaves` leaves with root `root` (see
+/// [`root_from_proof`]: a proof verifies at its own index only).
 pub fn verify_proof(root: &Hash, leaves: u32, index: u32, leaf: Hash, proof: &MerkleProof) -> bool {
-	binary_merkle_tree::verify_proof::<Blake2Hasher, _, _>(
-		root,
-		proof.siblings.iter().copied(),
-		leaves,
-		index,
-		&leaf,
-	)
+	root_from_proof(leaf, index, leaves, proof).is_some_and(|computed| computed == *root)
 }
 
 /// A training trace: the state hash after every step, step 1 first.
@@ -136,6 +165,32 @@ mod tests {
 
 	#[test]
 	fn proofs_verify_for_every_leaf_and_only_there() {
+		// Every leaf's proof at every other index, for every tree shape up to 70 leaves (odd
+		// levels at every height), and in a 1,500-leaf tree (a loose verifier aliases 516 pairs).
+		for n in (1u32..=70).chain([1_500]) {
+			let trace = Trace { hashes: (0..n).map(|i| blake2_256(&i.to_le_bytes())).collect() };
+			let root = trace.root();
+			for step in 1..=n {
+				let proof = trace.proof(step).unwrap();
+				let hash = trace.step_hash(step).unwrap();
+				assert!(verify_step(&root, n, step, hash, &proof), "n={n} step={step}");
+				for other in (1..=n).filter(|o| *o != step) {
+					assert!(
+						!verify_step(&root, n, other, hash, &proof),
+						"n={n}: {step} as {other}"
+					);
+				}
+				// Neither a sibling more nor one less.
+				let mut longer = proof.clone();
+				if longer.siblings.try_push([0; 32]).is_ok() {
+					assert!(!verify_step(&root, n, step, hash, &longer), "n={n} step={step}");
+				}
+				let mut shorter = proof.clone();
+				if shorter.siblings.pop().is_some() {
+					assert!(!verify_step(&root, n, step, hash, &shorter), "n={n} step={step}");
+				}
+			}
+		}
 		for n in 1u32..=9 {
 			let trace = Trace { hashes: (0..n).map(|i| blake2_256(&i.to_le_bytes())).collect() };
 			let root = trace.root();
