@@ -147,7 +147,7 @@ fn longest() -> Program {
 fn path_len(mut index: u32, mut width: u32) -> usize {
 	let mut len = 0;
 	while width > 1 {
-		if !(index % 2 == 0 && index + 1 == width) {
+		if !(index.is_multiple_of(2) && index + 1 == width) {
 			len += 1;
 		}
 		index /= 2;
