@@ -424,7 +424,7 @@ mod benchmarks {
 		};
 		let action = SignedGameAction {
 			key: key.clone(),
-			action: GameAction::Open { task: setup.task, opening, game: NextGameId::<T>::get() },
+			action: GameAction::Open { task: setup.task, opening },
 		};
 		let signature = key.sign(&Pallet::<T>::action_payload(&action)).ok_or("the key signs")?;
 		let call = Call::<T>::act { action, signature };

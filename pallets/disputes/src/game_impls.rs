@@ -359,6 +359,12 @@ impl<T: Config> Pallet<T> {
 		winner: Party,
 		end: GameEnd,
 	) -> DispatchResult {
+		// After the window no game can open: a verifier's mark has done its work.
+		if T::Market::dispute_target(record.task)
+			.is_none_or(|t| frame_system::Pallet::<T>::block_number() > t.window_end)
+		{
+			VerifierOpened::<T>::remove(record.task, &record.challenger);
+		}
 		Games::<T>::remove(id);
 		GamesOf::<T>::remove(record.task, &record.challenger);
 		Expiries::<T>::remove(Self::expiry(&record.state), id);
@@ -548,6 +554,7 @@ impl<T: Config> Pallet<T> {
 		let reward = Self::pay_or_treasury(prover, to_prover);
 		T::Treasury::on_unbalanced(to_treasury);
 		let _ = Reported::<T>::clear_prefix(task, u32::MAX, None);
+		let _ = VerifierOpened::<T>::clear_prefix(task, u32::MAX, None);
 		Ok(Slash { slashed, reward, to_treasury: slashed.saturating_sub(reward) })
 	}
 }
@@ -585,11 +592,11 @@ impl<T: Config> Pallet<T> {
 			Ok(())
 		};
 		match &signed.action {
-			GameAction::Open { task, game, .. } => {
-				ensure!(*game == NextGameId::<T>::get(), Error::<T>::StaleMove);
+			GameAction::Open { task, .. } => {
 				let who =
 					T::OffchainKeys::validator(&signed.key).ok_or(Error::<T>::NotAVerifier)?;
 				drawn(*task, &who)?;
+				ensure!(!VerifierOpened::<T>::contains_key(task, &who), Error::<T>::AlreadyOpened);
 				Ok(who)
 			},
 			GameAction::Play { game, moves, .. } => {
@@ -724,7 +731,11 @@ impl<T: Config> Pallet<T> {
 	pub(crate) fn do_act(signed: SignedGameAction<T::OffchainKey>) -> DispatchResult {
 		let who = Self::action_actor(&signed)?;
 		match signed.action {
-			GameAction::Open { task, opening, .. } => Self::do_open(who, task, opening).map(|_| ()),
+			GameAction::Open { task, opening } => {
+				Self::do_open(who.clone(), task, opening)?;
+				VerifierOpened::<T>::insert(task, who, ());
+				Ok(())
+			},
 			GameAction::Play { game, mv, .. } => {
 				Self::check_referee_move(game, &mv)?;
 				Self::do_play(&who, game, mv)

@@ -774,7 +774,6 @@ fn a_drawn_verifier_and_the_solver_play_fee_free_once_per_due_move() {
 				GameAction::Open {
 					task: id,
 					opening: *whole(&job.leaves),
-					game: NextGameId::<Test>::get(),
 				},
 			)
 		};
@@ -796,7 +795,7 @@ fn a_drawn_verifier_and_the_solver_play_fee_free_once_per_due_move() {
 		equal.solver_to = Some(leaf(&lying, 7));
 		assert!(!admitted(&action(
 			verifier,
-			GameAction::Open { task: id, opening: *equal, game: NextGameId::<Test>::get() }
+			GameAction::Open { task: id, opening: *equal }
 		)));
 		// The drawn verifier opens, fee-free, bonding from its validator account.
 		let before = balance(verifier);
@@ -830,10 +829,45 @@ fn a_drawn_verifier_and_the_solver_play_fee_free_once_per_due_move() {
 		}
 		assert_eq!(ended(game), (Party::Challenger, GameEnd::Refereed(Fault::WrongState)));
 		assert_eq!(balance(verifier), before + STAKE / 4, "its bond back and the reward");
-		// The signed opening names the game id it opened: nobody can send it again to bond the
-		// verifier for another game.
+		// The result is disproved: nothing opens on it any more.
 		assert!(!admitted(&replayed));
-		assert_noop!(dispatch(replayed).map_err(|e| e.error), Error::<Test>::StaleMove);
+		assert_noop!(dispatch(replayed).map_err(|e| e.error), Error::<Test>::NotDisputable);
+		assert!(VerifierOpened::<Test>::iter_prefix(id).next().is_none(), "its marks go");
+	});
+}
+
+/// A verifier's fee-free opening is one per task, ever: a verifier that lost its game inside the
+/// window cannot be bonded again by anyone sending its signed opening anew. Its mark goes when
+/// a game of its ends after the window.
+#[test]
+fn a_verifier_opens_one_fee_free_game_per_task() {
+	build_and_execute(|| {
+		let job = Job::new(7);
+		let id = post(&job, &job.leaves, last_model(&job));
+		let verifier = verifiers(id)[0].account;
+		let false_claim = carried_lie(&job, 5);
+		let call = action(verifier, GameAction::Open { task: id, opening: *whole(&false_claim) });
+		let replayed = call.clone();
+		let game = NextGameId::<Test>::get();
+		assert_ok!(dispatch(call));
+		assert!(VerifierOpened::<Test>::contains_key(id, verifier));
+		play_out(&job, game, verifier, &job.leaves, &false_claim);
+		assert_eq!(ended(game), (Party::Solver, GameEnd::SolverRight));
+		let window_end = match Tasks::<Test>::get(id).unwrap().status {
+			TaskStatus::Submitted { window_end, .. } => window_end,
+			_ => unreachable!(),
+		};
+		assert!(System::block_number() <= window_end);
+		let before = balance(verifier);
+		assert!(!admitted(&replayed));
+		assert_noop!(dispatch(replayed).map_err(|e| e.error), Error::<Test>::AlreadyOpened);
+		assert_eq!(balance(verifier), before);
+		// A signed game of its own is still its right, and its end after the window clears the
+		// mark.
+		let game = open(verifier, id, whole(&false_claim));
+		run_to_block(window_end + 1);
+		play_out(&job, game, verifier, &job.leaves, &false_claim);
+		assert!(!VerifierOpened::<Test>::contains_key(id, verifier));
 	});
 }
 
@@ -849,7 +883,6 @@ fn fee_free_referee_moves_carry_exactly_the_programs_shape() {
 			GameAction::Open {
 				task: id,
 				opening: *narrow(&job.leaves, &lying, 5, 6),
-				game: NextGameId::<Test>::get(),
 			}
 		)));
 		let game = NextGameId::<Test>::get() - 1;

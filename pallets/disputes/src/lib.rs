@@ -226,6 +226,14 @@ pub mod pallet {
 	pub type GamesOf<T: Config> =
 		StorageDoubleMap<_, Twox64Concat, TaskId, Twox64Concat, T::AccountId, GameId, OptionQuery>;
 
+	/// Drawn verifiers that have opened their one fee-free game on a task. Cleared when the
+	/// result is disproved, and when the verifier's game ends after the window (no opening is
+	/// possible then); a verifier that lost its game inside the window keeps its mark until the
+	/// task is disproved or forever (one entry per such verifier and task).
+	#[pallet::storage]
+	pub type VerifierOpened<T: Config> =
+		StorageDoubleMap<_, Twox64Concat, TaskId, Twox64Concat, T::AccountId, (), OptionQuery>;
+
 	/// Each game under the first block its due party is out of time in (its deadline + 1):
 	/// `on_initialize` settles them from [`ExpiryCursor`] on.
 	#[pallet::storage]
@@ -469,10 +477,10 @@ pub mod pallet {
 		InsufficientBalance,
 		/// The game parameters do not validate.
 		BadGameParams,
-		/// This account already plays a game on this task.
+		/// This account already plays a game on this task, or this verifier has opened its
+		/// fee-free game on it before.
 		AlreadyOpened,
-		/// The action was signed for another point: a move for another move count (the game has
-		/// moved since), an opening for another game id (a game opened since).
+		/// The move was signed for another point of the game (it has moved since).
 		StaleMove,
 	}
 

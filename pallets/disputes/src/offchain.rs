@@ -55,49 +55,53 @@ struct Claim {
 	leaves: Vec<[u8; 32]>,
 	/// Whether its model is the posted one (then there is nothing to challenge).
 	model_matches: bool,
+	/// The last state (SCALE): a model move needs no second replay under the clock.
+	last_state: Vec<u8>,
 }
 
 fn claim_key(task: TaskId, who: &impl Encode) -> Vec<u8> {
 	(b"aichain::disputes::claim::", task, who).encode()
 }
 
-fn opened_key(task: TaskId, who: &impl Encode) -> Vec<u8> {
-	(b"aichain::disputes::opened::", task, who).encode()
-}
-
-/// Offchain-storage key of the list of (task, verifier) this node keeps a claim or an opening
-/// mark for, pruned once the task is no longer disputable.
+/// Offchain-storage key of the list of (task, verifier) this node keeps a claim for, pruned
+/// once the task is no longer disputable.
 const CLAIMS_KEY: &[u8] = b"aichain::disputes::claims";
 
 /// Offchain-storage key of the moves sent, by game: (move count, block).
 const SENT_KEY: &[u8] = b"aichain::disputes::sent";
 
-/// Remember that this node keeps something for (`task`, `who`).
+type Kept<AccountId> = Vec<(TaskId, AccountId)>;
+
+/// Remember that this node keeps a claim for (`task`, `who`). The list is changed atomically
+/// (another block's worker may be pruning it).
 fn remember<T: Config>(task: TaskId, who: &T::AccountId) {
 	let store = StorageValueRef::persistent(CLAIMS_KEY);
-	let mut kept: Vec<(TaskId, T::AccountId)> = store.get().ok().flatten().unwrap_or_default();
-	if !kept.iter().any(|(t, w)| *t == task && w == who) {
-		kept.push((task, who.clone()));
-		store.set(&kept);
-	}
+	let _ = store.mutate(|kept: Result<Option<Kept<T::AccountId>>, _>| {
+		let mut kept = kept.ok().flatten().unwrap_or_default();
+		if !kept.iter().any(|(t, w)| *t == task && w == who) {
+			kept.push((task, who.clone()));
+		}
+		Ok::<_, ()>(kept)
+	});
 }
 
-/// Forget the claims and opening marks of tasks no longer disputable.
+/// Forget the claims of tasks no longer disputable.
 fn prune<T: Config>() {
 	let store = StorageValueRef::persistent(CLAIMS_KEY);
-	let Ok(Some(kept)) = store.get::<Vec<(TaskId, T::AccountId)>>() else { return };
-	let (live, gone): (Vec<_>, Vec<_>) = kept
-		.into_iter()
-		.partition(|(task, _)| T::Market::dispute_target(*task).is_some());
-	if gone.is_empty() {
-		return;
-	}
+	let mut gone: Kept<T::AccountId> = Vec::new();
+	let _ = store.mutate(|kept: Result<Option<Kept<T::AccountId>>, _>| {
+		let (live, dead): (Vec<_>, Vec<_>) = kept
+			.ok()
+			.flatten()
+			.unwrap_or_default()
+			.into_iter()
+			.partition(|(task, _)| T::Market::dispute_target(*task).is_some());
+		gone = dead;
+		Ok::<_, ()>(live)
+	});
 	for (task, who) in &gone {
-		for key in [claim_key(*task, who), opened_key(*task, who)] {
-			StorageValueRef::persistent(&key).clear();
-		}
+		StorageValueRef::persistent(&claim_key(*task, who)).clear();
 	}
-	store.set(&live);
 }
 
 /// This verifier's own run of `task`'s job, from its offchain storage or its service.
@@ -117,10 +121,12 @@ fn claim<T: Config>(task: TaskId, who: &T::AccountId) -> Option<Claim> {
 		);
 		return None;
 	}
-	let replay = T::Market::replay(task, steps, false)?;
+	let replay = T::Market::replay(task, steps, true)?;
+	let last_state = last_state(&target.program, steps, replay.evidence.as_ref()?)?;
 	let claim = Claim {
 		model_matches: replay.model_hash == target.result.model_hash,
 		leaves: replay.leaves,
+		last_state,
 	};
 	store.set(&claim);
 	Some(claim)
@@ -136,15 +142,8 @@ fn leaf(leaves: &[[u8; 32]], step: u32) -> Option<Leaf> {
 /// is open or was sent.
 pub(crate) fn withheld<T: Config>(key: &T::OffchainKey, task: TaskId) -> bool {
 	let Some(who) = T::OffchainKeys::validator(key) else { return false };
-	// One game per verifier and task, ever: a game it lost must not be opened again.
-	let opened_key = opened_key(task, &who);
-	let opened = StorageValueRef::persistent(&opened_key);
-	remember::<T>(task, &who);
-	if GamesOf::<T>::contains_key(task, &who) {
-		opened.set(&true);
-		return true;
-	}
-	if let Ok(Some(true)) = opened.get::<bool>() {
+	// One fee-free game per verifier and task, ever (the chain refuses a second).
+	if GamesOf::<T>::contains_key(task, &who) || VerifierOpened::<T>::contains_key(task, &who) {
 		return true;
 	}
 	let Some(target) = T::Market::dispute_target(task) else { return false };
@@ -170,7 +169,7 @@ pub(crate) fn withheld<T: Config>(key: &T::OffchainKey, task: TaskId) -> bool {
 		claim_to,
 		solver_to: None,
 	};
-	send::<T>(key, GameAction::Open { task, opening, game: NextGameId::<T>::get() })
+	send::<T>(key, GameAction::Open { task, opening })
 }
 
 /// The workers' part in every game this node has a key for (see the module documentation).
@@ -224,8 +223,8 @@ pub(crate) fn run<T: Config>(now: BlockNumberFor<T>) {
 				.and_then(|c| leaf(&c.leaves, step))
 				.map(Move::Reveal),
 			(Party::Challenger, None) if record.state.phase == Phase::Model => {
-				last_state::<T>(task, &target.program, target.result.steps)
-					.and_then(|state| state.try_into().ok())
+				claim::<T>(task, &record.challenger)
+					.and_then(|c| c.last_state.try_into().ok())
 					.map(|last_state| Move::Model { last_state })
 			},
 			(Party::Challenger, None) => T::Market::replay(task, record.state.to, true)
@@ -251,15 +250,14 @@ pub(crate) fn run<T: Config>(now: BlockNumberFor<T>) {
 	sent_store.set(&sent);
 }
 
-/// The state after the last step of `task`'s job (SCALE), for a model move: the service gives
-/// the state before it and its minibatch; the worker runs the step itself, as the referee does.
-fn last_state<T: Config>(
-	task: TaskId,
+/// The state after step `steps` (SCALE) from the evidence of that step (the state before it
+/// and its minibatch): the worker runs the step itself, as the referee does.
+fn last_state(
 	program: &aichain_engine::Program,
 	steps: u32,
+	(prior, minibatch, _): &(Vec<u8>, Vec<u8>, aichain_engine::MerkleProof),
 ) -> Option<Vec<u8>> {
 	use codec::DecodeAll;
-	let (prior, minibatch, _) = T::Market::replay(task, steps, true)?.evidence?;
 	let mut state = if steps == 1 {
 		aichain_engine::State::initial(program)
 	} else {

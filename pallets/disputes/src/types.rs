@@ -329,17 +329,14 @@ pub struct GameInfo<AccountId, Balance, BlockNumber> {
 	Clone, PartialEq, Eq, Encode, Decode, DecodeWithMemTracking, MaxEncodedLen, TypeInfo, Debug,
 )]
 pub enum GameAction {
-	/// A drawn verifier opens a game on the task it was drawn for (once per task), its bond
-	/// taken from its validator account.
+	/// A drawn verifier opens a game on the task it was drawn for, once per task ever (see
+	/// [`crate::VerifierOpened`]: a signed opening cannot be sent again to bond it twice), its
+	/// bond taken from its validator account.
 	Open {
 		/// The task.
 		task: TaskId,
 		/// The claim and the range.
 		opening: Opening,
-		/// The id the game gets: the action is valid only while it is the next game id, so a
-		/// signed opening opens one game at most and can never be replayed to bond the
-		/// verifier again.
-		game: GameId,
 	},
 	/// A party makes the due move: the solver (with its own `aicm` key) or a challenger that
 	/// is a verifier drawn for the task (with its `compute` key).
