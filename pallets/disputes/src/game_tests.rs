@@ -768,15 +768,8 @@ fn a_drawn_verifier_and_the_solver_play_fee_free_once_per_due_move() {
 		let drawn: Vec<u64> = verifiers(id).into_iter().map(|v| v.account).collect();
 		let outsider = VALIDATORS.iter().copied().find(|v| !drawn.contains(v)).unwrap();
 		let verifier = drawn[0];
-		let open_by = |key| {
-			action(
-				key,
-				GameAction::Open {
-					task: id,
-					opening: *whole(&job.leaves),
-				},
-			)
-		};
+		let open_by =
+			|key| action(key, GameAction::Open { task: id, opening: *whole(&job.leaves) });
 		// A validator not drawn for the task, or an ordinary account: refused by the pool.
 		assert!(!admitted(&open_by(outsider)));
 		assert!(!admitted(&open_by(CHALLENGER)));
@@ -793,10 +786,7 @@ fn a_drawn_verifier_and_the_solver_play_fee_free_once_per_due_move() {
 		// An opening that proves nothing in dispute: refused before it costs a block anything.
 		let mut equal = whole(&lying);
 		equal.solver_to = Some(leaf(&lying, 7));
-		assert!(!admitted(&action(
-			verifier,
-			GameAction::Open { task: id, opening: *equal }
-		)));
+		assert!(!admitted(&action(verifier, GameAction::Open { task: id, opening: *equal })));
 		// The drawn verifier opens, fee-free, bonding from its validator account.
 		let before = balance(verifier);
 		let call = open_by(verifier);
@@ -880,10 +870,7 @@ fn fee_free_referee_moves_carry_exactly_the_programs_shape() {
 		let verifier = verifiers(id)[0].account;
 		assert_ok!(dispatch(action(
 			verifier,
-			GameAction::Open {
-				task: id,
-				opening: *narrow(&job.leaves, &lying, 5, 6),
-			}
+			GameAction::Open { task: id, opening: *narrow(&job.leaves, &lying, 5, 6) }
 		)));
 		let game = NextGameId::<Test>::get() - 1;
 		let Move::Referee { max_cost, prior_state, minibatch, minibatch_proof } =
