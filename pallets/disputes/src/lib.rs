@@ -36,15 +36,26 @@
 //! after it while a dispute opened inside it keeps the result unpaid, and before anything
 //! settled it (a second proof on the same task finds it settled).
 //!
-//! Layout: this file declares; calls hand over to `do_*` functions in [`dispatchable_impls`].
+//! **A solver that withholds its trace** is cornered by a bisection game ([`game`] for its
+//! rules, [`game_impls`] for the calls): [`Pallet::open_game`] with a bond and a claim root,
+//! [`Pallet::play`] (reveals against each side's root, then the referee move on the one step
+//! left, or the model move when the last leaves agree), chess clocks settled by
+//! [`Pallet::timeout`] and `on_initialize`; the parties' offchain workers play it fee-free
+//! through [`Pallet::act`] ([`offchain`]). See `docs/disputes.md`.
+//!
+//! Layout: this file declares; calls hand over to `do_*` functions in [`dispatchable_impls`]
+//! (fraud proofs) and [`game_impls`] (games).
 //!
 //! ## Invariants (checked by [`Pallet::do_try_state`])
-//! - The parameters validate.
+//! - The parameters and the game parameters validate.
 //! - Every verifier report on record for a disputable task is from a verifier drawn for it.
+//! - The bonds held on [`Config::Escrow`] under [`HoldReason::GameBond`] equal the open games'
+//!   bonds; the escrow account keeps its existential deposit.
+//! - Every game is on the expiry agenda exactly once, at or after its cursor, and in its task's
+//!   index; a task has no more games than open disputes.
 //!
-//! The pallet holds no funds: a slash is shared out in the call that proves the fraud, and the
-//! market's own invariants (escrow holds equal the records) and issuance + burned = cap are
-//! checked by the tests after every block.
+//! A slash is shared out in the call that convicts; the market's own invariants (escrow holds
+//! equal the records) and issuance + burned = cap are checked by the tests after every block.
 
 #![cfg_attr(not(feature = "std"), no_std)]
 #![deny(missing_docs)]
