@@ -205,12 +205,17 @@ fn long_game<T: Config>() -> LongGame<T::AccountId> {
 	}
 }
 
+/// Give `who` enough for a thousand of the largest bonds.
+fn fund<T: Config>(who: &T::AccountId) {
+	use frame_support::traits::fungible::Mutate;
+	let bond = Pallet::<T>::bond_for(BalanceOf::<T>::from(u32::MAX));
+	T::Currency::set_balance(who, bond.saturating_mul(1_000u32.into()));
+}
+
 /// A funded challenger.
 fn challenger<T: Config>() -> T::AccountId {
-	use frame_support::traits::fungible::Mutate;
 	let who: T::AccountId = whitelisted_caller();
-	let bond = Pallet::<T>::bond_for(BalanceOf::<T>::from(u32::MAX));
-	T::Currency::set_balance(&who, bond.saturating_mul(1_000u32.into()));
+	fund::<T>(&who);
 	who
 }
 
@@ -407,11 +412,7 @@ mod benchmarks {
 		let setup = long_game::<T>();
 		let verifier = setup.verifiers.last().cloned().ok_or("a verifier")?;
 		let key = T::BenchmarkHelper::verifier_key(&verifier);
-		use frame_support::traits::fungible::Mutate;
-		T::Currency::set_balance(
-			&verifier,
-			Pallet::<T>::bond_for(BalanceOf::<T>::from(u32::MAX)).saturating_mul(1_000u32.into()),
-		);
+		fund::<T>(&verifier);
 		let n = aichain_engine::program::MAX_STEPS;
 		let opening = Opening {
 			claim_root: setup.claim_root,

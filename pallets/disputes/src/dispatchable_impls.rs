@@ -54,8 +54,15 @@ impl<T: Config> Pallet<T> {
 	/// Weight of a step proof that pays for `max_cost` referee cost units and carries `proof`'s
 	/// bytes: the referee at that cost, plus reading (hashing and decoding) the bytes given.
 	pub fn step_weight(max_cost: u64, proof: &StepFraud) -> Weight {
+		Self::referee_weight(max_cost, proof.prior_state.len(), proof.minibatch.len())
+	}
+
+	/// Weight of recomputing one step at `max_cost` referee cost units from a state of
+	/// `state_len` and a minibatch of `minibatch_len` bytes (a fraud proof, or a game's referee
+	/// move).
+	pub(crate) fn referee_weight(max_cost: u64, state_len: usize, minibatch_len: usize) -> Weight {
 		let units = max_cost.min(referee::MAX_REFEREE_COST).div_ceil(COST_PER_COMPONENT).max(1);
-		let bytes = proof.prior_state.len().saturating_add(proof.minibatch.len());
+		let bytes = state_len.saturating_add(minibatch_len);
 		T::WeightInfo::prove_fraud(units.try_into().unwrap_or(u32::MAX))
 			.saturating_add(T::WeightInfo::read_bytes(bytes.try_into().unwrap_or(u32::MAX)))
 	}
@@ -189,22 +196,38 @@ impl<T: Config> Pallet<T> {
 		// Fee-free block space is only what the task's program needs: its referee cost, and a
 		// state and minibatch of exactly its shape (an honest re-execution gives nothing else).
 		match &report.claim {
-			Claim::Step { max_cost, proof } => {
-				let program = &target.program;
-				let state_len = if proof.step == 1 { 0 } else { referee::state_len(program) };
-				ensure!(
-					*max_cost == referee::referee_cost(program)
-						&& proof.prior_state.len() == state_len
-						&& proof.minibatch.len() == referee::minibatch_len(program),
-					Error::<T>::NotTheProgramsShape
-				);
-			},
+			Claim::Step { max_cost, proof } => ensure!(
+				Self::step_of_programs_shape(
+					&target.program,
+					proof.step,
+					*max_cost,
+					proof.prior_state.len(),
+					proof.minibatch.len()
+				),
+				Error::<T>::NotTheProgramsShape
+			),
 			Claim::Model(proof) => ensure!(
 				proof.last_state.len() == referee::state_len(&target.program),
 				Error::<T>::NotTheProgramsShape
 			),
 		}
 		Ok(who)
+	}
+
+	/// Whether a fee-free recomputation of step `step` pays exactly `program`'s referee cost and
+	/// carries a prior state (none for step 1) and a minibatch of exactly its shape: what an
+	/// honest re-execution gives, and no more fee-free block space.
+	pub(crate) fn step_of_programs_shape(
+		program: &aichain_engine::Program,
+		step: u32,
+		max_cost: u64,
+		state_len: usize,
+		minibatch_len: usize,
+	) -> bool {
+		let expected_state = if step == 1 { 0 } else { referee::state_len(program) };
+		max_cost == referee::referee_cost(program)
+			&& state_len == expected_state
+			&& minibatch_len == referee::minibatch_len(program)
 	}
 
 	/// The bytes a report's key signs: a domain tag, this chain's genesis hash and the report's

@@ -65,13 +65,7 @@ impl<T: Config> Pallet<T> {
 		match mv {
 			Move::Reveal(_) => T::WeightInfo::reveal().saturating_add(Self::settle_weight()),
 			Move::Referee { max_cost, prior_state, minibatch, .. } => {
-				let units = (*max_cost)
-					.min(referee::MAX_REFEREE_COST)
-					.div_ceil(crate::dispatchable_impls::COST_PER_COMPONENT)
-					.max(1);
-				let bytes = prior_state.len().saturating_add(minibatch.len());
-				T::WeightInfo::prove_fraud(units.try_into().unwrap_or(u32::MAX))
-					.saturating_add(T::WeightInfo::read_bytes(bytes.try_into().unwrap_or(u32::MAX)))
+				Self::referee_weight(*max_cost, prior_state.len(), minibatch.len())
 					.saturating_add(Self::settle_weight())
 			},
 			Move::Model { last_state } => {
@@ -321,31 +315,23 @@ impl<T: Config> Pallet<T> {
 		proven: Option<(u32, Fault)>,
 	) -> DispatchResult {
 		let target = T::Market::dispute_target(record.task).ok_or(Error::<T>::GameMoot)?;
-		let end = match proven {
-			Some((step, fault)) => {
-				let slash =
-					Self::convict(record.task, target, record.challenger.clone(), step, fault)?;
-				Self::deposit_event(Event::GameSlash {
-					game: id,
-					solver: record.solver.clone(),
-					slashed: slash.slashed,
-					reward: slash.reward,
-					to_treasury: slash.to_treasury,
-				});
-				GameEnd::Refereed(fault)
-			},
-			None => {
-				let slash = Self::slash_solver(record.task, &record.solver, &record.challenger)?;
-				Self::deposit_event(Event::GameSlash {
-					game: id,
-					solver: record.solver.clone(),
-					slashed: slash.slashed,
-					reward: slash.reward,
-					to_treasury: slash.to_treasury,
-				});
-				GameEnd::OutOfTime(Party::Solver)
-			},
+		let (slash, end) = match proven {
+			Some((step, fault)) => (
+				Self::convict(record.task, target, record.challenger.clone(), step, fault)?,
+				GameEnd::Refereed(fault),
+			),
+			None => (
+				Self::slash_solver(record.task, &record.solver, &record.challenger)?,
+				GameEnd::OutOfTime(Party::Solver),
+			),
 		};
+		Self::deposit_event(Event::GameSlash {
+			game: id,
+			solver: record.solver.clone(),
+			slashed: slash.slashed,
+			reward: slash.reward,
+			to_treasury: slash.to_treasury,
+		});
 		Self::end_game(id, record, Party::Challenger, end)
 	}
 
@@ -647,11 +633,14 @@ impl<T: Config> Pallet<T> {
 		ensure!(!record.state.expired(now), Error::<T>::OutOfTime);
 		let program = &target.program;
 		let step = record.state.to;
-		let state_len = if step == 1 { 0 } else { referee::state_len(program) };
 		ensure!(
-			*max_cost == referee::referee_cost(program)
-				&& prior_state.len() == state_len
-				&& minibatch.len() == referee::minibatch_len(program),
+			Self::step_of_programs_shape(
+				program,
+				step,
+				*max_cost,
+				prior_state.len(),
+				minibatch.len()
+			),
 			Error::<T>::NotTheProgramsShape
 		);
 		if step > 1 {
