@@ -16,6 +16,7 @@ import { u8aToHex } from '@polkadot/util';
 import { cryptoWaitReady } from '@polkadot/util-crypto';
 import { sendAndFinalize, startDevNode } from './lib/node.js';
 import { startSolver } from './lib/solver.js';
+import { watchEvents } from './lib/events.js';
 import { DIGITS_PROGRAM } from './lib/programs.js';
 
 const AI = 10n ** 18n;
@@ -54,27 +55,7 @@ test("a solver that lies about one step is proven wrong by Alice's worker and sl
   await sendAndFinalize(api.tx.compute.setEndpoint(solver.url), ferdie);
   await provider.send('author_insertKey', ['aicm', '//Ferdie', u8aToHex(ferdie.publicKey)]);
 
-  const seen = [];
-  const unsub = await api.query.system.events((events) => {
-    const at = Date.now();
-    for (const { event } of events) {
-      if (event.section === 'compute' || event.section === 'disputes') {
-        seen.push({ at, key: `${event.section}.${event.method}`, data: event.data });
-      }
-    }
-  });
-  const waitFor = async (key, pred = () => true, timeoutMs = 300_000) => {
-    const deadline = Date.now() + timeoutMs;
-    for (;;) {
-      const e = seen.find((x) => x.key === key && pred(x.data));
-      if (e) return e;
-      if (Date.now() > deadline) {
-        throw new Error(`no ${key} in ${timeoutMs} ms; seen ${seen.map((x) => x.key)}\n` +
-          node.logs().slice(-8000) + '\n--- solver ---\n' + solver.logs().slice(-3000));
-      }
-      await new Promise((r) => setTimeout(r, 250));
-    }
-  };
+  const { seen, waitFor, stop } = await watchEvents(api, { node, solver });
 
   await waitFor('compute.Heartbeat', (d) => d.solver.toString() === ferdie.address, 60_000);
   const stake = (await api.call.computeApi.solver(ferdie.address)).unwrap().stake.toBigInt();
@@ -116,7 +97,7 @@ test("a solver that lies about one step is proven wrong by Alice's worker and sl
   assert.equal(proven.data.toTreasury.toBigInt(), slashed - slashed / 2n);
   const refunded = await waitFor('compute.TaskRefunded', isTask);
   assert.equal(refunded.data.cause.type, 'ResultDisproved');
-  unsub();
+  stop();
 
   // Alice's proof cost her nothing and paid her half the slash.
   assert.equal((await free(api, alice.address)) - aliceBefore, slashed / 2n);

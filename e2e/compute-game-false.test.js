@@ -13,6 +13,7 @@ import { u8aConcat, u8aToHex } from '@polkadot/util';
 import { blake2AsU8a, cryptoWaitReady } from '@polkadot/util-crypto';
 import { sendAndFinalize, startDevNode } from './lib/node.js';
 import { startSolver } from './lib/solver.js';
+import { watchEvents } from './lib/events.js';
 import { DIGITS_PROGRAM } from './lib/programs.js';
 
 const AI = 10n ** 18n;
@@ -73,27 +74,7 @@ test("a false challenge from a wallet, answered by the solver's worker, loses it
   await sendAndFinalize(api.tx.compute.setEndpoint(solver.url), ferdie);
   await provider.send('author_insertKey', ['aicm', '//Ferdie', u8aToHex(ferdie.publicKey)]);
 
-  const seen = [];
-  const unsub = await api.query.system.events((events) => {
-    const at = Date.now();
-    for (const { event } of events) {
-      if (event.section === 'compute' || event.section === 'disputes') {
-        seen.push({ at, key: `${event.section}.${event.method}`, data: event.data });
-      }
-    }
-  });
-  const waitFor = async (key, pred = () => true, timeoutMs = 300_000) => {
-    const deadline = Date.now() + timeoutMs;
-    for (;;) {
-      const e = seen.find((x) => x.key === key && pred(x.data));
-      if (e) return e;
-      if (Date.now() > deadline) {
-        throw new Error(`no ${key} in ${timeoutMs} ms; seen ${seen.map((x) => x.key)}\n` +
-          node.logs().slice(-12000) + '\n--- solver ---\n' + solver.logs().slice(-3000));
-      }
-      await new Promise((r) => setTimeout(r, 250));
-    }
-  };
+  const { seen, waitFor, stop } = await watchEvents(api, { node, solver });
 
   await waitFor('compute.Heartbeat', (d) => d.solver.toString() === ferdie.address, 60_000);
   const quote = (await api.call.computeApi.quote(PROGRAM, 'Cpu')).asOk;
@@ -178,7 +159,7 @@ test("a false challenge from a wallet, answered by the solver's worker, loses it
 
   // Ferdie is paid once the window has closed.
   const finalized = await waitFor('compute.TaskFinalized', isTask);
-  unsub();
+  stop();
   assert.equal(finalized.data.solver.toString(), ferdie.address);
   const ferdieGot = (await free(api, ferdie.address)) - ferdieBefore;
   assert.equal(ferdieGot, bond / 2n + finalized.data.solverReward.toBigInt(), 'half the bond, and his share of the fee');

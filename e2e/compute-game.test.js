@@ -16,6 +16,7 @@ import { u8aToHex } from '@polkadot/util';
 import { cryptoWaitReady } from '@polkadot/util-crypto';
 import { sendAndFinalize, startDevNode } from './lib/node.js';
 import { startSolver } from './lib/solver.js';
+import { watchEvents } from './lib/events.js';
 import { DIGITS_PROGRAM } from './lib/programs.js';
 
 const AI = 10n ** 18n;
@@ -56,27 +57,7 @@ test("a withholding liar is cornered by Alice's worker in a bisection game and s
   const gameParams = (await api.query.disputes.gameParameters()).toJSON();
   assert.equal(gameParams.clock, 66, 'the dev preset plays games on short clocks');
 
-  const seen = [];
-  const unsub = await api.query.system.events((events) => {
-    const at = Date.now();
-    for (const { event } of events) {
-      if (event.section === 'compute' || event.section === 'disputes') {
-        seen.push({ at, key: `${event.section}.${event.method}`, data: event.data });
-      }
-    }
-  });
-  const waitFor = async (key, pred = () => true, timeoutMs = 420_000) => {
-    const deadline = Date.now() + timeoutMs;
-    for (;;) {
-      const e = seen.find((x) => x.key === key && pred(x.data));
-      if (e) return e;
-      if (Date.now() > deadline) {
-        throw new Error(`no ${key} in ${timeoutMs} ms; seen ${seen.map((x) => x.key)}\n` +
-          node.logs().slice(-12000) + '\n--- solver ---\n' + solver.logs().slice(-3000));
-      }
-      await new Promise((r) => setTimeout(r, 250));
-    }
-  };
+  const { seen, waitFor, stop } = await watchEvents(api, { node, solver, defaultTimeoutMs: 420_000 });
 
   await waitFor('compute.Heartbeat', (d) => d.solver.toString() === ferdie.address, 60_000);
   const stake = (await api.call.computeApi.solver(ferdie.address)).unwrap().stake.toBigInt();
@@ -126,7 +107,7 @@ test("a withholding liar is cornered by Alice's worker in a bisection game and s
   const refunded = await waitFor('compute.TaskRefunded', isTask);
   assert.equal(refunded.data.cause.type, 'ResultDisproved');
   await waitFor('disputes.BondReturned', (d) => d.game.toNumber() === game);
-  unsub();
+  stop();
 
   // Every move was the parties' workers': Ferdie's reveals from his (lying) stored trace, Alice's
   // from her own run, at most ceil(log2 20) = 5 rounds.
