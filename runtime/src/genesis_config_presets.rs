@@ -13,7 +13,7 @@
 use crate::{
 	configs::{TreasuryPalletId, FIRST_PUBLIC_ASSET_ID, STABLE_ASSET_ID, USD},
 	AccountId, AssetConversionConfig, AssetsConfig, Balance, BalancesConfig, Buyback, Compute,
-	BlockNumber, ComputeConfig, DisputesConfig,
+	BlockNumber, ComputeConfig, DisputesConfig, OriginsConfig,
 	RuntimeGenesisConfig,
 	SessionConfig, SessionKeys, StakingConfig, SudoConfig, Supply, VestingConfig, AI,
 	BABE_GENESIS_EPOCH_CONFIG, COMMUNITY_SALE_ALLOCATION, EXISTENTIAL_DEPOSIT,
@@ -160,6 +160,7 @@ fn genesis(
 	dex: Option<GenesisDex>,
 	sudo: Option<AccountId>,
 	game_clock: Option<BlockNumber>,
+	governance_timescale: u32,
 ) -> Value {
 	let mut all_endowed = endowed;
 	for v in &validators {
@@ -254,12 +255,18 @@ fn genesis(
 				.collect::<Vec<_>>(),
 		},
 		disputes: DisputesConfig { game_clock },
+		origins: OriginsConfig { timescale: governance_timescale },
 	})
 }
 
 /// The chess clock of dev and local games: the least the pallet allows (two blocks for each
 /// move of the longest game), 6.6 minutes.
 const DEV_GAME_CLOCK: BlockNumber = pallet_disputes::MIN_CLOCK;
+
+/// Dev and local chains run governance 2,880 times faster than real time: a day of track time
+/// lasts 30 seconds (5 blocks), and a dev account's 1,000,000 AI gives the support a track asks
+/// for (see [`crate::governance::origins::Timescale`]).
+pub const DEV_GOVERNANCE_TIMESCALE: u32 = 2_880;
 
 /// The well-known dev accounts, endowed in dev and local presets.
 fn dev_accounts() -> Vec<AccountId> {
@@ -287,6 +294,7 @@ fn development_config_genesis() -> Value {
 		Some(dev_dex()),
 		Some(Sr25519Keyring::Alice.to_account_id()),
 		Some(DEV_GAME_CLOCK),
+		DEV_GOVERNANCE_TIMESCALE,
 	)
 }
 
@@ -317,6 +325,7 @@ fn local_config_genesis() -> Value {
 		Some(dev_dex()),
 		Some(Sr25519Keyring::Alice.to_account_id()),
 		Some(DEV_GAME_CLOCK),
+		DEV_GOVERNANCE_TIMESCALE,
 	)
 }
 
@@ -350,7 +359,7 @@ fn testnet_config_genesis() -> Value {
 			compute: ComputeId::unchecked_from(*sr),
 		})
 		.collect();
-	genesis(validators, Vec::new(), Vec::new(), None, None, None)
+	genesis(validators, Vec::new(), Vec::new(), None, None, None, 1)
 }
 
 /// The genesis config of preset `id`, as JSON, if `id` names one.

@@ -2,7 +2,8 @@
 //!
 //! $AI tokenomics (fixed 10 billion supply, vesting buckets), BABE + GRANDPA consensus and NPoS
 //! staking paid from a reward pot instead of inflation, the compute market where training
-//! tasks meet solvers, and the BuyBack Vault that buys AI on the chain's DEX and burns it. Configs are grouped by domain in
+//! tasks meet solvers, and the BuyBack Vault that buys AI on the chain's DEX and burns it; $AI
+//! holders govern it through OpenGov ([`governance`]). Configs are grouped by domain in
 //! [`configs`], runtime APIs live in [`apis`], genesis presets in [`genesis_config_presets`].
 
 #![cfg_attr(not(feature = "std"), no_std)]
@@ -22,6 +23,7 @@ mod bag_thresholds;
 mod benchmarks;
 pub mod configs;
 pub mod genesis_config_presets;
+pub mod governance;
 pub mod tokenomics;
 pub mod weights;
 
@@ -121,7 +123,7 @@ pub const VERSION: RuntimeVersion = RuntimeVersion {
 	spec_name: alloc::borrow::Cow::Borrowed("aichain"),
 	impl_name: alloc::borrow::Cow::Borrowed("aichain"),
 	authoring_version: 1,
-	spec_version: 109,
+	spec_version: 110,
 	impl_version: 1,
 	apis: apis::RUNTIME_API_VERSIONS,
 	transaction_version: 2,
@@ -205,6 +207,19 @@ mod runtime {
 	pub type Compute = pallet_compute;
 	#[runtime::pallet_index(41)]
 	pub type Disputes = pallet_disputes;
+
+	// Governance: OpenGov. The origins of the tracks come last so that every pallet above can
+	// name them.
+	#[runtime::pallet_index(50)]
+	pub type Preimage = pallet_preimage;
+	#[runtime::pallet_index(51)]
+	pub type Scheduler = pallet_scheduler;
+	#[runtime::pallet_index(52)]
+	pub type Referenda = pallet_referenda;
+	#[runtime::pallet_index(53)]
+	pub type ConvictionVoting = pallet_conviction_voting;
+	#[runtime::pallet_index(54)]
+	pub type Origins = governance::origins;
 
 	// Account tools.
 	#[runtime::pallet_index(30)]

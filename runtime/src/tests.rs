@@ -46,7 +46,7 @@ fn merge(base: &mut serde_json::Value, patch: serde_json::Value) {
 }
 
 /// Storage of the genesis block of preset `id`, built the way the node builds it.
-fn preset_ext(id: &str) -> sp_io::TestExternalities {
+pub(crate) fn preset_ext(id: &str) -> sp_io::TestExternalities {
 	let patch: serde_json::Value =
 		serde_json::from_slice(&get_preset(&id.into()).expect("preset exists")).unwrap();
 	let mut config = serde_json::to_value(RuntimeGenesisConfig::default()).unwrap();
@@ -59,11 +59,11 @@ fn preset_ext(id: &str) -> sp_io::TestExternalities {
 	ext
 }
 
-fn balance(who: &AccountId) -> Balance {
+pub(crate) fn balance(who: &AccountId) -> Balance {
 	Balances::total_balance(who)
 }
 
-fn supply_invariant_holds() {
+pub(crate) fn supply_invariant_holds() {
 	Supply::do_try_state().expect("total issuance + burned == 10 billion AI");
 }
 
@@ -73,7 +73,7 @@ const FIRST_SLOT: u64 = 1_700_000_000_000 / SLOT_DURATION;
 
 /// Produce blocks up to `n` as a BABE validator would: secondary slot claims, timestamps on the
 /// slot, all hooks.
-fn run_to_block(n: BlockNumber) {
+pub(crate) fn run_to_block(n: BlockNumber) {
 	run_to_block_with_vrf(n, |_| None)
 }
 
@@ -713,7 +713,7 @@ fn dev_preset_seeds_the_dex_and_the_vault_buys_and_burns() {
 }
 
 /// Submit, as `who`, a 10-step task of a tiny 4-8-2 program (deadline block 100, fee up to 1 AI).
-fn submit_tiny_task(who: &AccountId) -> sp_runtime::DispatchResult {
+pub(crate) fn submit_tiny_task(who: &AccountId) -> sp_runtime::DispatchResult {
 	use pallet_compute::{
 		program::{Activation, HiddenLayer, ModelSpec, Sgd},
 		DatasetRef, Fixed, HardwareClass, Program,

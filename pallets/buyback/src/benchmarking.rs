@@ -102,8 +102,7 @@ mod benchmarks {
 	#[benchmark]
 	fn set_params() {
 		let params = T::DefaultParams::get();
-		let origin =
-			T::GovernanceOrigin::try_successful_origin().expect("governance has an origin");
+		let origin = T::ParamsOrigin::try_successful_origin().expect("governance has an origin");
 
 		#[extrinsic_call]
 		_(origin as T::RuntimeOrigin, params.clone());
@@ -113,8 +112,7 @@ mod benchmarks {
 
 	#[benchmark]
 	fn set_paused() {
-		let origin =
-			T::GovernanceOrigin::try_successful_origin().expect("governance has an origin");
+		let origin = T::PauseOrigin::try_successful_origin().expect("governance has an origin");
 
 		#[extrinsic_call]
 		_(origin as T::RuntimeOrigin, true);

@@ -35,8 +35,9 @@
 //! observed for a full window before the vault sells into it; a pool that empties restarts the
 //! record.
 //!
-//! Pause and parameters belong to [`Config::GovernanceOrigin`]; the price record keeps running
-//! while the vault is paused.
+//! Parameters belong to [`Config::ParamsOrigin`] and the pause to [`Config::PauseOrigin`] (in the
+//! runtime: the protocol-parameters and the emergency governance tracks); the price record keeps
+//! running while the vault is paused.
 //!
 //! Layout: this file declares; calls hand over to `do_*` functions in [`dispatchable_impls`], the
 //! price record lives in [`price`], the DEX interface in [`pool`], the runtime API in
@@ -180,8 +181,11 @@ pub mod pallet {
 		/// The parameters before governance sets any.
 		type DefaultParams: Get<ParamsOf<Self>>;
 
-		/// Who may pause the vault and set its parameters.
-		type GovernanceOrigin: EnsureOrigin<Self::RuntimeOrigin>;
+		/// Who may set the vault's parameters.
+		type ParamsOrigin: EnsureOrigin<Self::RuntimeOrigin>;
+
+		/// Who may pause and resume the vault.
+		type PauseOrigin: EnsureOrigin<Self::RuntimeOrigin>;
 
 		/// Weights of the calls and the per-block hook.
 		type WeightInfo: WeightInfo;
@@ -391,23 +395,23 @@ pub mod pallet {
 
 		/// Set the buyback's parameters.
 		///
-		/// Origin: [`Config::GovernanceOrigin`]. Emits [`Event::ParamsSet`].
+		/// Origin: [`Config::ParamsOrigin`]. Emits [`Event::ParamsSet`].
 		///
 		/// Errors: [`Error::ZeroEpoch`], [`Error::WindowTooShort`], [`Error::WindowTooLong`],
 		/// [`Error::NoSlippageGuard`].
 		#[pallet::call_index(1)]
 		pub fn set_params(origin: OriginFor<T>, params: ParamsOf<T>) -> DispatchResult {
-			T::GovernanceOrigin::ensure_origin(origin)?;
+			T::ParamsOrigin::ensure_origin(origin)?;
 			Self::do_set_params(params)
 		}
 
 		/// Pause (`true`) or resume (`false`) execution. The price record keeps running.
 		///
-		/// Origin: [`Config::GovernanceOrigin`]. Emits [`Event::Paused`] or [`Event::Resumed`]
+		/// Origin: [`Config::PauseOrigin`]. Emits [`Event::Paused`] or [`Event::Resumed`]
 		/// when the state changes.
 		#[pallet::call_index(2)]
 		pub fn set_paused(origin: OriginFor<T>, paused: bool) -> DispatchResult {
-			T::GovernanceOrigin::ensure_origin(origin)?;
+			T::PauseOrigin::ensure_origin(origin)?;
 			Self::do_set_paused(paused);
 			Ok(())
 		}

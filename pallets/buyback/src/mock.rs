@@ -49,6 +49,8 @@ pub const CHARLIE: AccountId = 3;
 /// Has no account.
 pub const DAVE: AccountId = 4;
 pub const TREASURY: AccountId = 100;
+/// Stands for the emergency origin: may pause and resume the vault, nothing else.
+pub const GUARDIAN: AccountId = 7;
 
 pub const POOL_AI: Balance = 10_000_000 * AI;
 pub const POOL_USD: Balance = 1_000_000 * USD;
@@ -158,6 +160,7 @@ parameter_types! {
 }
 
 ord_parameter_types! {
+	pub const Guardian: AccountId = GUARDIAN;
 	pub const AssetConversionOrigin: AccountId =
 		AccountIdConversion::<AccountId>::into_account_truncating(&AssetConversionPalletId::get());
 }
@@ -227,7 +230,8 @@ impl pallet_buyback::Config for Test {
 	type CheckpointInterval = CheckpointInterval;
 	type MaxCheckpoints = ConstU32<16>;
 	type DefaultParams = DefaultParams;
-	type GovernanceOrigin = EnsureRoot<AccountId>;
+	type ParamsOrigin = EnsureRoot<AccountId>;
+	type PauseOrigin = EnsureSignedBy<Guardian, AccountId>;
 	type WeightInfo = ();
 	#[cfg(feature = "runtime-benchmarks")]
 	type BenchmarkHelper = MockHelper;

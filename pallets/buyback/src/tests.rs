@@ -430,7 +430,9 @@ fn pause_stops_execution_but_not_the_price_record() {
 	ExtBuilder::default().build_and_execute(|| {
 		pay_ai_revenue(AI);
 		assert_noop!(Buyback::set_paused(RuntimeOrigin::signed(ALICE), true), BadOrigin);
-		assert_ok!(Buyback::set_paused(RuntimeOrigin::root(), true));
+		// The pause has its own origin: the parameters' origin cannot pause.
+		assert_noop!(Buyback::set_paused(RuntimeOrigin::root(), true), BadOrigin);
+		assert_ok!(Buyback::set_paused(RuntimeOrigin::signed(GUARDIAN), true));
 		assert!(Paused::<Test>::get());
 		assert_noop!(Buyback::execute(RuntimeOrigin::signed(CHARLIE)), Error::<Test>::Paused);
 
@@ -438,13 +440,13 @@ fn pause_stops_execution_but_not_the_price_record() {
 		run_blocks(10);
 		assert!(PriceRecord::<Test>::get().unwrap().observed_at > observed);
 
-		assert_ok!(Buyback::set_paused(RuntimeOrigin::root(), false));
+		assert_ok!(Buyback::set_paused(RuntimeOrigin::signed(GUARDIAN), false));
 		assert_ok!(Buyback::execute(RuntimeOrigin::signed(CHARLIE)));
 		let events = buyback_events();
 		assert_eq!(events[0], Event::Paused);
 		assert_eq!(events[1], Event::Resumed);
 		// Setting the state it already has changes nothing and says nothing.
-		assert_ok!(Buyback::set_paused(RuntimeOrigin::root(), false));
+		assert_ok!(Buyback::set_paused(RuntimeOrigin::signed(GUARDIAN), false));
 		assert_eq!(buyback_events().len(), events.len());
 	});
 }
@@ -459,6 +461,8 @@ fn governance_sets_valid_params_only() {
 			max_sale_per_epoch: 7 * USD,
 		};
 		assert_noop!(Buyback::set_params(RuntimeOrigin::signed(ALICE), valid.clone()), BadOrigin);
+		// The pause's origin cannot set parameters.
+		assert_noop!(Buyback::set_params(RuntimeOrigin::signed(GUARDIAN), valid.clone()), BadOrigin);
 		let invalid = |f: fn(&mut crate::ParamsOf<Test>)| {
 			let mut p = valid.clone();
 			f(&mut p);

@@ -454,6 +454,25 @@ mod benchmarks {
 		Ok(())
 	}
 
+	/// Resuming a paused market with `q` queued tasks: each one's deadline and wake-up move.
+	#[benchmark]
+	fn set_paused(q: Linear<0, { T::MaxQueuedTasks::get() }>) -> Result<(), BenchmarkError> {
+		let submitter = funded::<T>("submitter", 0);
+		let ids: Vec<TaskId> = (0..q).map(|_| submit::<T>(&submitter)).collect();
+		let deadline = deadline::<T>();
+		let origin =
+			T::PauseOrigin::try_successful_origin().map_err(|_| BenchmarkError::Weightless)?;
+		Pallet::<T>::do_set_paused(true);
+		advance::<T>(10);
+		#[extrinsic_call]
+		_(origin as T::RuntimeOrigin, false);
+		assert!(PausedSince::<T>::get().is_none());
+		for id in ids {
+			assert!(Tasks::<T>::get(id).is_some_and(|t| t.deadline == deadline + 10u32.into()));
+		}
+		Ok(())
+	}
+
 	/// A block with no wake-ups, no queue and no era change: period roll and price update.
 	#[benchmark]
 	fn on_initialize_base() {

@@ -153,6 +153,7 @@ impl<T: Config> Pallet<T> {
 		deadline: BlockNumberFor<T>,
 		max_fee: BalanceOf<T>,
 	) -> DispatchResult {
+		ensure!(PausedSince::<T>::get().is_none(), Error::<T>::MarketPaused);
 		let quote = Self::quote(&program, hardware).map_err(|e| match e {
 			QuoteError::InvalidProgram => Error::<T>::InvalidProgram,
 			QuoteError::Overflow => Error::<T>::FeeOverflow,
@@ -435,6 +436,38 @@ impl<T: Config> Pallet<T> {
 		});
 		Self::deposit_event(Event::ParamsUpdated { params });
 		Ok(())
+	}
+
+	/// Pause or resume the market; returns how many queued tasks had their deadline moved.
+	/// On resume, each queued task's deadline moves later by the pause's length (and at least
+	/// to now, so that its wake-up is never in the past): waiting in a paused market costs a
+	/// submitter none of the time it asked for.
+	pub(crate) fn do_set_paused(paused: bool) -> u32 {
+		let now = Self::now();
+		match (PausedSince::<T>::get(), paused) {
+			(None, true) => {
+				PausedSince::<T>::put(now);
+				Self::deposit_event(Event::MarketPaused);
+				0
+			},
+			(Some(since), false) => {
+				PausedSince::<T>::kill();
+				let extended_by = now.saturating_sub(since);
+				let queue = TaskQueue::<T>::get();
+				let mut tasks: u32 = 0;
+				for id in queue.iter().copied() {
+					let Some(mut task) = Tasks::<T>::get(id) else { continue };
+					let before = Self::wakeups_of(&task);
+					task.deadline = task.deadline.saturating_add(extended_by).max(now);
+					Self::update_wakeups(id, &before, &Self::wakeups_of(&task));
+					Tasks::<T>::insert(id, task);
+					tasks = tasks.saturating_add(1);
+				}
+				Self::deposit_event(Event::MarketResumed { extended_by, tasks });
+				tasks
+			},
+			_ => 0,
+		}
 	}
 
 	// ---- queries ----
@@ -1112,6 +1145,21 @@ impl<T: Config> Pallet<T> {
 					entries.insert((block, id));
 				},
 				Lane::Prune => pruning.push(id),
+			}
+		}
+		// While the market is paused, a queued task's deadline wake-up that came due was taken
+		// and left the task waiting (its deadline moves when the market resumes): at or before
+		// the agenda's cursor, such an entry may be there or not.
+		if PausedSince::<T>::get().is_some() {
+			let cursor = AgendaCursor::<T>::get(Lane::Live).unwrap_or_else(Self::now);
+			for id in queued.iter() {
+				if let Some(task) = Tasks::<T>::get(id) {
+					let due = task.deadline.saturating_add(1u32.into());
+					if due <= cursor {
+						entries.remove(&(due, *id));
+						wakeups.remove(&(due, *id));
+					}
+				}
 			}
 		}
 		ensure!(entries == wakeups, "compute: the agenda differs from the wake-ups tasks need");

@@ -214,6 +214,9 @@ pub mod pallet {
 		/// May change the market parameters.
 		type GovernanceOrigin: EnsureOrigin<Self::RuntimeOrigin>;
 
+		/// May pause and resume the market ([`Pallet::set_paused`]).
+		type PauseOrigin: EnsureOrigin<Self::RuntimeOrigin>;
+
 		/// Parameters in force until governance sets others.
 		#[pallet::constant]
 		type DefaultParams: Get<ParamsOf<Self>>;
@@ -341,6 +344,12 @@ pub mod pallet {
 	/// non-cryptographic hasher is safe.
 	#[pallet::storage]
 	pub type Tasks<T: Config> = StorageMap<_, Twox64Concat, TaskId, TaskOf<T>, OptionQuery>;
+
+	/// The block the market was paused at, while it is paused ([`Pallet::set_paused`]): no
+	/// submissions and no assignment; queued tasks keep waiting and their deadlines are moved
+	/// by the pause's length when it ends.
+	#[pallet::storage]
+	pub type PausedSince<T: Config> = StorageValue<_, BlockNumberFor<T>, OptionQuery>;
 
 	/// Tasks waiting for a solver, oldest first.
 	#[pallet::storage]
@@ -656,6 +665,16 @@ pub mod pallet {
 			/// The new parameters.
 			params: ParamsOf<T>,
 		},
+		/// Governance paused the market: no submissions and no assignment until it resumes.
+		MarketPaused,
+		/// Governance resumed the market; the deadlines of the `tasks` queued tasks moved
+		/// `extended_by` blocks later, the length of the pause.
+		MarketResumed {
+			/// Blocks the market was paused.
+			extended_by: BlockNumberFor<T>,
+			/// Queued tasks whose deadline moved.
+			tasks: u32,
+		},
 		/// A payment (a reward, a decline's compensation, a refund, a released stake or
 		/// deposit) could not be made to `who`, whose account no longer exists and would not
 		/// reach the existential deposit with it: it went to the BuyBack Vault instead. The
@@ -746,6 +765,8 @@ pub mod pallet {
 		/// [`aichain_engine::dataset::MAX_TASK_BATCHES`], or more samples than a dataset holds
 		/// ([`aichain_engine::dataset::MAX_SAMPLES`]) at the program's batch size.
 		BadDatasetSize,
+		/// The market is paused: it takes no new tasks.
+		MarketPaused,
 	}
 
 	#[pallet::genesis_config]
@@ -995,6 +1016,22 @@ pub mod pallet {
 		pub fn set_params(origin: OriginFor<T>, params: ParamsOf<T>) -> DispatchResult {
 			T::GovernanceOrigin::ensure_origin(origin)?;
 			Self::do_set_params(params)
+		}
+
+		/// Pause (`true`) or resume (`false`) the market. While it is paused no task is
+		/// submitted and none is assigned; tasks already assigned, running or submitted go on as
+		/// usual, submitters may cancel queued tasks, and no queued task expires: when the market
+		/// resumes, every queued task's deadline moves later by the pause's length. Setting the
+		/// state the market has already changes nothing.
+		///
+		/// Origin: [`Config::PauseOrigin`]. Emits [`Event::MarketPaused`] or
+		/// [`Event::MarketResumed`].
+		#[pallet::call_index(15)]
+		#[pallet::weight(T::WeightInfo::set_paused(T::MaxQueuedTasks::get()))]
+		pub fn set_paused(origin: OriginFor<T>, paused: bool) -> DispatchResultWithPostInfo {
+			T::PauseOrigin::ensure_origin(origin)?;
+			let tasks = Self::do_set_paused(paused);
+			Ok(Some(T::WeightInfo::set_paused(tasks)).into())
 		}
 
 		/// Set (or clear, with `None`) the public address of the caller's solver service, where

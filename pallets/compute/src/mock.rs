@@ -124,6 +124,14 @@ impl<A: frame_support::traits::Get<u64>> OnUnbalanced<CreditOf<Test>> for Resolv
 	}
 }
 
+frame_support::ord_parameter_types! {
+	/// Stands for the emergency origin: may pause and resume the market, nothing else.
+	pub const Guardian: u64 = GUARDIAN;
+}
+
+/// The account that stands for the emergency origin.
+pub const GUARDIAN: u64 = 9_999;
+
 parameter_types! {
 	pub const Vault: u64 = VAULT;
 	pub const RewardPot: u64 = REWARD_POT;
@@ -197,6 +205,7 @@ impl crate::Config for Test {
 	type UnearnedVerifierReward = ResolveTo<RewardPot>;
 	type Slashed = ResolveTo<Treasury>;
 	type GovernanceOrigin = frame_system::EnsureRoot<u64>;
+	type PauseOrigin = frame_system::EnsureSignedBy<Guardian, u64>;
 	type DefaultParams = TestParams;
 	type MiningPotId = MiningPotId;
 	type EscrowId = EscrowId;

@@ -1186,3 +1186,88 @@ fn the_market_never_mints_or_burns() {
 		}
 	});
 }
+
+#[test]
+fn a_paused_market_takes_and_assigns_nothing_and_lets_no_queued_task_expire() {
+	build_and_execute(|| {
+		register(SOLVER, 1_000, HardwareClass::Cpu);
+		let running = submit(100);
+		run_to_block(2);
+		assert_ok!(Compute::accept_task(RuntimeOrigin::signed(SOLVER), running));
+		// Queued when the market pauses; the first one's deadline passes during the pause.
+		let queued = submit(15);
+		let cancelled = submit(50);
+
+		// Only the pause origin pauses: not a signed account, not the parameters' origin.
+		assert_noop!(Compute::set_paused(RuntimeOrigin::signed(USER), true), DispatchError::BadOrigin);
+		assert_noop!(Compute::set_paused(RuntimeOrigin::root(), true), DispatchError::BadOrigin);
+		assert_ok!(Compute::set_paused(RuntimeOrigin::signed(GUARDIAN), true));
+		System::assert_last_event(Event::MarketPaused.into());
+		assert_eq!(PausedSince::<Test>::get(), Some(2));
+		// Pausing a paused market changes nothing and says nothing.
+		let before = System::events().len();
+		assert_ok!(Compute::set_paused(RuntimeOrigin::signed(GUARDIAN), true));
+		assert_eq!((System::events().len(), PausedSince::<Test>::get()), (before, Some(2)));
+		assert_noop!(
+			Compute::submit_task(
+				RuntimeOrigin::signed(USER),
+				program(10),
+				dataset(),
+				HardwareClass::Cpu,
+				100,
+				u64::MAX
+			),
+			Error::<Test>::MarketPaused
+		);
+
+		// A running task goes on: its result is taken and its window runs ...
+		run_to_block(5);
+		assert_ok!(Compute::submit_result(RuntimeOrigin::signed(SOLVER), running, result(10)));
+		// Nothing is assigned and nothing expires (the invariants hold every block, with the
+		// queued task's deadline wake-up taken at block 16); submitters may still cancel.
+		run_to_block(20);
+		assert_eq!(task(queued).status, TaskStatus::Queued { reason: QueueReason::AwaitingSolver });
+		assert_eq!(task(queued).deadline, 15);
+		assert_ok!(Compute::cancel_task(RuntimeOrigin::signed(USER), cancelled));
+		// ... and it was paid at its window's end.
+		assert!(matches!(task(running).status, TaskStatus::Finalized { .. }));
+
+		// Resuming moves every queued deadline by the pause's length, and assignment resumes.
+		assert_noop!(Compute::set_paused(RuntimeOrigin::root(), false), DispatchError::BadOrigin);
+		assert_ok!(Compute::set_paused(RuntimeOrigin::signed(GUARDIAN), false));
+		System::assert_last_event(Event::MarketResumed { extended_by: 18, tasks: 1 }.into());
+		assert_eq!(PausedSince::<Test>::get(), None);
+		assert_eq!(task(queued).deadline, 33);
+		assert_ok!(Compute::heartbeat(RuntimeOrigin::signed(SOLVER)));
+		run_to_block(22);
+		assert!(matches!(task(queued).status, TaskStatus::Assigned { solver: SOLVER, .. }));
+		let fee = task(queued).fee;
+		assert!(fee > 0);
+		assert_ok!(Compute::submit_task(
+			RuntimeOrigin::signed(USER),
+			program(10),
+			dataset(),
+			HardwareClass::Cpu,
+			100,
+			u64::MAX
+		));
+	});
+}
+
+#[test]
+fn a_queued_task_whose_deadline_passed_before_the_pause_still_expires() {
+	build_and_execute(|| {
+		// No solver: the task waits and is due to expire at block 9, but the pause comes first
+		// and lasts 2 blocks; on resume its deadline moves to 10 and it expires at 11.
+		let id = submit(8);
+		run_to_block(7);
+		assert_ok!(Compute::set_paused(RuntimeOrigin::signed(GUARDIAN), true));
+		run_to_block(9);
+		assert_ok!(Compute::set_paused(RuntimeOrigin::signed(GUARDIAN), false));
+		assert_eq!(task(id).deadline, 10);
+		run_to_block(10);
+		assert!(matches!(task(id).status, TaskStatus::Queued { .. }));
+		run_to_block(11);
+		assert_eq!(task(id).status, TaskStatus::Refunded { cause: RefundCause::NoSolverAvailable, at: 11 });
+	});
+}

@@ -87,7 +87,8 @@ impl<T: Config> Pallet<T> {
 			}
 		}
 
-		if !TaskQueue::<T>::get().is_empty() {
+		// A paused market assigns nothing: its queue waits.
+		if PausedSince::<T>::get().is_none() && !TaskQueue::<T>::get().is_empty() {
 			let (solvers, examined) = Self::assign_queued(now);
 			weight.saturating_accrue(T::WeightInfo::assign(solvers, examined));
 		}
@@ -169,6 +170,9 @@ impl<T: Config> Pallet<T> {
 			return Ok(Wakeup::Postponed);
 		}
 		match &task.status {
+			// A paused market lets no queued task expire: its deadline moves on resume.
+			TaskStatus::Queued { .. } if now > task.deadline && PausedSince::<T>::get().is_some() =>
+				Ok(Wakeup::Idle),
 			TaskStatus::Queued { .. } if now > task.deadline => {
 				TaskQueue::<T>::mutate(|queue| queue.retain(|t| *t != id));
 				Self::refund_unfinished(id, task, RefundCause::NoSolverAvailable)?;

@@ -57,6 +57,7 @@ pub trait WeightInfo {
 	fn authorize_report() -> Weight;
 	fn attest() -> Weight;
 	fn set_params(s: u32, ) -> Weight;
+	fn set_paused(q: u32, ) -> Weight;
 	fn on_initialize_base() -> Weight;
 	fn agenda_blocks(b: u32, ) -> Weight;
 	fn wakeup_idle() -> Weight;
@@ -227,6 +228,20 @@ impl<T: frame_system::Config> WeightInfo for SubstrateWeight<T> {
 			.saturating_add(T::DbWeight::get().reads((1_u64).saturating_mul(s.into())))
 			.saturating_add(T::DbWeight::get().writes(3))
 			.saturating_add(Weight::from_parts(0, 2622).saturating_mul(s.into()))
+	}
+	fn set_paused(q: u32, ) -> Weight {
+		// Proof Size summary in bytes:
+		//  Measured:  `100 + q * (400 ±0)`
+		//  Estimated: `4099 + q * (3000 ±0)`
+		// Not measured yet: an estimate of two reads and two writes per queued task.
+		Weight::from_parts(20_000_000, 0)
+			.saturating_add(Weight::from_parts(0, 4099))
+			.saturating_add(Weight::from_parts(25_000_000, 0).saturating_mul(q.into()))
+			.saturating_add(T::DbWeight::get().reads(2))
+			.saturating_add(T::DbWeight::get().reads((2_u64).saturating_mul(q.into())))
+			.saturating_add(T::DbWeight::get().writes(1))
+			.saturating_add(T::DbWeight::get().writes((3_u64).saturating_mul(q.into())))
+			.saturating_add(Weight::from_parts(0, 3000).saturating_mul(q.into()))
 	}
 	fn on_initialize_base() -> Weight {
 		// Proof Size summary in bytes:
@@ -540,6 +555,20 @@ impl WeightInfo for () {
 			.saturating_add(RocksDbWeight::get().reads((1_u64).saturating_mul(s.into())))
 			.saturating_add(RocksDbWeight::get().writes(3))
 			.saturating_add(Weight::from_parts(0, 2622).saturating_mul(s.into()))
+	}
+	fn set_paused(q: u32, ) -> Weight {
+		// Proof Size summary in bytes:
+		//  Measured:  `100 + q * (400 ±0)`
+		//  Estimated: `4099 + q * (3000 ±0)`
+		// Not measured yet: an estimate of two reads and two writes per queued task.
+		Weight::from_parts(20_000_000, 0)
+			.saturating_add(Weight::from_parts(0, 4099))
+			.saturating_add(Weight::from_parts(25_000_000, 0).saturating_mul(q.into()))
+			.saturating_add(RocksDbWeight::get().reads(2))
+			.saturating_add(RocksDbWeight::get().reads((2_u64).saturating_mul(q.into())))
+			.saturating_add(RocksDbWeight::get().writes(1))
+			.saturating_add(RocksDbWeight::get().writes((3_u64).saturating_mul(q.into())))
+			.saturating_add(Weight::from_parts(0, 3000).saturating_mul(q.into()))
 	}
 	fn on_initialize_base() -> Weight {
 		// Proof Size summary in bytes:

@@ -181,6 +181,7 @@ impl pallet_compute::Config for Test {
 	type UnearnedVerifierReward = ResolveTo<RewardPot>;
 	type Slashed = ResolveTo<Treasury>;
 	type GovernanceOrigin = frame_system::EnsureRoot<u64>;
+	type PauseOrigin = frame_system::EnsureRoot<u64>;
 	type DefaultParams = MarketTestParams;
 	type MiningPotId = MiningPotId;
 	type EscrowId = EscrowId;

@@ -18,7 +18,6 @@ use frame_support::{
 	parameter_types,
 	traits::{ConstU32, Nothing},
 };
-use frame_system::EnsureRoot;
 use pallet_session::disabling::UpToLimitWithReEnablingDisablingStrategy;
 use pallet_supply::{EraRewardPot, RepayFromReserve, ResolveOrBurn};
 use sp_runtime::{traits::OpaqueKeys, Perbill};
@@ -162,7 +161,10 @@ impl pallet_staking::Config for Runtime {
 	type SessionsPerEra = SessionsPerEra;
 	type BondingDuration = BondingDuration;
 	type SlashDeferDuration = SlashDeferDuration;
-	type AdminOrigin = EnsureRoot<AccountId>;
+	/// `cancel_deferred_slash` is the emergency track's; the same origin gates
+	/// `manual_slash` (deferred like any slash, so cancellable), `set_min_commission`,
+	/// `restore_ledger` and `deprecate_controller_batch`.
+	type AdminOrigin = crate::governance::RootOrEmergency;
 	type SessionInterface = Self;
 	/// Each era pays what the reward pot collected: no inflation.
 	type EraPayout = EraRewardPot<Runtime>;

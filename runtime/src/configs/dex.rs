@@ -193,7 +193,8 @@ impl pallet_buyback::Config for Runtime {
 	type CheckpointInterval = CheckpointInterval;
 	type MaxCheckpoints = ConstU32<64>;
 	type DefaultParams = BuybackDefaults;
-	type GovernanceOrigin = EnsureRoot<AccountId>;
+	type ParamsOrigin = crate::governance::RootOrProtocolParams;
+	type PauseOrigin = crate::governance::RootOrEmergency;
 	type WeightInfo = pallet_buyback::weights::SubstrateWeight<Runtime>;
 	#[cfg(feature = "runtime-benchmarks")]
 	type BenchmarkHelper = BuybackBenchmarks;

@@ -102,7 +102,8 @@ impl pallet_compute::Config for Runtime {
 	type ProtocolRevenue = ResolveOrBurn<Runtime, super::BuybackVaultAccount>;
 	type UnearnedVerifierReward = ToRewardPot<Runtime>;
 	type Slashed = ResolveOrBurn<Runtime, super::TreasuryAccount>;
-	type GovernanceOrigin = frame_system::EnsureRoot<AccountId>;
+	type GovernanceOrigin = crate::governance::RootOrProtocolParams;
+	type PauseOrigin = crate::governance::RootOrEmergency;
 	type DefaultParams = MarketDefaults;
 	type MiningPotId = MiningPotId;
 	type EscrowId = ComputeEscrowId;
@@ -185,7 +186,7 @@ impl pallet_disputes::Config for Runtime {
 	type Market = crate::Compute;
 	type Treasury = ResolveOrBurn<Runtime, super::TreasuryAccount>;
 	type BlindAttesters = BlindAttestationOffences;
-	type GovernanceOrigin = frame_system::EnsureRoot<AccountId>;
+	type GovernanceOrigin = crate::governance::RootOrProtocolParams;
 	type DefaultParams = DisputeDefaults;
 	type OffchainKey = pallet_compute::offchain::crypto::Public;
 	type OffchainKeys = ComputeKeys;

@@ -100,7 +100,8 @@ parameter_types! {
 
 impl pallet_treasury::Config for Runtime {
 	type Currency = Balances;
-	type RejectOrigin = frame_system::EnsureRoot<AccountId>;
+	/// Rejecting a proposal or voiding a spend: the treasurer track.
+	type RejectOrigin = crate::governance::RootOrTreasurer;
 	type RuntimeEvent = RuntimeEvent;
 	type SpendPeriod = SpendPeriod;
 	type Burn = TreasuryBurn;
@@ -109,7 +110,11 @@ impl pallet_treasury::Config for Runtime {
 	type WeightInfo = pallet_treasury::weights::SubstrateWeight<Runtime>;
 	type SpendFunds = ();
 	type MaxApprovals = ConstU32<100>;
-	type SpendOrigin = EnsureRootWithSuccess<AccountId, MaxTreasurySpend>;
+	/// Spending: the spender tracks, each up to its maximum per enactment (root: any amount).
+	type SpendOrigin = frame_support::traits::EitherOf<
+		EnsureRootWithSuccess<AccountId, MaxTreasurySpend>,
+		crate::governance::origins::Spender,
+	>;
 	type AssetKind = ();
 	type Beneficiary = AccountId;
 	type BeneficiaryLookup = IdentityLookup<AccountId>;

@@ -67,6 +67,9 @@ pub enum ProxyType {
 	Staking,
 	/// Cancel announced proxy calls only.
 	CancelProxy,
+	/// Governance only: submit referenda, place deposits, vote and delegate, note preimages,
+	/// claim treasury spends (a token holder's voting hot key).
+	Governance,
 }
 
 impl InstanceFilter<RuntimeCall> for ProxyType {
@@ -90,6 +93,16 @@ impl InstanceFilter<RuntimeCall> for ProxyType {
 				RuntimeCall::Proxy(pallet_proxy::Call::reject_announcement { .. })
 					| RuntimeCall::Utility(..)
 					| RuntimeCall::Multisig(..)
+			),
+			ProxyType::Governance => matches!(
+				call,
+				RuntimeCall::Referenda(..)
+					| RuntimeCall::ConvictionVoting(..)
+					| RuntimeCall::Preimage(..)
+					| RuntimeCall::Treasury(
+						pallet_treasury::Call::payout { .. }
+							| pallet_treasury::Call::check_status { .. }
+					) | RuntimeCall::Utility(..)
 			),
 		}
 	}

@@ -1,0 +1,162 @@
+//! Governance: $AI holders run the chain through OpenGov.
+//!
+//! Referenda ([`pallet_referenda`]) are decided by conviction votes of $AI
+//! ([`pallet_conviction_voting`]); approved calls are dispatched by the scheduler
+//! ([`pallet_scheduler`]) from preimages ([`pallet_preimage`]) with the origin of their track.
+//! Each track has its own origin ([`origins`]), periods, curves and deposits ([`tracks`]), and
+//! every admin call of the chain accepts exactly the tracks that own it:
+//!
+//! | call | origin |
+//! |---|---|
+//! | `compute.set_params`, `disputes.set_params`, `disputes.set_game_params`, `buyback.set_params` | protocol_params (or root) |
+//! | `treasury.spend`, `treasury.spend_local` | small_spender ≤ 100,000 AI, big_spender ≤ 10,000,000 AI, treasurer ≤ 100,000,000 AI per enactment (root: any) |
+//! | `treasury.remove_approval` (reject a proposal) | treasurer (or root) |
+//! | `buyback.set_paused`, `compute.set_paused` | emergency (or root) |
+//! | staking's `AdminOrigin`: `cancel_deferred_slash`, and with it `manual_slash`, `set_min_commission`, `restore_ledger`, `deprecate_controller_batch` | emergency (or root) |
+//! | `referenda.cancel`, `referenda.kill` | emergency (or root) |
+//! | everything else that was Root: assets' force origin (the accepted stable asset), balances' and vesting's `force_*`, staking's `set_*`/`force_*`, `system`, scheduler, preimage management, runtime upgrades | root |
+//!
+//! Pool creation on the DEX stays permissionless. Nothing here mints: a spend moves what the
+//! treasury holds, and deposits slashed by referenda go to the treasury. Root alone could change
+//! the supply (a runtime upgrade can do anything), which is why it has the slowest track and the
+//! highest bar.
+//!
+//! Conviction voting locks with a FRAME lock that overlaps other locks and holds: tokens locked
+//! by vesting or bonded for staking vote too (as on Polkadot), so investors, the team and
+//! validators take part in governance while their tokens cannot move.
+//!
+//! [`origins::Timescale`] (genesis; 2,880 on the dev and local presets, 1 elsewhere) divides
+//! every period, the undeciding timeout, the conviction lock period and the support each track
+//! asks for: dev chains decide in a minute or two with the runtime a public chain runs.
+
+pub mod origins;
+#[cfg(test)]
+mod tests;
+pub mod tracks;
+
+use crate::{
+	AccountId, Balance, Balances, BlockNumber, OriginCaller, Preimage, Referenda, Runtime,
+	RuntimeCall, RuntimeEvent, RuntimeHoldReason, RuntimeOrigin, Scheduler,
+	System, Treasury, AI, DAYS, MILLI_AI,
+};
+use frame_support::{
+	parameter_types,
+	traits::{
+		fungible::HoldConsideration, tokens::currency::ActiveIssuanceOf, ConstU32, EitherOf,
+		EqualPrivilegeOnly, Get, LinearStoragePrice,
+	},
+	weights::Weight,
+};
+use crate::configs::RuntimeBlockWeights;
+use frame_system::{EnsureRoot, EnsureSigned};
+use sp_runtime::Perbill;
+
+/// Root or the emergency track.
+pub type RootOrEmergency = EitherOf<EnsureRoot<AccountId>, origins::Emergency>;
+/// Root or the protocol-parameters track.
+pub type RootOrProtocolParams = EitherOf<EnsureRoot<AccountId>, origins::ProtocolParams>;
+/// Root or the treasurer track.
+pub type RootOrTreasurer = EitherOf<EnsureRoot<AccountId>, origins::Treasurer>;
+
+/// `period` blocks of track time in blocks of this chain: divided by the timescale, at least 1.
+pub fn scaled(period: BlockNumber) -> BlockNumber {
+	(period / origins::Pallet::<Runtime>::timescale()).max(1)
+}
+
+/// A period of track time read through the timescale.
+pub struct Scaled<P>(core::marker::PhantomData<P>);
+impl<P: Get<BlockNumber>> Get<BlockNumber> for Scaled<P> {
+	fn get() -> BlockNumber {
+		scaled(P::get())
+	}
+}
+
+parameter_types! {
+	/// A preimage costs 1 AI plus 1 milli-AI per byte while it is stored (a runtime upgrade of
+	/// 1.5 MB: about 1,500 AI), held on the account that noted it and returned when it goes.
+	pub const PreimageBaseDeposit: Balance = AI;
+	pub const PreimageByteDeposit: Balance = MILLI_AI;
+	pub const PreimageHoldReason: RuntimeHoldReason =
+		RuntimeHoldReason::Preimage(pallet_preimage::HoldReason::Preimage);
+}
+
+impl pallet_preimage::Config for Runtime {
+	type WeightInfo = pallet_preimage::weights::SubstrateWeight<Runtime>;
+	type RuntimeEvent = RuntimeEvent;
+	type Currency = Balances;
+	type ManagerOrigin = EnsureRoot<AccountId>;
+	type Consideration = HoldConsideration<
+		AccountId,
+		Balances,
+		PreimageHoldReason,
+		LinearStoragePrice<PreimageBaseDeposit, PreimageByteDeposit, Balance>,
+	>;
+}
+
+parameter_types! {
+	/// Scheduled calls (enacted referenda) may use 80% of a block.
+	pub MaximumSchedulerWeight: Weight = Perbill::from_percent(80) * RuntimeBlockWeights::get().max_block;
+}
+
+impl pallet_scheduler::Config for Runtime {
+	type RuntimeOrigin = RuntimeOrigin;
+	type RuntimeEvent = RuntimeEvent;
+	type PalletsOrigin = OriginCaller;
+	type RuntimeCall = RuntimeCall;
+	type MaximumWeight = MaximumSchedulerWeight;
+	/// Only root schedules by hand: a scheduled call keeps the origin that scheduled it, and a
+	/// spender scheduling repeated spends would step around its per-enactment maximum.
+	type ScheduleOrigin = EnsureRoot<AccountId>;
+	type MaxScheduledPerBlock = ConstU32<50>;
+	type WeightInfo = pallet_scheduler::weights::SubstrateWeight<Runtime>;
+	type OriginPrivilegeCmp = EqualPrivilegeOnly;
+	type Preimages = Preimage;
+	type BlockNumberProvider = System;
+}
+
+parameter_types! {
+	/// A conviction of 1x locks for 7 days after the vote's referendum ends (6x: 32 × 7 days).
+	pub const VoteLockingPeriod: BlockNumber = 7 * DAYS;
+	/// A referendum without a decision deposit is timed out after 14 days.
+	pub const UndecidingTimeout: BlockNumber = 14 * DAYS;
+	/// Submitting a referendum holds 100 AI until it ends.
+	pub const SubmissionDeposit: Balance = 100 * AI;
+}
+
+impl pallet_conviction_voting::Config for Runtime {
+	type WeightInfo = pallet_conviction_voting::weights::SubstrateWeight<Runtime>;
+	type RuntimeEvent = RuntimeEvent;
+	type Currency = Balances;
+	type VoteLockingPeriod = Scaled<VoteLockingPeriod>;
+	type MaxVotes = ConstU32<512>;
+	/// Support is measured against the active issuance: the treasury's idle funds do not vote.
+	type MaxTurnout = ActiveIssuanceOf<Balances, AccountId>;
+	type Polls = Referenda;
+	type BlockNumberProvider = System;
+	type VotingHooks = ();
+}
+
+impl pallet_referenda::Config for Runtime {
+	type WeightInfo = pallet_referenda::weights::SubstrateWeight<Runtime>;
+	type RuntimeCall = RuntimeCall;
+	type RuntimeEvent = RuntimeEvent;
+	type Scheduler = Scheduler;
+	type Currency = Balances;
+	type SubmitOrigin = EnsureSigned<AccountId>;
+	type CancelOrigin = RootOrEmergency;
+	type KillOrigin = RootOrEmergency;
+	/// Deposits of killed referenda go to the treasury, never destroyed: issuance + burned
+	/// stays 10 billion AI.
+	type Slash = Treasury;
+	type Votes = pallet_conviction_voting::VotesOf<Runtime>;
+	type Tally = pallet_conviction_voting::TallyOf<Runtime>;
+	type SubmissionDeposit = SubmissionDeposit;
+	type MaxQueued = ConstU32<100>;
+	type UndecidingTimeout = Scaled<UndecidingTimeout>;
+	type AlarmInterval = ConstU32<1>;
+	type Tracks = tracks::TracksInfo;
+	type Preimages = Preimage;
+	type BlockNumberProvider = System;
+}
+
+impl origins::Config for Runtime {}
