@@ -160,3 +160,102 @@ impl pallet_referenda::Config for Runtime {
 }
 
 impl origins::Config for Runtime {}
+
+/// The governance invariants, checked by the origins pallet's `try_state` and after every block
+/// of the governance tests:
+///
+/// - the timescale is at least 1 and the tracks are sorted by id;
+/// - `ReferendumCount` referenda exist, each below it; metadata only for existing referenda;
+/// - an ongoing referendum's track exists, and it decides before it confirms;
+/// - each track decides at most its `max_deciding` referenda, and counts them in `DecidingCount`
+///   (which frees a place a block after a referendum stops deciding); its queue holds only its own ongoing referenda that are not deciding;
+/// - every deposit a referendum still holds is held (reserved) on its depositor's account;
+/// - each account's conviction-voting lock is the largest of its per-track locks.
+pub fn do_try_state() -> Result<(), sp_runtime::TryRuntimeError> {
+	use alloc::collections::btree_map::BTreeMap;
+	use frame_support::ensure;
+	use pallet_referenda::{
+		DecidingCount, MetadataOf, ReferendumCount, ReferendumInfo, ReferendumInfoFor, TrackQueue,
+		TracksInfo as _,
+	};
+
+	ensure!(origins::Timescale::<Runtime>::get() >= 1, "governance: timescale below 1");
+	tracks::TracksInfo::check_integrity()?;
+
+	let count = ReferendumCount::<Runtime>::get();
+	let mut seen: u32 = 0;
+	let mut deciding: BTreeMap<u16, u32> = BTreeMap::new();
+	let mut deposits: BTreeMap<AccountId, Balance> = BTreeMap::new();
+	for (index, info) in ReferendumInfoFor::<Runtime>::iter() {
+		seen = seen.saturating_add(1);
+		ensure!(index < count, "governance: a referendum at or above ReferendumCount");
+		let held = match info {
+			ReferendumInfo::Ongoing(status) => {
+				ensure!(
+					tracks::TracksInfo::info(status.track).is_some(),
+					"governance: a referendum on an unknown track"
+				);
+				if let Some(d) = status.deciding {
+					ensure!(
+						d.confirming.map_or(true, |c| d.since < c),
+						"governance: a referendum confirms before it decides"
+					);
+					let n = deciding.entry(status.track).or_default();
+					*n = n.saturating_add(1);
+				}
+				[Some(status.submission_deposit), status.decision_deposit]
+			},
+			ReferendumInfo::Approved(_, s, d) |
+			ReferendumInfo::Rejected(_, s, d) |
+			ReferendumInfo::Cancelled(_, s, d) |
+			ReferendumInfo::TimedOut(_, s, d) => [s, d],
+			ReferendumInfo::Killed(_) => [None, None],
+		};
+		for deposit in held.into_iter().flatten() {
+			let sum = deposits.entry(deposit.who).or_default();
+			*sum = sum.saturating_add(deposit.amount);
+		}
+	}
+	ensure!(seen == count, "governance: ReferendumCount differs from the referenda stored");
+	for index in MetadataOf::<Runtime>::iter_keys() {
+		ensure!(
+			ReferendumInfoFor::<Runtime>::contains_key(index),
+			"governance: metadata of a referendum that does not exist"
+		);
+	}
+	for track in tracks::TracksInfo::tracks() {
+		let n = DecidingCount::<Runtime>::get(track.id);
+		// A referendum that stops deciding frees its place in the next block
+		// (`one_fewer_deciding`): until then the count is one higher.
+		let now_deciding = deciding.get(&track.id).copied().unwrap_or(0);
+		ensure!(n >= now_deciding, "governance: a track counts fewer deciding referenda than it has");
+		ensure!(
+			now_deciding <= track.info.max_deciding,
+			"governance: a track decides more than its maximum"
+		);
+		for (index, _) in TrackQueue::<Runtime>::get(track.id) {
+			ensure!(
+				matches!(
+					ReferendumInfoFor::<Runtime>::get(index),
+					Some(ReferendumInfo::Ongoing(s)) if s.track == track.id && s.deciding.is_none()
+				),
+				"governance: a track queues a referendum that is not its own and waiting"
+			);
+		}
+	}
+	for (who, amount) in deposits {
+		ensure!(
+			Balances::reserved_balance(&who) >= amount,
+			"governance: a referendum deposit is not held on its depositor"
+		);
+	}
+	for (who, locks) in pallet_conviction_voting::ClassLocksFor::<Runtime>::iter() {
+		let needed = locks.iter().map(|(_, amount)| *amount).max().unwrap_or(0);
+		let lock = pallet_balances::Locks::<Runtime>::get(&who)
+			.iter()
+			.find(|l| l.id == *b"pyconvot")
+			.map_or(0, |l| l.amount);
+		ensure!(lock == needed, "governance: a vote lock differs from the largest class lock");
+	}
+	Ok(())
+}

@@ -53,6 +53,16 @@ pub mod pallet {
 	#[pallet::storage]
 	pub type Timescale<T> = StorageValue<_, u32, ValueQuery, ConstU32<1>>;
 
+	#[pallet::hooks]
+	impl<T: Config> Hooks<frame_system::pallet_prelude::BlockNumberFor<T>> for Pallet<T> {
+		#[cfg(feature = "try-runtime")]
+		fn try_state(
+			_n: frame_system::pallet_prelude::BlockNumberFor<T>,
+		) -> Result<(), sp_runtime::TryRuntimeError> {
+			crate::governance::do_try_state()
+		}
+	}
+
 	#[pallet::genesis_config]
 	#[derive(frame_support::DefaultNoBound)]
 	pub struct GenesisConfig<T: Config> {

@@ -27,6 +27,14 @@ use sp_runtime::{traits::Dispatchable, DispatchError};
 
 use crate::genesis_config_presets::TESTNET_RUNTIME_PRESET;
 
+/// Produce blocks up to `n`, checking the governance invariants after each.
+fn run_to(n: u32) {
+	while frame_system::Pallet::<Runtime>::block_number() < n {
+		run_to_block(frame_system::Pallet::<Runtime>::block_number() + 1);
+		super::do_try_state().expect("governance invariants hold after every block");
+	}
+}
+
 fn dispatch(origin: Origin, call: RuntimeCall) -> DispatchResultWithPostInfo {
 	call.dispatch(RuntimeOrigin::from(origin))
 }
@@ -130,7 +138,7 @@ fn tracks_are_sorted_and_run_at_the_presets_timescale() {
 #[test]
 fn each_track_reaches_its_calls_and_no_others() {
 	preset_ext(DEV_RUNTIME_PRESET).execute_with(|| {
-		run_to_block(1);
+		run_to(1);
 		let dave = Sr25519Keyring::Dave.to_account_id();
 		let issuance = Balances::total_issuance();
 
@@ -192,6 +200,7 @@ fn each_track_reaches_its_calls_and_no_others() {
 
 		// Approving spends moved nothing yet, and nothing was minted.
 		assert_eq!(Balances::total_issuance(), issuance);
+		super::do_try_state().expect("governance invariants hold");
 		supply_invariant_holds();
 	});
 }
@@ -237,7 +246,7 @@ fn new_market_params() -> pallet_compute::ParamsOf<Runtime> {
 #[test]
 fn a_referendum_passes_is_enacted_and_its_deposits_come_back() {
 	preset_ext(DEV_RUNTIME_PRESET).execute_with(|| {
-		run_to_block(1);
+		run_to(1);
 		let alice = Sr25519Keyring::Alice.to_account_id();
 		let bob = Sr25519Keyring::Bob.to_account_id();
 		let reserved = Balances::reserved_balance(&alice);
@@ -249,7 +258,7 @@ fn a_referendum_passes_is_enacted_and_its_deposits_come_back() {
 
 		// 500,000 AI of Bob's is 0.005% of the supply: the dev track asks for 10% / 2,880.
 		vote(&bob, index, true, Conviction::Locked1x, 500_000 * AI);
-		run_to_block(30);
+		run_to(30);
 		assert!(matches!(
 			pallet_referenda::ReferendumInfoFor::<Runtime>::get(index),
 			Some(ReferendumInfo::Approved(..))
@@ -261,6 +270,7 @@ fn a_referendum_passes_is_enacted_and_its_deposits_come_back() {
 		// The preimage was used: its noter takes it away and its deposit back.
 		assert_ok!(Preimage::unnote_preimage(RuntimeOrigin::signed(alice.clone()), hash));
 		assert_eq!(Balances::reserved_balance(&alice), reserved);
+		super::do_try_state().expect("governance invariants hold");
 		supply_invariant_holds();
 	});
 }
@@ -268,7 +278,7 @@ fn a_referendum_passes_is_enacted_and_its_deposits_come_back() {
 #[test]
 fn a_rejected_referendum_gives_the_decision_deposit_back_and_a_killed_one_pays_the_treasury() {
 	preset_ext(DEV_RUNTIME_PRESET).execute_with(|| {
-		run_to_block(1);
+		run_to(1);
 		let alice = Sr25519Keyring::Alice.to_account_id();
 		let bob = Sr25519Keyring::Bob.to_account_id();
 		let issuance = Balances::total_issuance();
@@ -278,7 +288,7 @@ fn a_rejected_referendum_gives_the_decision_deposit_back_and_a_killed_one_pays_t
 		// Rejected: nays carry it; nothing is enacted at the decision period's end (70 blocks).
 		let (rejected, hash) = propose(call.clone(), OriginCaller::Origins(Origin::ProtocolParams));
 		vote(&bob, rejected, false, Conviction::Locked1x, 500_000 * AI);
-		run_to_block(80);
+		run_to(80);
 		assert!(matches!(
 			pallet_referenda::ReferendumInfoFor::<Runtime>::get(rejected),
 			Some(ReferendumInfo::Rejected(..))
@@ -301,6 +311,7 @@ fn a_rejected_referendum_gives_the_decision_deposit_back_and_a_killed_one_pays_t
 		assert_eq!(balance(&treasury_account()), treasury + 100 * AI + 100_000 * AI);
 		assert_eq!(Balances::reserved_balance(&alice), reserved + 100 * AI);
 		assert_eq!(Balances::total_issuance(), issuance);
+		super::do_try_state().expect("governance invariants hold");
 		supply_invariant_holds();
 	});
 }
@@ -308,7 +319,7 @@ fn a_rejected_referendum_gives_the_decision_deposit_back_and_a_killed_one_pays_t
 #[test]
 fn conviction_locks_and_unlocks_on_schedule_and_vested_tokens_vote() {
 	preset_ext(DEV_RUNTIME_PRESET).execute_with(|| {
-		run_to_block(1);
+		run_to(1);
 		let bob = Sr25519Keyring::Bob.to_account_id();
 		let call = RuntimeCall::Compute(pallet_compute::Call::set_params { params: new_market_params() });
 		let (index, _) = propose(call, OriginCaller::Origins(Origin::ProtocolParams));
@@ -318,7 +329,7 @@ fn conviction_locks_and_unlocks_on_schedule_and_vested_tokens_vote() {
 		let investors = investors_account();
 		assert_eq!(Balances::usable_balance(&investors), 0);
 		vote(&investors, index, true, Conviction::Locked1x, 1_000_000 * AI);
-		run_to_block(30);
+		run_to(30);
 		let Some(ReferendumInfo::Approved(end, ..)) =
 			pallet_referenda::ReferendumInfoFor::<Runtime>::get(index)
 		else {
@@ -334,14 +345,14 @@ fn conviction_locks_and_unlocks_on_schedule_and_vested_tokens_vote() {
 				.map_or(0, |l| l.amount)
 		};
 		assert_eq!(locked(&bob), 500_000 * AI);
-		run_to_block(end + 2 * 35 - 1);
+		run_to(end + 2 * 35 - 1);
 		assert_ok!(ConvictionVoting::unlock(
 			RuntimeOrigin::signed(bob.clone()),
 			ids::PROTOCOL_PARAMS,
 			bob.clone().into()
 		));
 		assert_eq!(locked(&bob), 500_000 * AI, "still locked a block before the end");
-		run_to_block(end + 2 * 35);
+		run_to(end + 2 * 35);
 		assert_ok!(ConvictionVoting::unlock(
 			RuntimeOrigin::signed(bob.clone()),
 			ids::PROTOCOL_PARAMS,
@@ -356,14 +367,14 @@ fn conviction_locks_and_unlocks_on_schedule_and_vested_tokens_vote() {
 #[test]
 fn the_emergency_track_pauses_the_market_and_resumes_it() {
 	preset_ext(DEV_RUNTIME_PRESET).execute_with(|| {
-		run_to_block(1);
+		run_to(1);
 		let dave = Sr25519Keyring::Dave.to_account_id();
 		assert_ok!(dispatch(Origin::Emergency, pause_market(true)));
 		assert_noop!(
 			submit_tiny_task(&dave),
 			pallet_compute::Error::<Runtime>::MarketPaused
 		);
-		run_to_block(5);
+		run_to(5);
 		assert_ok!(dispatch(Origin::Emergency, pause_market(false)));
 		assert_ok!(submit_tiny_task(&dave));
 		assert_eq!(pallet_compute::PausedSince::<Runtime>::get(), None);
@@ -376,7 +387,7 @@ fn the_emergency_track_pauses_the_market_and_resumes_it() {
 #[test]
 fn the_treasurer_funds_the_mining_pot_with_scheduled_spends() {
 	preset_ext(DEV_RUNTIME_PRESET).execute_with(|| {
-		run_to_block(1);
+		run_to(1);
 		let pot = Compute::mining_pot_account();
 		let before = balance(&pot);
 		let monthly = 10_000_000 * AI;
@@ -389,14 +400,14 @@ fn the_treasurer_funds_the_mining_pot_with_scheduled_spends() {
 			Treasury::payout(anyone.clone(), 0),
 			pallet_treasury::Error::<Runtime>::EarlyPayout
 		);
-		run_to_block(100);
+		run_to(100);
 		assert_ok!(Treasury::payout(anyone.clone(), 0));
 		assert_eq!(balance(&pot), before + monthly);
 		assert_noop!(
 			Treasury::payout(anyone.clone(), 1),
 			pallet_treasury::Error::<Runtime>::EarlyPayout
 		);
-		run_to_block(300);
+		run_to(300);
 		assert_ok!(Treasury::payout(anyone.clone(), 1));
 		assert_ok!(Treasury::payout(anyone, 2));
 		assert_eq!(balance(&pot), before + 3 * monthly);
@@ -405,6 +416,7 @@ fn the_treasurer_funds_the_mining_pot_with_scheduled_spends() {
 			calls: (1..=11).map(|month| spend(monthly, &pot, Some(month * 100))).collect(),
 		});
 		assert!(dispatch(Origin::Treasurer, too_much).is_err());
+		super::do_try_state().expect("governance invariants hold");
 		supply_invariant_holds();
 	});
 }
