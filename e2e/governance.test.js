@@ -69,9 +69,13 @@ async function until(what, check, timeoutMs = 240_000) {
 test('referenda on three tracks pass, are enacted, and the market pays by the new split', async () => {
   const { api } = node;
 
-  // The tracks, decoded from metadata alone: names, deposits and (dev) periods.
+  // The tracks, decoded from metadata alone: names (FRAME pads them with NULs to 25 bytes),
+  // deposits and (dev) periods.
   const tracks = new Map(
-    api.consts.referenda.tracks.map(([id, info]) => [info.name.toString(), { id: id.toNumber(), info }]),
+    api.consts.referenda.tracks.map(([id, info]) => [
+      info.name.toString().replace(/\0+$/, ''),
+      { id: id.toNumber(), info },
+    ]),
   );
   assert.deepEqual(
     [...tracks.keys()],
