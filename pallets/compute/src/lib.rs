@@ -39,6 +39,9 @@
 //! - **Compute mining**: each mining era a share of the mining pot (funded by the Community
 //!   Treasury, never minted) is paid to solvers by verified work × quality × uptime, at most
 //!   `mining_fee_cap` of the fees each solver's tasks earned in the era.
+//! - **Pause** ([`Pallet::set_paused`], [`Config::PauseOrigin`]): no submissions and no
+//!   assignment while [`PausedSince`] is set; everything already assigned goes on, and queued
+//!   tasks do not expire: their deadlines move by the pause's length on resume.
 //! - **Wake-ups** ([`Agenda`]) have no per-block limit: each block handles a bounded number per
 //!   lane from the oldest due block on, so scheduling never fails and a crowded block only
 //!   delays. Finished tasks stay readable for `retention` blocks, then are pruned and their
@@ -59,8 +62,9 @@
 //!   each solver's `committed` work, `active_tasks` and `open_fees` match the tasks bound to it.
 //! - [`TaskQueue`] holds exactly the queued tasks; [`OnlineCapacityOf`] matches the active
 //!   solvers' counted capacity by heartbeat period and class.
-//! - The live [`Agenda`] holds exactly the wake-ups the tasks' states need; every finished task
-//!   has its pruning scheduled once.
+//! - The live [`Agenda`] holds exactly the wake-ups the tasks' states need (while the market is
+//!   paused, a queued task's deadline wake-up at or before the cursor may have been taken); every
+//!   finished task has its pruning scheduled once.
 //! - The price per work unit lies within the floor and ceiling.
 
 #![cfg_attr(not(feature = "std"), no_std)]

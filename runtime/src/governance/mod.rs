@@ -14,7 +14,7 @@
 //! | `buyback.set_paused`, `compute.set_paused` | emergency (or root) |
 //! | staking's `AdminOrigin`: `cancel_deferred_slash`, and with it `manual_slash`, `set_min_commission`, `restore_ledger`, `deprecate_controller_batch` | emergency (or root) |
 //! | `referenda.cancel`, `referenda.kill` | emergency (or root) |
-//! | everything else that was Root: assets' force origin (the accepted stable asset), balances' and vesting's `force_*`, staking's `set_*`/`force_*`, `system`, scheduler, preimage management, runtime upgrades | root |
+//! | everything else that was Root: assets' force origin (the accepted stable asset), the DEX's `AdminOrigin` (`set_pool_fee`, `create_pool_with_fee`), balances' and vesting's `force_*`, staking's `set_*`/`force_*`, `system`, scheduler, preimage management, runtime upgrades | root |
 //!
 //! Pool creation on the DEX stays permissionless. Nothing here mints: a spend moves what the
 //! treasury holds, and deposits slashed by referenda go to the treasury. Root alone could change
