@@ -231,17 +231,18 @@ impl<T: frame_system::Config> WeightInfo for SubstrateWeight<T> {
 	}
 	fn set_paused(q: u32, ) -> Weight {
 		// Proof Size summary in bytes:
-		//  Measured:  `100 + q * (400 ±0)`
-		//  Estimated: `4099 + q * (3000 ±0)`
-		// Not measured yet: an estimate of two reads and two writes per queued task.
-		Weight::from_parts(20_000_000, 0)
-			.saturating_add(Weight::from_parts(0, 4099))
-			.saturating_add(Weight::from_parts(25_000_000, 0).saturating_mul(q.into()))
+		//  Measured:  `671 + q * (59 ±0)`
+		//  Estimated: `5583 + q * (4231 ±0)`
+		// Minimum execution time: 8_142_000 picoseconds.
+		Weight::from_parts(8_413_000, 0)
+			.saturating_add(Weight::from_parts(0, 5583))
+			// Standard Error: 15_645
+			.saturating_add(Weight::from_parts(9_019_953, 0).saturating_mul(q.into()))
 			.saturating_add(T::DbWeight::get().reads(2))
-			.saturating_add(T::DbWeight::get().reads((2_u64).saturating_mul(q.into())))
+			.saturating_add(T::DbWeight::get().reads((1_u64).saturating_mul(q.into())))
 			.saturating_add(T::DbWeight::get().writes(1))
 			.saturating_add(T::DbWeight::get().writes((3_u64).saturating_mul(q.into())))
-			.saturating_add(Weight::from_parts(0, 3000).saturating_mul(q.into()))
+			.saturating_add(Weight::from_parts(0, 4231).saturating_mul(q.into()))
 	}
 	fn on_initialize_base() -> Weight {
 		// Proof Size summary in bytes:
@@ -558,17 +559,18 @@ impl WeightInfo for () {
 	}
 	fn set_paused(q: u32, ) -> Weight {
 		// Proof Size summary in bytes:
-		//  Measured:  `100 + q * (400 ±0)`
-		//  Estimated: `4099 + q * (3000 ±0)`
-		// Not measured yet: an estimate of two reads and two writes per queued task.
-		Weight::from_parts(20_000_000, 0)
-			.saturating_add(Weight::from_parts(0, 4099))
-			.saturating_add(Weight::from_parts(25_000_000, 0).saturating_mul(q.into()))
+		//  Measured:  `671 + q * (59 ±0)`
+		//  Estimated: `5583 + q * (4231 ±0)`
+		// Minimum execution time: 8_142_000 picoseconds.
+		Weight::from_parts(8_413_000, 0)
+			.saturating_add(Weight::from_parts(0, 5583))
+			// Standard Error: 15_645
+			.saturating_add(Weight::from_parts(9_019_953, 0).saturating_mul(q.into()))
 			.saturating_add(RocksDbWeight::get().reads(2))
-			.saturating_add(RocksDbWeight::get().reads((2_u64).saturating_mul(q.into())))
+			.saturating_add(RocksDbWeight::get().reads((1_u64).saturating_mul(q.into())))
 			.saturating_add(RocksDbWeight::get().writes(1))
 			.saturating_add(RocksDbWeight::get().writes((3_u64).saturating_mul(q.into())))
-			.saturating_add(Weight::from_parts(0, 3000).saturating_mul(q.into()))
+			.saturating_add(Weight::from_parts(0, 4231).saturating_mul(q.into()))
 	}
 	fn on_initialize_base() -> Weight {
 		// Proof Size summary in bytes:
