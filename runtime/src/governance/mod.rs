@@ -34,10 +34,11 @@ pub mod origins;
 mod tests;
 pub mod tracks;
 
+use crate::configs::RuntimeBlockWeights;
 use crate::{
 	AccountId, Balance, Balances, BlockNumber, OriginCaller, Preimage, Referenda, Runtime,
-	RuntimeCall, RuntimeEvent, RuntimeHoldReason, RuntimeOrigin, Scheduler,
-	System, Treasury, AI, DAYS, MILLI_AI,
+	RuntimeCall, RuntimeEvent, RuntimeHoldReason, RuntimeOrigin, Scheduler, System, Treasury, AI,
+	DAYS, MILLI_AI,
 };
 use frame_support::{
 	parameter_types,
@@ -47,7 +48,6 @@ use frame_support::{
 	},
 	weights::Weight,
 };
-use crate::configs::RuntimeBlockWeights;
 use frame_system::{EnsureRoot, EnsureSigned};
 use sp_runtime::Perbill;
 
@@ -205,10 +205,10 @@ pub fn do_try_state() -> Result<(), sp_runtime::TryRuntimeError> {
 				}
 				[Some(status.submission_deposit), status.decision_deposit]
 			},
-			ReferendumInfo::Approved(_, s, d) |
-			ReferendumInfo::Rejected(_, s, d) |
-			ReferendumInfo::Cancelled(_, s, d) |
-			ReferendumInfo::TimedOut(_, s, d) => [s, d],
+			ReferendumInfo::Approved(_, s, d)
+			| ReferendumInfo::Rejected(_, s, d)
+			| ReferendumInfo::Cancelled(_, s, d)
+			| ReferendumInfo::TimedOut(_, s, d) => [s, d],
 			ReferendumInfo::Killed(_) => [None, None],
 		};
 		for deposit in held.into_iter().flatten() {
@@ -228,7 +228,10 @@ pub fn do_try_state() -> Result<(), sp_runtime::TryRuntimeError> {
 		// A referendum that stops deciding frees its place in the next block
 		// (`one_fewer_deciding`): until then the count is one higher.
 		let now_deciding = deciding.get(&track.id).copied().unwrap_or(0);
-		ensure!(n >= now_deciding, "governance: a track counts fewer deciding referenda than it has");
+		ensure!(
+			n >= now_deciding,
+			"governance: a track counts fewer deciding referenda than it has"
+		);
 		ensure!(
 			now_deciding <= track.info.max_deciding,
 			"governance: a track decides more than its maximum"

@@ -94,7 +94,10 @@ fn tracks_are_sorted_and_run_at_the_presets_timescale() {
 		assert_eq!(tracks, TRACKS.to_vec());
 		let params = TracksInfo::info(ids::PROTOCOL_PARAMS).unwrap();
 		assert_eq!(params.decision_period, 14 * crate::DAYS);
-		assert_eq!(<Runtime as pallet_conviction_voting::Config>::VoteLockingPeriod::get(), 7 * crate::DAYS);
+		assert_eq!(
+			<Runtime as pallet_conviction_voting::Config>::VoteLockingPeriod::get(),
+			7 * crate::DAYS
+		);
 	});
 	preset_ext(DEV_RUNTIME_PRESET).execute_with(|| {
 		assert_ok!(TracksInfo::check_integrity());
@@ -108,7 +111,10 @@ fn tracks_are_sorted_and_run_at_the_presets_timescale() {
 		assert_eq!(<Runtime as pallet_referenda::Config>::UndecidingTimeout::get(), 70);
 		// Names are what polkadot.js shows.
 		let names: Vec<String> = TracksInfo::tracks()
-			.map(|t| String::from_utf8(t.info.name.iter().copied().take_while(|b| *b != 0).collect()).unwrap())
+			.map(|t| {
+				String::from_utf8(t.info.name.iter().copied().take_while(|b| *b != 0).collect())
+					.unwrap()
+			})
 			.collect();
 		assert_eq!(
 			names,
@@ -195,7 +201,9 @@ fn each_track_reaches_its_calls_and_no_others() {
 			pause_market(true),
 			cancel_slash(),
 		] {
-			assert!(matches!(call.dispatch(signed.clone()), Err(e) if e.error == DispatchError::BadOrigin));
+			assert!(
+				matches!(call.dispatch(signed.clone()), Err(e) if e.error == DispatchError::BadOrigin)
+			);
 		}
 
 		// Approving spends moved nothing yet, and nothing was minted.
@@ -283,7 +291,8 @@ fn a_rejected_referendum_gives_the_decision_deposit_back_and_a_killed_one_pays_t
 		let bob = Sr25519Keyring::Bob.to_account_id();
 		let issuance = Balances::total_issuance();
 		let reserved = Balances::reserved_balance(&alice);
-		let call = RuntimeCall::Compute(pallet_compute::Call::set_params { params: new_market_params() });
+		let call =
+			RuntimeCall::Compute(pallet_compute::Call::set_params { params: new_market_params() });
 
 		// Rejected: nays carry it; nothing is enacted at the decision period's end (70 blocks).
 		let (rejected, hash) = propose(call.clone(), OriginCaller::Origins(Origin::ProtocolParams));
@@ -294,12 +303,16 @@ fn a_rejected_referendum_gives_the_decision_deposit_back_and_a_killed_one_pays_t
 			Some(ReferendumInfo::Rejected(..))
 		));
 		assert_ne!(pallet_compute::Params::<Runtime>::get(), new_market_params());
-		assert_ok!(Referenda::refund_decision_deposit(RuntimeOrigin::signed(bob.clone()), rejected));
+		assert_ok!(Referenda::refund_decision_deposit(
+			RuntimeOrigin::signed(bob.clone()),
+			rejected
+		));
 		assert_ok!(Preimage::unnote_preimage(RuntimeOrigin::signed(alice.clone()), hash));
 		// The submission deposit of a rejected referendum stays held: FRAME's price of a
 		// proposal that failed (it is neither burned nor moved).
 		assert_eq!(Balances::reserved_balance(&alice), reserved + 100 * AI);
-		assert!(Referenda::refund_submission_deposit(RuntimeOrigin::signed(bob.clone()), rejected).is_err());
+		assert!(Referenda::refund_submission_deposit(RuntimeOrigin::signed(bob.clone()), rejected)
+			.is_err());
 
 		// Killed by the emergency track: both deposits go to the treasury, none is destroyed.
 		let (killed, hash) = propose(call, OriginCaller::Origins(Origin::ProtocolParams));
@@ -321,7 +334,8 @@ fn conviction_locks_and_unlocks_on_schedule_and_vested_tokens_vote() {
 	preset_ext(DEV_RUNTIME_PRESET).execute_with(|| {
 		run_to(1);
 		let bob = Sr25519Keyring::Bob.to_account_id();
-		let call = RuntimeCall::Compute(pallet_compute::Call::set_params { params: new_market_params() });
+		let call =
+			RuntimeCall::Compute(pallet_compute::Call::set_params { params: new_market_params() });
 		let (index, _) = propose(call, OriginCaller::Origins(Origin::ProtocolParams));
 		// 2x conviction: locked for two lock periods (2 × 35 blocks) after the referendum ends.
 		vote(&bob, index, true, Conviction::Locked2x, 500_000 * AI);
@@ -370,10 +384,7 @@ fn the_emergency_track_pauses_the_market_and_resumes_it() {
 		run_to(1);
 		let dave = Sr25519Keyring::Dave.to_account_id();
 		assert_ok!(dispatch(Origin::Emergency, pause_market(true)));
-		assert_noop!(
-			submit_tiny_task(&dave),
-			pallet_compute::Error::<Runtime>::MarketPaused
-		);
+		assert_noop!(submit_tiny_task(&dave), pallet_compute::Error::<Runtime>::MarketPaused);
 		run_to(5);
 		assert_ok!(dispatch(Origin::Emergency, pause_market(false)));
 		assert_ok!(submit_tiny_task(&dave));
