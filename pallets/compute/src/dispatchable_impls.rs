@@ -439,8 +439,9 @@ impl<T: Config> Pallet<T> {
 	}
 
 	/// Pause or resume the market; returns how many queued tasks had their deadline moved.
-	/// On resume, each queued task's deadline moves later by the pause's length (and at least
-	/// to now, so that its wake-up is never in the past): waiting in a paused market costs a
+	/// On resume, each queued task's deadline moves later by the part of the pause it spent in
+	/// the queue (from the pause, or from its requeueing during the pause, to now), and at least
+	/// to now, so that its wake-up is never in the past: waiting in a paused market costs a
 	/// submitter none of the time it asked for.
 	pub(crate) fn do_set_paused(paused: bool) -> u32 {
 		let now = Self::now();
@@ -452,18 +453,24 @@ impl<T: Config> Pallet<T> {
 			},
 			(Some(since), false) => {
 				PausedSince::<T>::kill();
-				let extended_by = now.saturating_sub(since);
-				let queue = TaskQueue::<T>::get();
 				let mut tasks: u32 = 0;
-				for id in queue.iter().copied() {
+				for id in TaskQueue::<T>::get() {
 					let Some(mut task) = Tasks::<T>::get(id) else { continue };
+					let waited = now.saturating_sub(since.max(task.queued_at));
+					let deadline = task.deadline.saturating_add(waited).max(now);
+					if deadline == task.deadline {
+						continue;
+					}
 					let before = Self::wakeups_of(&task);
-					task.deadline = task.deadline.saturating_add(extended_by).max(now);
+					task.deadline = deadline;
 					Self::update_wakeups(id, &before, &Self::wakeups_of(&task));
 					Tasks::<T>::insert(id, task);
 					tasks = tasks.saturating_add(1);
 				}
-				Self::deposit_event(Event::MarketResumed { extended_by, tasks });
+				Self::deposit_event(Event::MarketResumed {
+					extended_by: now.saturating_sub(since),
+					tasks,
+				});
 				tasks
 			},
 			_ => 0,

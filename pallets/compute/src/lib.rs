@@ -39,9 +39,10 @@
 //! - **Compute mining**: each mining era a share of the mining pot (funded by the Community
 //!   Treasury, never minted) is paid to solvers by verified work × quality × uptime, at most
 //!   `mining_fee_cap` of the fees each solver's tasks earned in the era.
-//! - **Pause** ([`Pallet::set_paused`], [`Config::PauseOrigin`]): no submissions and no
-//!   assignment while [`PausedSince`] is set; everything already assigned goes on, and queued
-//!   tasks do not expire: their deadlines move by the pause's length on resume.
+//! - **Pause** ([`Pallet::set_paused`], [`Config::PauseOrigin`]): no submissions, no assignment
+//!   and no price change while [`PausedSince`] is set; everything already assigned goes on, and
+//!   queued tasks do not expire: on resume their deadlines move by the time each spent queued in
+//!   the pause.
 //! - **Wake-ups** ([`Agenda`]) have no per-block limit: each block handles a bounded number per
 //!   lane from the oldest due block on, so scheduling never fails and a crowded block only
 //!   delays. Finished tasks stay readable for `retention` blocks, then are pruned and their
@@ -669,16 +670,6 @@ pub mod pallet {
 			/// The new parameters.
 			params: ParamsOf<T>,
 		},
-		/// Governance paused the market: no submissions and no assignment until it resumes.
-		MarketPaused,
-		/// Governance resumed the market; the deadlines of the `tasks` queued tasks moved
-		/// `extended_by` blocks later, the length of the pause.
-		MarketResumed {
-			/// Blocks the market was paused.
-			extended_by: BlockNumberFor<T>,
-			/// Queued tasks whose deadline moved.
-			tasks: u32,
-		},
 		/// A payment (a reward, a decline's compensation, a refund, a released stake or
 		/// deposit) could not be made to `who`, whose account no longer exists and would not
 		/// reach the existential deposit with it: it went to the BuyBack Vault instead. The
@@ -689,6 +680,16 @@ pub mod pallet {
 			who: T::AccountId,
 			/// The amount.
 			amount: BalanceOf<T>,
+		},
+		/// Governance paused the market: no submissions and no assignment until it resumes.
+		MarketPaused,
+		/// Governance resumed the market after `extended_by` blocks; the deadlines of `tasks`
+		/// queued tasks moved later by the part of the pause each spent queued.
+		MarketResumed {
+			/// Blocks the market was paused.
+			extended_by: BlockNumberFor<T>,
+			/// Queued tasks whose deadline moved.
+			tasks: u32,
 		},
 	}
 
@@ -1023,10 +1024,11 @@ pub mod pallet {
 		}
 
 		/// Pause (`true`) or resume (`false`) the market. While it is paused no task is
-		/// submitted and none is assigned; tasks already assigned, running or submitted go on as
-		/// usual, submitters may cancel queued tasks, and no queued task expires: when the market
-		/// resumes, every queued task's deadline moves later by the pause's length. Setting the
-		/// state the market has already changes nothing.
+		/// submitted and none is assigned, and the price stands still; tasks already assigned,
+		/// running or submitted go on as usual, submitters may cancel queued tasks, and no queued
+		/// task expires: when the market resumes, every queued task's deadline moves later by the
+		/// part of the pause it spent queued. Setting the state the market has already changes
+		/// nothing.
 		///
 		/// Origin: [`Config::PauseOrigin`]. Emits [`Event::MarketPaused`] or
 		/// [`Event::MarketResumed`].

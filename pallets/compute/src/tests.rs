@@ -1255,19 +1255,53 @@ fn a_paused_market_takes_and_assigns_nothing_and_lets_no_queued_task_expire() {
 }
 
 #[test]
-fn a_queued_task_whose_deadline_passed_before_the_pause_still_expires() {
+fn a_queued_task_gets_back_the_time_it_waited_in_the_pause_and_no_more() {
 	build_and_execute(|| {
-		// No solver: the task waits and is due to expire at block 9, but the pause comes first
-		// and lasts 2 blocks; on resume its deadline moves to 10 and it expires at 11.
+		// No solver: the task waits, due to expire after block 8; the pause takes blocks 7 to 9
+		// from it, so on resume its deadline moves to 10 and it expires at 11.
 		let id = submit(8);
 		run_to_block(7);
 		assert_ok!(Compute::set_paused(RuntimeOrigin::signed(GUARDIAN), true));
 		run_to_block(9);
 		assert_ok!(Compute::set_paused(RuntimeOrigin::signed(GUARDIAN), false));
+		System::assert_last_event(Event::MarketResumed { extended_by: 2, tasks: 1 }.into());
 		assert_eq!(task(id).deadline, 10);
 		run_to_block(10);
 		assert!(matches!(task(id).status, TaskStatus::Queued { .. }));
 		run_to_block(11);
 		assert_eq!(task(id).status, TaskStatus::Refunded { cause: RefundCause::NoSolverAvailable, at: 11 });
+
+		// Paused and resumed in one block: nothing moves, and the event says so.
+		let id = submit(30);
+		assert_ok!(Compute::set_paused(RuntimeOrigin::signed(GUARDIAN), true));
+		assert_ok!(Compute::set_paused(RuntimeOrigin::signed(GUARDIAN), false));
+		System::assert_last_event(Event::MarketResumed { extended_by: 0, tasks: 0 }.into());
+		assert_eq!(task(id).deadline, 30);
+	});
+}
+
+#[test]
+fn a_task_requeued_during_the_pause_gets_back_only_the_time_it_spent_queued() {
+	build_and_execute(|| {
+		register(SOLVER, 1_000, HardwareClass::Cpu);
+		let id = submit(100);
+		run_to_block(3);
+		assert!(matches!(task(id).status, TaskStatus::Assigned { .. }));
+		assert_ok!(Compute::set_paused(RuntimeOrigin::signed(GUARDIAN), true));
+		let price = PricePerUnit::<Test>::get();
+		// The solver stays silent: at the end of its acceptance period, in the pause, the task
+		// goes back to the queue and is not reassigned.
+		run_to_block(10);
+		assert!(matches!(task(id).status, TaskStatus::Queued { .. }));
+		let requeued_at = task(id).queued_at;
+		assert!(requeued_at > 3);
+		run_to_block(20);
+		assert!(matches!(task(id).status, TaskStatus::Queued { .. }));
+		// The price stood still through the pause.
+		assert_eq!(PricePerUnit::<Test>::get(), price);
+		assert_ok!(Compute::set_paused(RuntimeOrigin::signed(GUARDIAN), false));
+		// Queued from its requeueing to 20 in a pause that began at 3: that much back, not 17.
+		System::assert_last_event(Event::MarketResumed { extended_by: 17, tasks: 1 }.into());
+		assert_eq!(task(id).deadline, 100 + (20 - requeued_at));
 	});
 }

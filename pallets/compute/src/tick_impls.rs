@@ -87,13 +87,16 @@ impl<T: Config> Pallet<T> {
 			}
 		}
 
-		// A paused market assigns nothing: its queue waits.
-		if PausedSince::<T>::get().is_none() && !TaskQueue::<T>::get().is_empty() {
+		// A paused market assigns nothing and its price stands still: nothing is traded.
+		let paused = PausedSince::<T>::get().is_some();
+		if !paused && !TaskQueue::<T>::get().is_empty() {
 			let (solvers, examined) = Self::assign_queued(now);
 			weight.saturating_accrue(T::WeightInfo::assign(solvers, examined));
 		}
 
-		Self::adapt_price();
+		if !paused {
+			Self::adapt_price();
+		}
 
 		let era = Self::mining_era_of(now);
 		if era != MiningEra::<T>::get() {

@@ -161,10 +161,10 @@ impl pallet_staking::Config for Runtime {
 	type SessionsPerEra = SessionsPerEra;
 	type BondingDuration = BondingDuration;
 	type SlashDeferDuration = SlashDeferDuration;
-	/// `cancel_deferred_slash` is the emergency track's; the same origin gates
-	/// `manual_slash` (deferred like any slash, so cancellable), `set_min_commission`,
-	/// `restore_ledger` and `deprecate_controller_batch`.
-	type AdminOrigin = crate::governance::RootOrEmergency;
+	/// Root's: it gates `manual_slash`, `set_min_commission`, `restore_ledger` and
+	/// `deprecate_controller_batch` besides `cancel_deferred_slash`, which the emergency track
+	/// reaches alone through `origins.cancel_deferred_slash`.
+	type AdminOrigin = frame_system::EnsureRoot<AccountId>;
 	type SessionInterface = Self;
 	/// Each era pays what the reward pot collected: no inflation.
 	type EraPayout = EraRewardPot<Runtime>;

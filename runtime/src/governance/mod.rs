@@ -12,9 +12,9 @@
 //! | `treasury.spend`, `treasury.spend_local` | small_spender ≤ 100,000 AI, big_spender ≤ 10,000,000 AI, treasurer ≤ 100,000,000 AI per enactment (root: any) |
 //! | `treasury.remove_approval` (reject a proposal) | treasurer (or root) |
 //! | `buyback.set_paused`, `compute.set_paused` | emergency (or root) |
-//! | staking's `AdminOrigin`: `cancel_deferred_slash`, and with it `manual_slash`, `set_min_commission`, `restore_ledger`, `deprecate_controller_batch` | emergency (or root) |
+//! | `origins.cancel_deferred_slash` (staking's `cancel_deferred_slash`, dispatched as root) | emergency (or root) |
 //! | `referenda.cancel`, `referenda.kill` | emergency (or root) |
-//! | everything else that was Root: assets' force origin (the accepted stable asset), the DEX's `AdminOrigin` (`set_pool_fee`, `create_pool_with_fee`), balances' and vesting's `force_*`, staking's `set_*`/`force_*`, `system`, scheduler, preimage management, runtime upgrades | root |
+//! | staking's `AdminOrigin` (`cancel_deferred_slash`, `manual_slash`, `set_min_commission`, `restore_ledger`, `deprecate_controller_batch`) and everything else that was Root: assets' force origin (the accepted stable asset), the DEX's `AdminOrigin` (`set_pool_fee`, `create_pool_with_fee`), balances' and vesting's `force_*`, staking's `set_*`/`force_*`, `system`, scheduler, preimage management, runtime upgrades | root |
 //!
 //! Pool creation on the DEX stays permissionless. Nothing here mints: a spend moves what the
 //! treasury holds, and deposits slashed by referenda go to the treasury. Root alone could change
@@ -22,12 +22,14 @@
 //! highest bar.
 //!
 //! Conviction voting locks with a FRAME lock that overlaps other locks and holds: tokens locked
-//! by vesting or bonded for staking vote too (as on Polkadot), so investors, the team and
-//! validators take part in governance while their tokens cannot move.
+//! by vesting or bonded for staking vote too (as on Polkadot), so vested holders and validators
+//! take part in governance while their tokens cannot move. Support is measured against the
+//! [`Electorate`]: the active issuance less the keyless genesis buckets, which cannot vote.
 //!
 //! [`origins::Timescale`] (genesis; 2,880 on the dev and local presets, 1 elsewhere) divides
-//! every period, the undeciding timeout, the conviction lock period and the support each track
-//! asks for: dev chains decide in a minute or two with the runtime a public chain runs.
+//! every period, the undeciding timeout and the conviction lock period on a chain with a sudo
+//! key ([`timescale`]): dev chains decide in a minute or two with the runtime a public chain
+//! runs.
 
 pub mod origins;
 #[cfg(test)]
@@ -58,9 +60,47 @@ pub type RootOrProtocolParams = EitherOf<EnsureRoot<AccountId>, origins::Protoco
 /// Root or the treasurer track.
 pub type RootOrTreasurer = EitherOf<EnsureRoot<AccountId>, origins::Treasurer>;
 
+/// How many times faster than real time governance runs: [`origins::Timescale`] (at least 1)
+/// on a chain with a sudo key, 1 on a chain without one. A chain whose governance could be
+/// sped up by its spec is a chain a sudo key controls anyway; a public chain runs in real time
+/// whatever its spec says.
+pub fn timescale() -> u32 {
+	if pallet_sudo::Key::<Runtime>::exists() {
+		origins::Timescale::<Runtime>::get().max(1)
+	} else {
+		1
+	}
+}
+
 /// `period` blocks of track time in blocks of this chain: divided by the timescale, at least 1.
 pub fn scaled(period: BlockNumber) -> BlockNumber {
-	(period / origins::Pallet::<Runtime>::timescale()).max(1)
+	(period / timescale()).max(1)
+}
+
+/// The electorate that support is measured against: the active issuance (the treasury's idle
+/// funds are inactive) less what the keyless genesis buckets still hold (investors, team,
+/// community sale, testnet rewards). Nobody can vote those tokens until they are distributed,
+/// and each distribution adds what it moves to the electorate. At least 1.
+pub struct Electorate;
+impl Get<Balance> for Electorate {
+	fn get() -> Balance {
+		use crate::genesis_config_presets::{
+			community_sale_account, investors_account, team_account, testnet_rewards_account,
+		};
+		use frame_support::traits::fungible::Inspect;
+		let undistributed = [
+			investors_account(),
+			team_account(),
+			community_sale_account(),
+			testnet_rewards_account(),
+		]
+		.iter()
+		.map(|who| Balances::total_balance(who))
+		.fold(0, Balance::saturating_add);
+		ActiveIssuanceOf::<Balances, AccountId>::get()
+			.saturating_sub(undistributed)
+			.max(1)
+	}
 }
 
 /// A period of track time read through the timescale.
@@ -129,8 +169,8 @@ impl pallet_conviction_voting::Config for Runtime {
 	type Currency = Balances;
 	type VoteLockingPeriod = Scaled<VoteLockingPeriod>;
 	type MaxVotes = ConstU32<512>;
-	/// Support is measured against the active issuance: the treasury's idle funds do not vote.
-	type MaxTurnout = ActiveIssuanceOf<Balances, AccountId>;
+	/// Support is measured against the tokens that can vote: see [`Electorate`].
+	type MaxTurnout = Electorate;
 	type Polls = Referenda;
 	type BlockNumberProvider = System;
 	type VotingHooks = ();
@@ -159,7 +199,9 @@ impl pallet_referenda::Config for Runtime {
 	type BlockNumberProvider = System;
 }
 
-impl origins::Config for Runtime {}
+impl origins::Config for Runtime {
+	type SlashCancelOrigin = RootOrEmergency;
+}
 
 /// The governance invariants, checked by the origins pallet's `try_state` and after every block
 /// of the governance tests:
@@ -179,7 +221,7 @@ pub fn do_try_state() -> Result<(), sp_runtime::TryRuntimeError> {
 		TracksInfo as _,
 	};
 
-	ensure!(origins::Timescale::<Runtime>::get() >= 1, "governance: timescale below 1");
+	ensure!(timescale() >= 1, "governance: timescale below 1");
 	tracks::TracksInfo::check_integrity()?;
 
 	let count = ReferendumCount::<Runtime>::get();

@@ -1,8 +1,12 @@
-//! The origins of the governance tracks, and the timescale the tracks read.
+//! The origins of the governance tracks, the timescale the tracks read, and the one staking
+//! power the emergency track holds.
 //!
 //! Each track but root dispatches its referenda with its own origin; each origin is accepted by
 //! exactly the calls of its track (see [`super`] for the table). [`pallet::Timescale`] lets the
 //! dev and local presets run governance in minutes with the same runtime as a public chain.
+//! [`pallet::Pallet::cancel_deferred_slash`] gives the emergency track staking's
+//! `cancel_deferred_slash` without the rest of staking's admin origin (which also sets the
+//! minimum commission and slashes by hand), which stays root's.
 
 pub use pallet::*;
 
@@ -10,9 +14,14 @@ pub use pallet::*;
 pub mod pallet {
 	use crate::Balance;
 	use frame_support::pallet_prelude::*;
+	use frame_system::pallet_prelude::OriginFor;
+	use pallet_staking::WeightInfo as _;
 
 	#[pallet::config]
-	pub trait Config: frame_system::Config {}
+	pub trait Config: frame_system::Config + pallet_staking::Config {
+		/// Who may cancel deferred staking slashes through this pallet: the emergency track.
+		type SlashCancelOrigin: EnsureOrigin<<Self as frame_system::Config>::RuntimeOrigin>;
+	}
 
 	#[pallet::pallet]
 	pub struct Pallet<T>(_);
@@ -37,11 +46,11 @@ pub mod pallet {
 		Emergency,
 	}
 
-	/// How much faster than real time the governance tracks run: every track period, the
-	/// referenda's undeciding timeout and the conviction lock period are divided by it, and so
-	/// is the support each track asks for (a handful of dev accounts stand in for the
-	/// electorate). 1 on public chains; set only at genesis (dev and local presets: 2,880, a day
-	/// of track time lasting 30 seconds). 0 reads as 1.
+	/// How much faster than real time the governance tracks run on a chain with a sudo key:
+	/// every track period, the referenda's undeciding timeout and the conviction lock period are
+	/// divided by it (see [`crate::governance::timescale`]). Set at genesis: 2,880 on the dev
+	/// and local presets (a day of track time lasts 30 seconds), 1 elsewhere. A chain without a
+	/// sudo key runs in real time whatever this holds; 0 reads as 1.
 	#[pallet::storage]
 	pub type Timescale<T> = StorageValue<_, u32, ValueQuery, ConstU32<1>>;
 
@@ -78,10 +87,35 @@ pub mod pallet {
 	/// Most a small-spender-track referendum spends in one enactment.
 	pub const SMALL_SPENDER_MAX: Balance = 100_000 * crate::AI;
 
+	#[pallet::call]
 	impl<T: Config> Pallet<T> {
-		/// The timescale divisor, at least 1.
-		pub fn timescale() -> u32 {
-			Timescale::<T>::get().max(1)
+		/// Cancel deferred staking slashes of `era` (indices sorted and unique), as
+		/// `staking.cancel_deferred_slash` does. Staking's admin origin, which also gates
+		/// `manual_slash`, `set_min_commission`, `restore_ledger` and
+		/// `deprecate_controller_batch`, stays root's; this call hands the emergency track the
+		/// cancellation alone.
+		///
+		/// Origin: [`Config::SlashCancelOrigin`]. Emits staking's `SlashCancelled`. Errors:
+		/// staking's (`EmptyTargets`, `NotSortedAndUnique`, `InvalidSlashIndex`). Weight:
+		/// staking's benchmarked weight of the cancellation and one read for the origin.
+		#[pallet::call_index(0)]
+		#[pallet::weight(
+			<T as pallet_staking::Config>::WeightInfo::cancel_deferred_slash(
+				u32::try_from(slash_indices.len()).unwrap_or(u32::MAX)
+			)
+			.saturating_add(T::DbWeight::get().reads(1))
+		)]
+		pub fn cancel_deferred_slash(
+			origin: OriginFor<T>,
+			era: sp_staking::EraIndex,
+			slash_indices: alloc::vec::Vec<u32>,
+		) -> DispatchResult {
+			T::SlashCancelOrigin::ensure_origin(origin)?;
+			pallet_staking::Pallet::<T>::cancel_deferred_slash(
+				frame_system::RawOrigin::Root.into(),
+				era,
+				slash_indices,
+			)
 		}
 	}
 

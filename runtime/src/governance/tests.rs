@@ -7,7 +7,7 @@ use super::{
 	tracks::{ids, TracksInfo, TRACKS},
 };
 use crate::{
-	genesis_config_presets::{investors_account, treasury_account, DEV_GOVERNANCE_TIMESCALE},
+	genesis_config_presets::{treasury_account, DEV_GOVERNANCE_TIMESCALE},
 	tests::{balance, preset_ext, run_to_block, submit_tiny_task, supply_invariant_holds},
 	AccountId, Balance, Balances, Compute, ConvictionVoting, OriginCaller, Preimage, Referenda,
 	Runtime, RuntimeCall, RuntimeOrigin, Treasury, AI,
@@ -78,11 +78,30 @@ fn pause_market(paused: bool) -> RuntimeCall {
 	RuntimeCall::Compute(pallet_compute::Call::set_paused { paused })
 }
 
+/// The emergency track's way to cancel a deferred slash.
 fn cancel_slash() -> RuntimeCall {
-	RuntimeCall::Staking(pallet_staking::Call::cancel_deferred_slash {
+	RuntimeCall::Origins(super::origins::Call::cancel_deferred_slash {
 		era: 0,
 		slash_indices: vec![0],
 	})
+}
+
+/// Staking's own admin calls: root's alone.
+fn staking_admin() -> [RuntimeCall; 3] {
+	[
+		RuntimeCall::Staking(pallet_staking::Call::cancel_deferred_slash {
+			era: 0,
+			slash_indices: vec![0],
+		}),
+		RuntimeCall::Staking(pallet_staking::Call::set_min_commission {
+			new: sp_runtime::Perbill::from_percent(100),
+		}),
+		RuntimeCall::Staking(pallet_staking::Call::manual_slash {
+			validator_stash: Sr25519Keyring::Alice.to_account_id(),
+			era: 0,
+			slash_fraction: sp_runtime::Perbill::from_percent(100),
+		}),
+	]
 }
 
 #[test]
@@ -160,22 +179,67 @@ fn each_track_reaches_its_calls_and_no_others() {
 			let split = RuntimeCall::Utility(pallet_utility::Call::batch_all {
 				calls: vec![spend(max / 2 + 1, &dave, None), spend(max / 2 + 1, &dave, None)],
 			});
-			assert!(dispatch(origin.clone(), split).is_err(), "{origin:?} split its maximum");
-			// Spenders set no parameters and pause nothing.
-			for call in [market_params(), vault_params(), pause_vault(true), pause_market(true)] {
+			let split = dispatch(origin.clone(), split).unwrap_err().error;
+			assert_eq!(split, pallet_treasury::Error::<Runtime>::InsufficientPermission.into());
+			// Spenders set no parameters, pause nothing, cancel no slash and no referendum.
+			for call in [
+				market_params(),
+				vault_params(),
+				pause_vault(true),
+				pause_market(true),
+				cancel_slash(),
+				RuntimeCall::Referenda(pallet_referenda::Call::cancel { index: 0 }),
+			] {
 				assert!(is_bad_origin(dispatch(origin.clone(), call)), "{origin:?}");
 			}
 		}
 		// Only the treasurer rejects.
 		let void = || RuntimeCall::Treasury(pallet_treasury::Call::void_spend { index: 0 });
 		assert!(is_bad_origin(dispatch(Origin::SmallSpender, void())));
+		assert!(is_bad_origin(dispatch(Origin::BigSpender, void())));
 		assert_ok!(dispatch(Origin::Treasurer, void()));
+
+		// Root's own powers reach no track: scheduling, preimage management, raw storage (the
+		// timescale's key among them), dispatching as another origin.
+		let root_only = [
+			RuntimeCall::Scheduler(pallet_scheduler::Call::schedule {
+				when: 10,
+				maybe_periodic: Some((10, 10)),
+				priority: 0,
+				call: Box::new(spend(1, &dave, None)),
+			}),
+			RuntimeCall::Preimage(pallet_preimage::Call::request_preimage {
+				hash: Default::default(),
+			}),
+			RuntimeCall::System(frame_system::Call::set_storage { items: vec![] }),
+			RuntimeCall::Utility(pallet_utility::Call::dispatch_as {
+				as_origin: Box::new(OriginCaller::system(frame_system::RawOrigin::Root)),
+				call: Box::new(spend(1, &dave, None)),
+			}),
+		];
+		for origin in [
+			Origin::ProtocolParams,
+			Origin::Treasurer,
+			Origin::BigSpender,
+			Origin::SmallSpender,
+			Origin::Emergency,
+		] {
+			for call in root_only.iter().cloned().chain(staking_admin()) {
+				assert!(is_bad_origin(dispatch(origin.clone(), call)), "{origin:?}");
+			}
+		}
 
 		// Protocol parameters: the market's, the disputes', the vault's; nothing else.
 		for call in [market_params(), dispute_params(), vault_params()] {
 			assert_ok!(dispatch(Origin::ProtocolParams, call));
 		}
-		for call in [spend(1, &dave, None), pause_vault(true), pause_market(true), cancel_slash()] {
+		for call in [
+			spend(1, &dave, None),
+			pause_vault(true),
+			pause_market(true),
+			cancel_slash(),
+			RuntimeCall::Referenda(pallet_referenda::Call::kill { index: 0 }),
+		] {
 			assert!(is_bad_origin(dispatch(Origin::ProtocolParams, call)));
 		}
 
@@ -186,8 +250,13 @@ fn each_track_reaches_its_calls_and_no_others() {
 		assert_ok!(dispatch(Origin::Emergency, pause_market(true)));
 		assert_ok!(dispatch(Origin::Emergency, pause_market(false)));
 		// No slash is deferred at era 0: refused for that, not for the origin.
-		assert!(!is_bad_origin(dispatch(Origin::Emergency, cancel_slash())));
+		let no_slash = dispatch(Origin::Emergency, cancel_slash()).unwrap_err().error;
+		assert_eq!(no_slash, pallet_staking::Error::<Runtime>::InvalidSlashIndex.into());
 		for call in [spend(1, &dave, None), market_params(), dispute_params(), vault_params()] {
+			assert!(is_bad_origin(dispatch(Origin::Emergency, call)));
+		}
+		// Staking's admin calls (the minimum commission, slashing by hand) stay root's.
+		for call in staking_admin() {
 			assert!(is_bad_origin(dispatch(Origin::Emergency, call)));
 		}
 
@@ -264,8 +333,9 @@ fn a_referendum_passes_is_enacted_and_its_deposits_come_back() {
 		let (index, hash) = propose(call, OriginCaller::Origins(Origin::ProtocolParams));
 		assert_eq!(Balances::reserved_balance(&alice), reserved + deposits);
 
-		// 500,000 AI of Bob's is 0.005% of the supply: the dev track asks for 10% / 2,880.
-		vote(&bob, index, true, Conviction::Locked1x, 500_000 * AI);
+		// Bob's 1,000,000 AI are about 16% of the dev chain's electorate (the dev accounts; the
+		// keyless buckets do not count): above the track's 10%.
+		vote(&bob, index, true, Conviction::Locked1x, 1_000_000 * AI);
 		run_to(30);
 		assert!(matches!(
 			pallet_referenda::ReferendumInfoFor::<Runtime>::get(index),
@@ -296,7 +366,7 @@ fn a_rejected_referendum_gives_the_decision_deposit_back_and_a_killed_one_pays_t
 
 		// Rejected: nays carry it; nothing is enacted at the decision period's end (70 blocks).
 		let (rejected, hash) = propose(call.clone(), OriginCaller::Origins(Origin::ProtocolParams));
-		vote(&bob, rejected, false, Conviction::Locked1x, 500_000 * AI);
+		vote(&bob, rejected, false, Conviction::Locked1x, 1_000_000 * AI);
 		run_to(80);
 		assert!(matches!(
 			pallet_referenda::ReferendumInfoFor::<Runtime>::get(rejected),
@@ -338,11 +408,18 @@ fn conviction_locks_and_unlocks_on_schedule_and_vested_tokens_vote() {
 			RuntimeCall::Compute(pallet_compute::Call::set_params { params: new_market_params() });
 		let (index, _) = propose(call, OriginCaller::Origins(Origin::ProtocolParams));
 		// 2x conviction: locked for two lock periods (2 × 35 blocks) after the referendum ends.
-		vote(&bob, index, true, Conviction::Locked2x, 500_000 * AI);
-		// The investors' bucket votes with tokens that cannot move before their cliff.
-		let investors = investors_account();
-		assert_eq!(Balances::usable_balance(&investors), 0);
-		vote(&investors, index, true, Conviction::Locked1x, 1_000_000 * AI);
+		vote(&bob, index, true, Conviction::Locked2x, 1_000_000 * AI);
+		// Dave's vested tokens, which cannot move before their cliff, vote too.
+		let alice = Sr25519Keyring::Alice.to_account_id();
+		let dave = Sr25519Keyring::Dave.to_account_id();
+		let vested = 300_000 * AI;
+		assert_ok!(crate::Vesting::vested_transfer(
+			RuntimeOrigin::signed(alice),
+			dave.clone().into(),
+			pallet_vesting::VestingInfo::new(vested, AI, 1_000_000),
+		));
+		let usable = Balances::usable_balance(&dave);
+		vote(&dave, index, true, Conviction::Locked1x, 1_000_000 * AI + vested);
 		run_to(30);
 		let Some(ReferendumInfo::Approved(end, ..)) =
 			pallet_referenda::ReferendumInfoFor::<Runtime>::get(index)
@@ -358,14 +435,14 @@ fn conviction_locks_and_unlocks_on_schedule_and_vested_tokens_vote() {
 				.find(|l| l.id == *b"pyconvot")
 				.map_or(0, |l| l.amount)
 		};
-		assert_eq!(locked(&bob), 500_000 * AI);
+		assert_eq!(locked(&bob), 1_000_000 * AI);
 		run_to(end + 2 * 35 - 1);
 		assert_ok!(ConvictionVoting::unlock(
 			RuntimeOrigin::signed(bob.clone()),
 			ids::PROTOCOL_PARAMS,
 			bob.clone().into()
 		));
-		assert_eq!(locked(&bob), 500_000 * AI, "still locked a block before the end");
+		assert_eq!(locked(&bob), 1_000_000 * AI, "still locked a block before the end");
 		run_to(end + 2 * 35);
 		assert_ok!(ConvictionVoting::unlock(
 			RuntimeOrigin::signed(bob.clone()),
@@ -373,8 +450,20 @@ fn conviction_locks_and_unlocks_on_schedule_and_vested_tokens_vote() {
 			bob.clone().into()
 		));
 		assert_eq!(locked(&bob), 0);
-		// The vesting lock still binds the investors' tokens.
-		assert_eq!(Balances::usable_balance(&investors), 0);
+		// Voting moved nothing: Dave's vested tokens are still bound by their schedule alone.
+		assert_ok!(ConvictionVoting::remove_vote(
+			RuntimeOrigin::signed(dave.clone()),
+			class,
+			index
+		));
+		run_to(end + 35);
+		assert_ok!(ConvictionVoting::unlock(
+			RuntimeOrigin::signed(dave.clone()),
+			ids::PROTOCOL_PARAMS,
+			dave.clone().into()
+		));
+		assert_eq!(Balances::usable_balance(&dave), usable);
+		assert_eq!(locked(&dave), 0);
 	});
 }
 
@@ -428,6 +517,57 @@ fn the_treasurer_funds_the_mining_pot_with_scheduled_spends() {
 		});
 		assert!(dispatch(Origin::Treasurer, too_much).is_err());
 		super::do_try_state().expect("governance invariants hold");
+		supply_invariant_holds();
+	});
+}
+
+/// A public chain has no sudo key and no dev accounts: its validators' own tokens decide. The
+/// keyless genesis buckets do not count in the electorate, so three validators holding 1,000,000
+/// AI each are the whole vote, and two of them pass an emergency referendum, in real time.
+#[test]
+fn on_a_public_chain_keyed_holders_decide_in_real_time() {
+	preset_ext(TESTNET_RUNTIME_PRESET).execute_with(|| {
+		run_to(1);
+		let validators = pallet_session::Validators::<Runtime>::get();
+		assert_eq!(validators.len(), 3);
+		// The electorate is what keyed accounts hold (plus a few module accounts' dust), not the
+		// 10 billion.
+		let electorate = super::Electorate::get();
+		assert!(electorate >= 3_000_000 * AI && electorate < 3_100_000 * AI, "{electorate}");
+
+		// A timescale written into a public chain's state changes nothing: no sudo key.
+		super::origins::Timescale::<Runtime>::put(DEV_GOVERNANCE_TIMESCALE);
+		assert_eq!(super::timescale(), 1);
+		assert_eq!(TracksInfo::info(ids::EMERGENCY).unwrap().confirm_period, crate::HOURS);
+
+		let proposer = validators[0].clone();
+		let call = pause_market(true);
+		let encoded = call.encode();
+		let hash = <Runtime as frame_system::Config>::Hashing::hash(&encoded);
+		assert_ok!(Preimage::note_preimage(
+			RuntimeOrigin::signed(proposer.clone()),
+			encoded.clone()
+		));
+		let index = pallet_referenda::ReferendumCount::<Runtime>::get();
+		assert_ok!(Referenda::submit(
+			RuntimeOrigin::signed(proposer.clone()),
+			Box::new(OriginCaller::Origins(Origin::Emergency)),
+			Bounded::Lookup { hash, len: encoded.len() as u32 },
+			DispatchTime::After(1),
+		));
+		assert_ok!(Referenda::place_decision_deposit(RuntimeOrigin::signed(proposer), index));
+		for voter in &validators[1..] {
+			vote(voter, index, true, Conviction::Locked1x, 900_000 * AI);
+		}
+		// Prepare 10 minutes (100 blocks), confirm an hour (600), enactment a minute (10).
+		run_to(650);
+		assert!(pallet_compute::PausedSince::<Runtime>::get().is_none(), "not before the hour");
+		run_to(760);
+		assert!(matches!(
+			pallet_referenda::ReferendumInfoFor::<Runtime>::get(index),
+			Some(ReferendumInfo::Approved(..))
+		));
+		assert!(pallet_compute::PausedSince::<Runtime>::get().is_some());
 		supply_invariant_holds();
 	});
 }

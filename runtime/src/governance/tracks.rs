@@ -2,20 +2,20 @@
 //!
 //! | id | track | origin | max deciding | decision deposit | prepare | decision | confirm | min enactment | approval | support |
 //! |---|---|---|---|---|---|---|---|---|---|---|
-//! | 0 | root | Root | 1 | 500,000 AI | 2 h | 28 d | 1 d | 1 d | 100% → 50% | 50% → 1% |
+//! | 0 | root | Root | 20 | 500,000 AI | 2 h | 28 d | 1 d | 1 d | 100% → 50% | 50% → 1% |
 //! | 10 | protocol_params | ProtocolParams | 10 | 100,000 AI | 2 h | 14 d | 1 d | 1 d | 100% → 50% | 10% → 1% |
 //! | 11 | treasurer | Treasurer | 10 | 100,000 AI | 2 h | 28 d | 2 d | 1 d | 100% → 50% | 10% → 0.5% |
-//! | 20 | emergency | Emergency | 10 | 50,000 AI | 10 min | 7 d | 1 h | 1 min | 100% → 66% | 10% → 2% |
+//! | 20 | emergency | Emergency | 100 | 50,000 AI | 10 min | 7 d | 1 h | 1 min | 100% → 66% | 10% → 2% |
 //! | 30 | small_spender | SmallSpender | 50 | 2,000 AI | 1 h | 7 d | 6 h | 1 h | 100% → 50% | 5% → 0.1% |
 //! | 31 | big_spender | BigSpender | 20 | 20,000 AI | 2 h | 14 d | 1 d | 1 d | 100% → 50% | 7.5% → 0.5% |
 //!
 //! Both curves fall linearly over the whole decision period: a referendum passes once it has
 //! held both thresholds for the confirm period. Approval is the share of conviction-weighted
-//! ayes; support the share of the active issuance that voted aye, conviction aside. The table is
-//! in track time: [`super::origins::Timescale`] divides the periods (at least one block each)
-//! and the support thresholds on dev and local chains.
+//! ayes; support the share of the [`super::Electorate`] that voted aye, conviction aside. The
+//! table is in track time: on dev and local chains [`super::timescale`] divides the periods (at
+//! least one block each).
 
-use super::origins::{self, Origin};
+use super::origins::Origin;
 use crate::{Balance, BlockNumber, OriginCaller, AI, DAYS, HOURS, MINUTES};
 use alloc::borrow::Cow;
 use pallet_referenda::{Curve, Track, TrackInfo};
@@ -94,7 +94,7 @@ pub static TRACKS: [TrackOf; 6] = [
 	track(
 		ids::ROOT,
 		"root",
-		1,
+		20,
 		500_000 * AI,
 		[2 * HOURS, 28 * DAYS, DAYS, DAYS],
 		(50 * PERCENT, 100 * PERCENT),
@@ -121,7 +121,7 @@ pub static TRACKS: [TrackOf; 6] = [
 	track(
 		ids::EMERGENCY,
 		"emergency",
-		10,
+		100,
 		50_000 * AI,
 		[10 * MINUTES, 7 * DAYS, HOURS, MINUTES],
 		(66 * PERCENT, 100 * PERCENT),
@@ -147,23 +147,14 @@ pub static TRACKS: [TrackOf; 6] = [
 	),
 ];
 
-/// `track` at the chain's timescale: periods divided (at least a block each), support divided.
+/// `track` at the chain's timescale: its periods divided, at least a block each.
 fn at_timescale(track: &TrackOf, timescale: u32) -> TrackOf {
 	let period = |p: BlockNumber| (p / timescale).max(1);
-	let support = match track.info.min_support {
-		Curve::LinearDecreasing { length, floor, ceil } => Curve::LinearDecreasing {
-			length,
-			floor: Perbill::from_parts(floor.deconstruct() / timescale),
-			ceil: Perbill::from_parts(ceil.deconstruct() / timescale),
-		},
-		ref other => other.clone(),
-	};
 	let mut scaled = track.clone();
 	scaled.info.prepare_period = period(track.info.prepare_period);
 	scaled.info.decision_period = period(track.info.decision_period);
 	scaled.info.confirm_period = period(track.info.confirm_period);
 	scaled.info.min_enactment_period = period(track.info.min_enactment_period);
-	scaled.info.min_support = support;
 	scaled
 }
 
@@ -174,7 +165,7 @@ impl pallet_referenda::TracksInfo<Balance, BlockNumber> for TracksInfo {
 	type RuntimeOrigin = OriginCaller;
 
 	fn tracks() -> impl Iterator<Item = Cow<'static, TrackOf>> {
-		let timescale = origins::Pallet::<crate::Runtime>::timescale();
+		let timescale = super::timescale();
 		TRACKS.iter().map(move |track| {
 			if timescale == 1 {
 				Cow::Borrowed(track)
