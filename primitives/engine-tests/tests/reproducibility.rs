@@ -122,3 +122,56 @@ fn manifest_dir() -> PathBuf {
 		.map(PathBuf::from)
 		.unwrap_or_else(|| PathBuf::from(env!("CARGO_MANIFEST_DIR")))
 }
+
+/// Programs covering every activation, several depths and widths, a batch that is not a power of
+/// two (the mean's division), momentum zero and non-zero.
+fn format_v1_programs() -> Vec<(&'static str, Program)> {
+	use aichain_engine::program::{Activation, HiddenLayer};
+	let layers = |units: &[(u32, Activation)]| {
+		units
+			.iter()
+			.map(|&(units, activation)| HiddenLayer { units, activation })
+			.collect::<Vec<_>>()
+			.try_into()
+			.unwrap()
+	};
+	let digits = digits_program(200);
+	let mut wide = digits_program(60);
+	wide.model.hidden = layers(&[(256, Activation::Relu)]);
+	let mut deep = digits_program(80);
+	deep.model.hidden = layers(&[
+		(48, Activation::LeakyRelu),
+		(24, Activation::HardTanh),
+		(16, Activation::Identity),
+	]);
+	deep.batch_size = 24;
+	deep.optimizer.momentum = aichain_engine::Fixed(0);
+	deep.seed = 7;
+	vec![("digits 64-64-10", digits), ("64-256-10", wide), ("leaky/hardtanh/identity, batch 24", deep)]
+}
+
+/// Format v1 never changes: these roots were recorded before any kernel was rewritten for speed,
+/// and every faster kernel, thread count and instruction set must give them bit for bit (a trace
+/// posted on-chain is checked against them by the referee).
+#[test]
+fn format_v1_trace_roots_are_fixed() {
+	let (train, _) = digits();
+	let expected = [
+		"0x127e256b169ba2698ade823ba8095ee97aee50e38430bcd7ff6065eb4c227580",
+		"0x5418798fb962b2a51068b6b947cca30c4fcfe6fcfc7882953d25654a91d26ebb",
+		"0x68b1c8202e838e1fce090fdb0afb7db15715af2a486e3ad597fa07202c120998",
+	];
+	let mut roots = Vec::new();
+	for (name, program) in format_v1_programs() {
+		for executor in
+			[Executor::portable(), Executor::new(1, Simd::Native), Executor::new(2, Simd::Native)]
+		{
+			let root = format!("0x{}", hex(&native(&program, &train, executor).root));
+			println!("{name}: {root}");
+			roots.push((name, root));
+		}
+	}
+	for ((name, root), expected) in roots.iter().zip(expected.iter().flat_map(|e| [e; 3])) {
+		assert_eq!(root, expected, "{name}");
+	}
+}
