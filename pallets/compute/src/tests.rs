@@ -71,6 +71,18 @@ pub(crate) fn submit_with(who: u64, program: Program, hardware: HardwareClass, d
 	id
 }
 
+/// [`submit`]'s call with deadline 100, its result unchecked.
+fn submit_raw() -> frame_support::dispatch::DispatchResult {
+	Compute::submit_task(
+		RuntimeOrigin::signed(USER),
+		program(10),
+		dataset(),
+		HardwareClass::Cpu,
+		100,
+		u64::MAX,
+	)
+}
+
 pub(crate) fn submit(deadline: u64) -> TaskId {
 	submit_with(USER, program(10), HardwareClass::Cpu, deadline)
 }
@@ -1208,17 +1220,7 @@ fn a_paused_market_takes_and_assigns_nothing_and_lets_no_queued_task_expire() {
 		let before = System::events().len();
 		assert_ok!(Compute::set_paused(RuntimeOrigin::signed(GUARDIAN), true));
 		assert_eq!((System::events().len(), PausedSince::<Test>::get()), (before, Some(2)));
-		assert_noop!(
-			Compute::submit_task(
-				RuntimeOrigin::signed(USER),
-				program(10),
-				dataset(),
-				HardwareClass::Cpu,
-				100,
-				u64::MAX
-			),
-			Error::<Test>::MarketPaused
-		);
+		assert_noop!(submit_raw(), Error::<Test>::MarketPaused);
 
 		// A running task goes on: its result is taken and its window runs ...
 		run_to_block(5);
@@ -1243,14 +1245,7 @@ fn a_paused_market_takes_and_assigns_nothing_and_lets_no_queued_task_expire() {
 		assert!(matches!(task(queued).status, TaskStatus::Assigned { solver: SOLVER, .. }));
 		let fee = task(queued).fee;
 		assert!(fee > 0);
-		assert_ok!(Compute::submit_task(
-			RuntimeOrigin::signed(USER),
-			program(10),
-			dataset(),
-			HardwareClass::Cpu,
-			100,
-			u64::MAX
-		));
+		assert_ok!(submit_raw());
 	});
 }
 

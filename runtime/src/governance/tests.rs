@@ -282,22 +282,38 @@ fn each_track_reaches_its_calls_and_no_others() {
 	});
 }
 
-/// Alice proposes new market parameters on the protocol-parameters track, as a token holder
-/// would from polkadot.js: note the preimage, submit, place the decision deposit; Bob votes.
-fn propose(call: RuntimeCall, track: OriginCaller) -> (u32, sp_core::H256) {
-	let alice = Sr25519Keyring::Alice.to_account_id();
+/// `proposer` puts `call` to a referendum on `track` as a token holder would from polkadot.js:
+/// note the preimage, submit, place the decision deposit. Returns the referendum's index and the
+/// preimage's hash.
+fn propose_as(
+	proposer: &AccountId,
+	call: RuntimeCall,
+	track: OriginCaller,
+) -> (u32, sp_core::H256) {
 	let encoded = call.encode();
 	let hash = <Runtime as frame_system::Config>::Hashing::hash(&encoded);
-	assert_ok!(Preimage::note_preimage(RuntimeOrigin::signed(alice.clone()), encoded.clone()));
+	assert_ok!(Preimage::note_preimage(RuntimeOrigin::signed(proposer.clone()), encoded.clone()));
 	let index = pallet_referenda::ReferendumCount::<Runtime>::get();
 	assert_ok!(Referenda::submit(
-		RuntimeOrigin::signed(alice.clone()),
+		RuntimeOrigin::signed(proposer.clone()),
 		Box::new(track),
 		Bounded::Lookup { hash, len: encoded.len() as u32 },
 		DispatchTime::After(1),
 	));
-	assert_ok!(Referenda::place_decision_deposit(RuntimeOrigin::signed(alice), index));
+	assert_ok!(Referenda::place_decision_deposit(RuntimeOrigin::signed(proposer.clone()), index));
 	(index, hash)
+}
+
+/// [`propose_as`] by Alice.
+fn propose(call: RuntimeCall, track: OriginCaller) -> (u32, sp_core::H256) {
+	propose_as(&Sr25519Keyring::Alice.to_account_id(), call, track)
+}
+
+fn approved(index: u32) -> bool {
+	matches!(
+		pallet_referenda::ReferendumInfoFor::<Runtime>::get(index),
+		Some(ReferendumInfo::Approved(..))
+	)
 }
 
 /// What Alice holds for a preimage of `call`: 1 AI and 1 milli-AI per byte.
@@ -337,10 +353,7 @@ fn a_referendum_passes_is_enacted_and_its_deposits_come_back() {
 		// keyless buckets do not count): above the track's 10%.
 		vote(&bob, index, true, Conviction::Locked1x, 1_000_000 * AI);
 		run_to(30);
-		assert!(matches!(
-			pallet_referenda::ReferendumInfoFor::<Runtime>::get(index),
-			Some(ReferendumInfo::Approved(..))
-		));
+		assert!(approved(index));
 		assert_eq!(pallet_compute::Params::<Runtime>::get(), params);
 
 		assert_ok!(Referenda::refund_decision_deposit(RuntimeOrigin::signed(bob.clone()), index));
@@ -540,22 +553,11 @@ fn on_a_public_chain_keyed_holders_decide_in_real_time() {
 		assert_eq!(super::timescale(), 1);
 		assert_eq!(TracksInfo::info(ids::EMERGENCY).unwrap().confirm_period, crate::HOURS);
 
-		let proposer = validators[0].clone();
-		let call = pause_market(true);
-		let encoded = call.encode();
-		let hash = <Runtime as frame_system::Config>::Hashing::hash(&encoded);
-		assert_ok!(Preimage::note_preimage(
-			RuntimeOrigin::signed(proposer.clone()),
-			encoded.clone()
-		));
-		let index = pallet_referenda::ReferendumCount::<Runtime>::get();
-		assert_ok!(Referenda::submit(
-			RuntimeOrigin::signed(proposer.clone()),
-			Box::new(OriginCaller::Origins(Origin::Emergency)),
-			Bounded::Lookup { hash, len: encoded.len() as u32 },
-			DispatchTime::After(1),
-		));
-		assert_ok!(Referenda::place_decision_deposit(RuntimeOrigin::signed(proposer), index));
+		let (index, _) = propose_as(
+			&validators[0],
+			pause_market(true),
+			OriginCaller::Origins(Origin::Emergency),
+		);
 		for voter in &validators[1..] {
 			vote(voter, index, true, Conviction::Locked1x, 900_000 * AI);
 		}
@@ -563,10 +565,7 @@ fn on_a_public_chain_keyed_holders_decide_in_real_time() {
 		run_to(650);
 		assert!(pallet_compute::PausedSince::<Runtime>::get().is_none(), "not before the hour");
 		run_to(760);
-		assert!(matches!(
-			pallet_referenda::ReferendumInfoFor::<Runtime>::get(index),
-			Some(ReferendumInfo::Approved(..))
-		));
+		assert!(approved(index));
 		assert!(pallet_compute::PausedSince::<Runtime>::get().is_some());
 		supply_invariant_holds();
 	});
