@@ -153,7 +153,7 @@ impl<T: Config> Pallet<T> {
 		deadline: BlockNumberFor<T>,
 		max_fee: BalanceOf<T>,
 	) -> DispatchResult {
-		ensure!(PausedSince::<T>::get().is_none(), Error::<T>::MarketPaused);
+		ensure!(!Self::is_paused(), Error::<T>::MarketPaused);
 		let quote = Self::quote(&program, hardware).map_err(|e| match e {
 			QuoteError::InvalidProgram => Error::<T>::InvalidProgram,
 			QuoteError::Overflow => Error::<T>::FeeOverflow,
@@ -436,6 +436,11 @@ impl<T: Config> Pallet<T> {
 		});
 		Self::deposit_event(Event::ParamsUpdated { params });
 		Ok(())
+	}
+
+	/// Whether the market is paused ([`PausedSince`] is set).
+	pub fn is_paused() -> bool {
+		PausedSince::<T>::exists()
 	}
 
 	/// Pause or resume the market; returns how many queued tasks had their deadline moved.
@@ -1157,7 +1162,7 @@ impl<T: Config> Pallet<T> {
 		// While the market is paused, a queued task's deadline wake-up that came due was taken
 		// and left the task waiting (its deadline moves when the market resumes): at or before
 		// the agenda's cursor, such an entry may be there or not.
-		if PausedSince::<T>::get().is_some() {
+		if Self::is_paused() {
 			let cursor = AgendaCursor::<T>::get(Lane::Live).unwrap_or_else(Self::now);
 			for id in queued.iter() {
 				if let Some(task) = Tasks::<T>::get(id) {

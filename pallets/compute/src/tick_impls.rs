@@ -88,7 +88,7 @@ impl<T: Config> Pallet<T> {
 		}
 
 		// A paused market assigns nothing and its price stands still: nothing is traded.
-		let paused = PausedSince::<T>::get().is_some();
+		let paused = Self::is_paused();
 		if !paused && !TaskQueue::<T>::get().is_empty() {
 			let (solvers, examined) = Self::assign_queued(now);
 			weight.saturating_accrue(T::WeightInfo::assign(solvers, examined));
@@ -174,7 +174,7 @@ impl<T: Config> Pallet<T> {
 		}
 		match &task.status {
 			// A paused market lets no queued task expire: its deadline moves on resume.
-			TaskStatus::Queued { .. } if now > task.deadline && PausedSince::<T>::get().is_some() =>
+			TaskStatus::Queued { .. } if now > task.deadline && Self::is_paused() =>
 				Ok(Wakeup::Idle),
 			TaskStatus::Queued { .. } if now > task.deadline => {
 				TaskQueue::<T>::mutate(|queue| queue.retain(|t| *t != id));

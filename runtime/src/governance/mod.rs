@@ -203,6 +203,14 @@ impl origins::Config for Runtime {
 	type SlashCancelOrigin = RootOrEmergency;
 }
 
+/// What conviction voting locks on `who` (its lock id `pyconvot`), 0 without a lock.
+pub fn vote_lock(who: &AccountId) -> Balance {
+	pallet_balances::Locks::<Runtime>::get(who)
+		.iter()
+		.find(|l| l.id == *b"pyconvot")
+		.map_or(0, |l| l.amount)
+}
+
 /// The governance invariants, checked by the origins pallet's `try_state` and after every block
 /// of the governance tests:
 ///
@@ -296,11 +304,10 @@ pub fn do_try_state() -> Result<(), sp_runtime::TryRuntimeError> {
 	}
 	for (who, locks) in pallet_conviction_voting::ClassLocksFor::<Runtime>::iter() {
 		let needed = locks.iter().map(|(_, amount)| *amount).max().unwrap_or(0);
-		let lock = pallet_balances::Locks::<Runtime>::get(&who)
-			.iter()
-			.find(|l| l.id == *b"pyconvot")
-			.map_or(0, |l| l.amount);
-		ensure!(lock == needed, "governance: a vote lock differs from the largest class lock");
+		ensure!(
+			vote_lock(&who) == needed,
+			"governance: a vote lock differs from the largest class lock"
+		);
 	}
 	Ok(())
 }

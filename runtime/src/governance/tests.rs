@@ -442,12 +442,7 @@ fn conviction_locks_and_unlocks_on_schedule_and_vested_tokens_vote() {
 
 		let class = Some(ids::PROTOCOL_PARAMS);
 		assert_ok!(ConvictionVoting::remove_vote(RuntimeOrigin::signed(bob.clone()), class, index));
-		let locked = |who: &AccountId| {
-			pallet_balances::Locks::<Runtime>::get(who)
-				.iter()
-				.find(|l| l.id == *b"pyconvot")
-				.map_or(0, |l| l.amount)
-		};
+		let locked = super::vote_lock;
 		assert_eq!(locked(&bob), 1_000_000 * AI);
 		run_to(end + 2 * 35 - 1);
 		assert_ok!(ConvictionVoting::unlock(
